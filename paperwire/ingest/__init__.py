@@ -1,0 +1,1 @@
+"""Ingestion: one module per source; pure parsers, plus fetchers at the edges."""

@@ -1,0 +1,1 @@
+"""Search: tokenizing, the keyword index, query parsing and the search function."""

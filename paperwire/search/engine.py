@@ -1,0 +1,91 @@
+"""The one search function behind the CLI, the web pages, the API and digests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from paperwire.models import SearchHit, SearchResults
+from paperwire.search.analysis import analyze
+from paperwire.search.highlight import highlight, snippet
+from paperwire.search.indexes import LocalIndexes
+from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.store import Store
+
+MODES = ("keyword",)
+
+
+class SearchError(ValueError):
+    """A search that cannot run as asked; the message is meant for the user."""
+
+
+@dataclass
+class SearchRequest:
+    """A search as a user asks for it: the query text plus optional form filters."""
+
+    query: str
+    limit: int = 20
+    offset: int = 0
+    mode: str = "keyword"
+    sort: str = "relevance"
+    categories: list[str] = field(default_factory=list)
+    after: date | None = None
+    before: date | None = None
+    has_code: bool | None = None
+    highlight: bool = False
+
+
+def merge_filters(pq: ParsedQuery, request: SearchRequest) -> ParsedQuery:
+    """Add the request's form filters to what the query text says."""
+    pq.categories.extend(c for c in request.categories if c not in pq.categories)
+    if request.after and (pq.after is None or request.after > pq.after):
+        pq.after = request.after
+    if request.before and (pq.before is None or request.before < pq.before):
+        pq.before = request.before
+    if request.has_code is not None:
+        pq.has_code = request.has_code
+    return pq
+
+
+def validate(request: SearchRequest, max_chars: int, max_limit: int) -> str:
+    """The stripped query, or a SearchError saying what is wrong."""
+    text = request.query.strip()
+    has_form_filters = bool(request.categories or request.after or request.before or request.has_code)
+    if not text and not has_form_filters:
+        raise SearchError("the search query is empty: type some words")
+    if len(text) > max_chars:
+        raise SearchError(f"the search query is too long ({len(text)} characters, at most {max_chars})")
+    if request.mode not in MODES:
+        raise SearchError(f"unknown search mode {request.mode!r}; choose one of {', '.join(MODES)}")
+    if not 1 <= request.limit <= max_limit:
+        raise SearchError(f"limit must be between 1 and {max_limit}")
+    if request.offset < 0:
+        raise SearchError("offset must not be negative")
+    return text
+
+
+def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> SearchResults:
+    """Run a search: parse, rank, fetch the papers, optionally highlight."""
+    settings = indexes.settings
+    text = validate(request, settings.max_query_chars, settings.search_max_limit)
+    pq = merge_filters(parse_query(text), request)
+    if pq.is_empty:
+        return SearchResults([], 0, text, request.mode, request.offset, request.limit)
+    indexes.refresh()
+    try:
+        ranked, total = indexes.keyword.search(pq, request.limit, request.offset, request.sort)
+    except ValueError as exc:
+        raise SearchError(str(exc)) from exc
+    papers = store.get_papers([key for key, _ in ranked])
+    terms = set(analyze(pq.text)) if request.highlight else set()
+    hits = []
+    for rank, (key, score) in enumerate(ranked, start=request.offset + 1):
+        paper = papers.get(key)
+        if paper is None:  # indexed but gone from the store (a database swapped under us)
+            continue
+        hit = SearchHit(key, score, paper, {"keyword": rank})
+        if request.highlight:
+            hit.highlights = {"title": highlight(paper.title, terms, analyze),
+                              "abstract": snippet(paper.abstract, terms, analyze)}
+        hits.append(hit)
+    return SearchResults(hits, total, text, request.mode, request.offset, request.limit)

@@ -1,0 +1,113 @@
+"""This process's local search indexes, kept in step with the store.
+
+The database is the source of truth; indexes are caches on local disk
+(``data_dir/index/<instance id>/``), so every host (and either backend) can
+rebuild them. Each paper change raises the store's change counter (``seq``);
+an index remembers the last seq it holds (its watermark) and catches up by
+reading ``changed_since(watermark)``. Only one process per host updates an
+index at a time (a lock file); others reload and read what was committed.
+A crash between the index commit and the watermark write only means some
+papers are indexed again next time: updates replace by id.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from paperwire.config import Settings
+from paperwire.models import IndexEntry
+from paperwire.search.keyword import KeywordIndex
+from paperwire.store import Store
+
+KEYWORD_VERSION = 1
+SYNC_BATCH = 5000
+
+Progress = Callable[[int], None]
+
+
+class LocalIndexes:
+    """The keyword index of one store on this host."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.dir: Path = settings.index_dir() / store.instance_id()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")
+        self._watermark_path = self.dir / f"keyword-v{KEYWORD_VERSION}.watermark.json"
+        self._thread_lock = threading.Lock()
+        self._last_check = 0.0
+        self._last_seen = 0
+        self._loaded_mark = self.watermark()
+
+    def watermark(self) -> int:
+        try:
+            return int(json.loads(self._watermark_path.read_text())["seq"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return 0
+
+    def _set_watermark(self, seq: int) -> None:
+        tmp = self._watermark_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seq": seq}))
+        os.replace(tmp, self._watermark_path)
+
+    @contextmanager
+    def _host_lock(self, blocking: bool) -> Iterator[bool]:
+        with self._thread_lock, open(self.dir / "sync.lock", "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def sync(self, blocking: bool = True, progress: Progress | None = None) -> int:
+        """Index every paper changed since the watermark; returns how many were indexed."""
+        with self._host_lock(blocking) as locked:
+            if not locked:
+                self.keyword.index.reload()
+                return 0
+            mark, head = self.watermark(), self.store.max_seq()
+            clear = head < mark  # the database was replaced by an older one: start over
+            if clear:
+                mark = 0
+            if head == mark and not clear:
+                return 0
+            done = self.keyword.write(self._changes(mark, progress), replace=mark > 0, clear=clear)
+            self._set_watermark(self._last_seen)
+            self._loaded_mark = self._last_seen
+            return done
+
+    def _changes(self, mark: int, progress: Progress | None) -> Iterator[IndexEntry]:
+        self._last_seen = mark
+        while True:
+            rows = self.store.changed_since(self._last_seen, SYNC_BATCH)
+            if not rows:
+                return
+            yield from rows
+            self._last_seen = rows[-1].seq
+            if progress:
+                progress(len(rows))
+
+    def refresh(self) -> None:
+        """Catch up with the store if the last check is older than the refresh interval."""
+        now = time.monotonic()
+        if now - self._last_check < self.settings.index_refresh_seconds:
+            return
+        self._last_check = now
+        mark = self.watermark()
+        if mark != self._loaded_mark:  # another process on this host advanced the index
+            self.keyword.index.reload()
+            self._loaded_mark = mark
+        if self.store.max_seq() != mark:
+            self.sync(blocking=False)

@@ -1,0 +1,107 @@
+"""Scheduled jobs with leases: a job is never run twice at once, a crashed one is retried.
+
+A job row holds its schedule (``next_run``, ``interval_seconds``) and its
+lease (``lease_owner``, ``lease_expires``). Claiming happens in one write
+transaction: under ``BEGIN IMMEDIATE`` on SQLite (one writer at a time) and
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (claimers skip rows another
+transaction is taking). A holder that dies stops renewing; once its lease
+expires the job is due again and another worker claims it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from paperwire.store.base import JobInfo
+from paperwire.store.core import SQLBase, Tx, iso, parse_instant, placeholders
+
+_JOB_COLUMNS = (
+    "name, interval_seconds, next_run, lease_owner, lease_expires, last_started, last_finished, "
+    "last_status, last_error, attempts, runs, failures"
+)
+
+
+class JobsSQL(SQLBase):
+    """The jobs table."""
+
+    def ensure_job(self, name: str, interval_seconds: int) -> None:
+        with self.write() as tx:
+            tx.execute(
+                "INSERT INTO jobs (name, interval_seconds, next_run) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET interval_seconds = excluded.interval_seconds",
+                (name, interval_seconds, self._now()),
+            )
+
+    def claim_job(self, owner: str, lease_seconds: int, names: Sequence[str] | None = None) -> str | None:
+        now = self.clock()
+        only = f" AND name IN ({placeholders(len(names))})" if names else ""
+        with self.write() as tx:
+            row = tx.execute(
+                "SELECT name FROM jobs WHERE next_run <= ? AND (lease_owner IS NULL OR lease_expires < ?)"
+                f"{only} ORDER BY next_run, name LIMIT 1{self._skip_locked}",
+                (iso(now), iso(now), *(names or ())),
+            ).one()
+            if row is None:
+                return None
+            self._take(tx, row[0], owner, lease_seconds)
+            return str(row[0])
+
+    def claim_named_job(self, name: str, owner: str, lease_seconds: int, force: bool = False) -> bool:
+        now = iso(self.clock())
+        due = "" if force else " AND next_run <= ?"
+        with self.write() as tx:
+            row = tx.execute(
+                f"SELECT name FROM jobs WHERE name = ? AND (lease_owner IS NULL OR lease_expires < ?){due}"
+                f"{self._skip_locked}",
+                (name, now) if force else (name, now, now),
+            ).one()
+            if row is None:
+                return False
+            self._take(tx, name, owner, lease_seconds)
+            return True
+
+    def _take(self, tx: Tx, name: str, owner: str, lease_seconds: int) -> None:
+        now = self.clock()
+        tx.execute(
+            "UPDATE jobs SET lease_owner = ?, lease_expires = ?, last_started = ?, attempts = attempts + 1 "
+            "WHERE name = ?",
+            (owner, iso(now + timedelta(seconds=lease_seconds)), iso(now), name),
+        )
+
+    def renew_lease(self, name: str, owner: str, lease_seconds: int) -> bool:
+        expires = iso(self.clock() + timedelta(seconds=lease_seconds))
+        with self.write() as tx:
+            tx.execute("UPDATE jobs SET lease_expires = ? WHERE name = ? AND lease_owner = ?", (expires, name, owner))
+            return tx.rowcount == 1
+
+    def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None) -> None:
+        now = self.clock()
+        with self.write() as tx:
+            row = tx.execute("SELECT interval_seconds FROM jobs WHERE name = ? AND lease_owner = ?",
+                             (name, owner)).one()
+            if row is None:
+                return  # the lease was lost; the new holder records its own outcome
+            wait = row[0] if error is None else (retry_seconds if retry_seconds is not None else row[0])
+            tx.execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL, last_finished = ?, last_status = ?, "
+                "last_error = ?, next_run = ?, runs = runs + 1, failures = failures + ?, "
+                "attempts = CASE WHEN ? = 1 THEN attempts ELSE 0 END WHERE name = ?",
+                (
+                    iso(now), "failed" if error else "ok", error, iso(now + timedelta(seconds=wait)),
+                    1 if error else 0, 1 if error else 0, name,
+                ),
+            )
+
+    def list_jobs(self) -> list[JobInfo]:
+        with self.read() as tx:
+            rows = tx.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY name").all()
+        return [
+            JobInfo(
+                name=r[0], interval_seconds=r[1], next_run=parse_instant(r[2]), lease_owner=r[3],
+                lease_expires=parse_instant(r[4]), last_started=parse_instant(r[5]),
+                last_finished=parse_instant(r[6]), last_status=r[7], last_error=r[8],
+                attempts=r[9], runs=r[10], failures=r[11],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,217 @@
+"""Papers in SQL: one statement text for both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import orjson
+
+from paperwire.models import IndexEntry, Paper, StoreStats, UpsertResult, Version
+from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+
+PAPER_COLUMNS = (
+    "id", "version", "versions", "title", "abstract", "authors", "categories", "classes",
+    "primary_category", "comment", "journal_ref", "doi", "license", "report_no", "announced", "submitted", "updated",
+    "withdrawn", "source", "content_hash", "seq", "created_at", "modified_at",
+)
+N_READ = 19  # the columns that make a Paper
+SELECT_PAPER = "SELECT " + ", ".join(PAPER_COLUMNS[:N_READ]) + " FROM papers"
+_UPDATABLE = [c for c in PAPER_COLUMNS if c not in ("id", "created_at")]
+_UPSERT_PAPER = (
+    f"INSERT INTO papers ({', '.join(PAPER_COLUMNS)}) VALUES ({', '.join('?' * len(PAPER_COLUMNS))}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+    + " WHERE papers.version <= excluded.version"
+)
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def paper_row(paper: Paper, seq: int, now: str) -> tuple[Any, ...]:
+    """A paper as a row of ``PAPER_COLUMNS``."""
+    versions = [{"version": v.version, "created": iso(v.created)} for v in paper.versions]
+    return (
+        paper.id, paper.version, _dumps(versions), paper.title, paper.abstract,
+        _dumps(paper.authors), _dumps(paper.categories), _dumps(paper.classes),
+        paper.primary_category, paper.comment,
+        paper.journal_ref, paper.doi, paper.license, paper.report_no, iso(paper.announced),
+        iso(paper.submitted), iso(paper.updated), int(paper.withdrawn), paper.source,
+        paper.content_hash(), seq, now, now,
+    )
+
+
+def row_paper(row: Sequence[Any]) -> Paper:
+    """A row of the first ``N_READ`` of ``PAPER_COLUMNS`` as a paper."""
+    versions = [Version(v["version"], parse_instant(v["created"])) for v in orjson.loads(row[2])]
+    return Paper(
+        id=row[0], version=row[1], versions=versions, title=row[3], abstract=row[4],
+        authors=orjson.loads(row[5]), categories=orjson.loads(row[6]), classes=orjson.loads(row[7]),
+        comment=row[9], journal_ref=row[10], doi=row[11], license=row[12], report_no=row[13],
+        announced=date.fromisoformat(row[14]) if row[14] else None,
+        submitted=parse_instant(row[15]), updated=parse_instant(row[16]),
+        withdrawn=bool(row[17]), source=row[18],
+    )
+
+
+class PapersSQL(SQLBase):
+    """Papers: upserts, lookups, listings, stats and the change counter."""
+
+    # -- papers --------------------------------------------------------------------
+    def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
+        result = UpsertResult()
+        latest: dict[str, Paper] = {}
+        for paper in papers:  # within a batch, the newest version of an id wins
+            if paper.id not in latest or paper.version >= latest[paper.id].version:
+                latest[paper.id] = paper
+        result.unchanged += len(papers) - len(latest)
+        if not latest:
+            return result
+        with self.write() as tx:
+            self._lock(tx, "papers")
+            stored = self._versions_and_hashes(tx, list(latest))
+            to_write: list[Paper] = []
+            for paper in latest.values():
+                old = stored.get(paper.id)
+                if old is None:
+                    result.inserted += 1
+                elif old[0] > paper.version or old[1] == paper.content_hash():
+                    result.unchanged += 1
+                    continue
+                else:
+                    result.updated += 1
+                to_write.append(paper)
+            if to_write:
+                self._write_papers(tx, to_write, updated=[p.id for p in to_write if p.id in stored])
+        return result
+
+    def _versions_and_hashes(self, tx: Tx, ids: list[str]) -> dict[str, tuple[int, str]]:
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            sql = f"SELECT id, version, content_hash FROM papers WHERE id IN ({placeholders(len(chunk))})"
+            for pid, version, digest in tx.execute(sql, chunk).all():
+                found[pid] = (version, digest)
+        return found
+
+    def _write_papers(self, tx: Tx, papers: list[Paper], updated: list[str]) -> None:
+        base = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar()
+        now = self._now()
+        tx.executemany(_UPSERT_PAPER, [paper_row(p, base + i + 1, now) for i, p in enumerate(papers)])
+        for i in range(0, len(updated), CHUNK):
+            chunk = updated[i : i + CHUNK]
+            tx.execute(f"DELETE FROM paper_categories WHERE paper_id IN ({placeholders(len(chunk))})", chunk)
+        tx.executemany(
+            "INSERT INTO paper_categories (paper_id, category, position, announced) VALUES (?, ?, ?, ?)",
+            [
+                (p.id, cat, pos, iso(p.announced))
+                for p in papers
+                for pos, cat in enumerate(dict.fromkeys(p.categories))
+            ],
+        )
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        with self.read() as tx:
+            row = tx.execute(f"{SELECT_PAPER} WHERE id = ?", (paper_id,)).one()
+        return row_paper(row) if row else None
+
+    def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
+        ids = list(dict.fromkeys(paper_ids))
+        found: dict[str, Paper] = {}
+        with self.read() as tx:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                for row in tx.execute(f"{SELECT_PAPER} WHERE id IN ({placeholders(len(chunk))})", chunk).all():
+                    found[row[0]] = row_paper(row)
+        return found
+
+    def _listing_where(self, start: date | None, end: date | None, category: str | None) -> tuple[str, str, list[Any]]:
+        if category:
+            source, col = "paper_categories c JOIN papers p ON p.id = c.paper_id", "c.announced"
+            clauses, params = ["c.category = ?"], [category]
+        else:
+            source, col, clauses, params = "papers p", "p.announced", ["p.announced IS NOT NULL"], []
+        if start:
+            clauses.append(f"{col} >= ?")
+            params.append(start.isoformat())
+        if end:
+            clauses.append(f"{col} <= ?")
+            params.append(end.isoformat())
+        return source, " AND ".join(clauses), params
+
+    def list_papers(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        category: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Paper]:
+        source, where, params = self._listing_where(start, end, category)
+        cols = ", ".join(f"p.{c}" for c in PAPER_COLUMNS[:N_READ])
+        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY p.announced DESC, p.id DESC LIMIT ? OFFSET ?"
+        with self.read() as tx:
+            return [row_paper(r) for r in tx.execute(sql, [*params, limit, offset]).all()]
+
+    def count_papers(self, start: date | None = None, end: date | None = None, category: str | None = None) -> int:
+        source, where, params = self._listing_where(start, end, category)
+        with self.read() as tx:
+            return int(tx.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).scalar())
+
+    def announced_days(self, around: date) -> tuple[date | None, date | None]:
+        day = around.isoformat()
+        with self.read() as tx:
+            prev = tx.execute("SELECT MAX(announced) FROM papers WHERE announced < ?", (day,)).scalar()
+            nxt = tx.execute("SELECT MIN(announced) FROM papers WHERE announced > ?", (day,)).scalar()
+        return (date.fromisoformat(prev) if prev else None, date.fromisoformat(nxt) if nxt else None)
+
+    def latest_day(self) -> date | None:
+        with self.read() as tx:
+            value = tx.execute("SELECT MAX(announced) FROM papers").scalar()
+        return date.fromisoformat(value) if value else None
+
+    def stats(self) -> StoreStats:
+        with self.read() as tx:
+            total = int(tx.execute("SELECT COUNT(*) FROM papers").scalar())
+            cats = tx.execute(
+                "SELECT primary_category, COUNT(*) FROM papers GROUP BY primary_category ORDER BY COUNT(*) DESC"
+            ).all()
+            months = tx.execute(
+                "SELECT SUBSTR(announced, 1, 7), COUNT(*) FROM papers WHERE announced IS NOT NULL "
+                "GROUP BY SUBSTR(announced, 1, 7) ORDER BY 1"
+            ).all()
+            first, last = tx.execute("SELECT MIN(announced), MAX(announced) FROM papers").one() or (None, None)
+        return StoreStats(
+            papers=total,
+            by_category={c or "(none)": int(n) for c, n in cats},
+            by_month={m: int(n) for m, n in months},
+            first_announced=date.fromisoformat(first) if first else None,
+            last_announced=date.fromisoformat(last) if last else None,
+        )
+
+    def max_seq(self) -> int:
+        with self.read() as tx:
+            return int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar())
+
+    def changed_since(self, seq: int, limit: int) -> list[IndexEntry]:
+        with self.read() as tx:
+            rows = tx.execute(
+                "SELECT seq, id, title, abstract, authors, categories, announced FROM papers "
+                "WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).all()
+        loads = orjson.loads
+        return [
+            IndexEntry(int(r[0]), r[1], r[2], r[3], loads(r[4]), loads(r[5]),
+                       date.fromisoformat(r[6]) if r[6] else None)
+            for r in rows
+        ]
+
+    def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
+        last = ""
+        while True:
+            with self.read() as tx:
+                rows = tx.execute(f"{SELECT_PAPER} WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).all()
+            if not rows:
+                return
+            yield from (row_paper(r) for r in rows)
+            last = rows[-1][0]

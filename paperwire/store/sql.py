@@ -1,0 +1,11 @@
+"""The Store implemented once in portable SQL; backends add connections."""
+
+from __future__ import annotations
+
+from paperwire.store.base import Store
+from paperwire.store.jobs import JobsSQL
+from paperwire.store.papers import PapersSQL
+
+
+class SQLStore(PapersSQL, JobsSQL, Store):
+    """Every part of the Store interface, in SQL both databases understand."""

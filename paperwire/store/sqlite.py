@@ -1,0 +1,95 @@
+"""SQLite backend: the embedded default.
+
+WAL mode so readers never block the writer; foreign keys on; every write in
+``BEGIN IMMEDIATE`` so a transaction takes the write lock up front instead of
+failing half-way when another process writes (``busy_timeout`` makes it wait).
+Within a process, one writer connection guarded by a lock is the single
+write path; each thread reads through its own connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from paperwire.store.core import Clock, Tx, utcnow
+from paperwire.store.sql import SQLStore
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite:///path`` URL (four slashes: absolute path)."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    raw = url[len("sqlite:///") :].split("?", 1)[0]
+    if not raw:
+        raise ValueError(f"SQLite URL names no file: {url!r}")
+    return Path(raw).expanduser().absolute()
+
+
+def _identity(sql: str) -> str:
+    return sql
+
+
+class SQLiteStore(SQLStore):
+    """A Store in one SQLite file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, url: str, clock: Clock = utcnow) -> None:
+        super().__init__(url, clock)
+        self.path = sqlite_path(url)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._writer = self._connect()
+        self._writer.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        cur = conn.cursor()
+        try:
+            yield Tx(cur, _identity)
+        finally:
+            cur.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self._write_lock:
+            cur = self._writer.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(cur, _identity)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,95 @@
+"""Shared fixtures: real SQLite files and real PostgreSQL schemas, never mocks of the store.
+
+Every store test runs on both backends (the ``backend`` parameter). Each
+PostgreSQL store lives in its own schema of the ``test`` database, dropped
+afterwards, so concurrent runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paperwire.config import Settings
+from paperwire.runtime import Runtime
+from paperwire.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+SAMPLE = SHARED / "arxiv" / "sample-2k.jsonl.gz"
+FULL = SHARED / "arxiv" / "cs-2025-2026.jsonl.gz"
+KAGGLE = SHARED / "fixtures" / "arxiv-kaggle" / "arxiv-metadata-oai-snapshot-200.json"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_BASE = os.environ.get("PAPERWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not SAMPLE.is_file():
+        raise pytest.UsageError(f"shared data missing: {SAMPLE} (tests read ../shared/data in place)")
+
+
+def new_url(backend: str, tmp_path: Path) -> str:
+    """A fresh, empty database URL for ``backend``."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / f'pw-{uuid.uuid4().hex[:6]}.db'}"
+    return f"{PG_BASE}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+def drop(url: str) -> None:
+    if url.startswith("postgresql"):
+        from paperwire.store.postgres import drop_schema
+
+        drop_schema(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    url = new_url(backend, tmp_path)
+    yield url
+    drop(url)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, data_dir=tmp_path / "data", index_refresh_seconds=0)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = open_store(db_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def runtime(settings: Settings, store: Store) -> Iterator[Runtime]:
+    rt = Runtime(settings, store)
+    yield rt
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def sample_runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """A store holding the 2,020-paper sample, indexed; shared by read-only tests."""
+    from paperwire.ingest.bulk import import_and_index
+
+    tmp = tmp_path_factory.mktemp(f"sample-{request.param}")
+    url = new_url(str(request.param), tmp)
+    rt = Runtime(Settings(database_url=url, data_dir=tmp / "data", index_refresh_seconds=0))
+    report = import_and_index(rt.store, rt.indexes, [SAMPLE])
+    assert report.inserted == 2020 and report.rejected == 0
+    yield rt
+    rt.close()
+    drop(url)

@@ -1,0 +1,70 @@
+"""The paperwire command, run through click's runner against real databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from paperwire.cli import cli
+from paperwire.config import Settings
+from tests.conftest import KAGGLE, ROOT, SAMPLE
+
+
+def run(settings: Settings, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", settings.resolved_database_url(), "--data-dir", str(settings.data_dir), *args],
+                           catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_twice_search_and_stats(settings: Settings) -> None:
+    code, out, _ = run(settings, "import", str(SAMPLE))
+    assert code == 0 and out.startswith("imported 2020, updated 0, rejected 0 in ")
+    code, out, _ = run(settings, "import", str(SAMPLE))
+    assert code == 0 and out.startswith("imported 0, updated 0, rejected 0 in ")
+    code, out, _ = run(settings, "search", "gaussian splatting", "--json", "--limit", "5")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 5 and {"id", "title", "score"} <= set(rows[0])
+    assert "splatting" in rows[0]["title"].lower()
+    code, out, _ = run(settings, "stats", "--json")
+    stats = json.loads(out)
+    assert stats["papers"] == 2020 and stats["by_category"]["cs.CV"] > 0 and "2025-03" in stats["by_month"]
+
+
+def test_import_with_rejects_exits_1_and_reports_lines(settings: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "2501.00001", "title": "ok"}\nnot json\n{"id": "x", "title": "t"}\n')
+    code, out, err = run(settings, "import", str(bad), str(KAGGLE))
+    assert code == 1
+    assert out.startswith("imported 201, updated 0, rejected 2 in ")
+    assert f"{bad}:2: invalid JSON" in err and f"{bad}:3: invalid arXiv id" in err
+
+
+def test_search_errors(settings: Settings) -> None:
+    run(settings, "import", str(SAMPLE))
+    code, _, err = run(settings, "search", "   ")
+    assert code == 2 and "empty" in err
+    code, out, _ = run(settings, "search", 'NEAR( " AND *', "--json")
+    assert code == 0 and isinstance(json.loads(out), list)
+
+
+def test_migrate_reports(settings: Settings) -> None:
+    code, out, _ = run(settings, "migrate")
+    assert code == 0 and "0001_papers" in out
+    code, out, _ = run(settings, "migrate")
+    assert "up to date" in out
+
+
+def test_settings_doc_is_current() -> None:
+    result = CliRunner().invoke(cli, ["settings", "--markdown"])
+    assert result.exit_code == 0
+    assert (ROOT / "docs" / "settings.md").read_text() == result.stdout, "regenerate: paperwire settings --markdown"
+
+
+def test_relative_data_dir_from_the_environment_is_refused(monkeypatch: object) -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="absolute"):
+        Settings(data_dir=Path("relative/dir"))

@@ -1,0 +1,139 @@
+"""Keyword search on the real 2k sample: ranking sanity, syntax, filters before top-k, index sync."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paperwire.config import Settings
+from paperwire.models import Paper
+from paperwire.runtime import Runtime
+from paperwire.search.engine import SearchError, SearchRequest, search
+from paperwire.search.indexes import LocalIndexes
+from paperwire.search.query import parse_query
+from paperwire.store import Store
+
+
+def ids_and_titles(rt: Runtime, q: str, **kw: object) -> list[tuple[str, str]]:
+    res = search(rt.store, rt.indexes, SearchRequest(q, **kw))  # type: ignore[arg-type]
+    return [(h.paper_id, h.paper.title if h.paper else "") for h in res.hits]
+
+
+def test_gaussian_splatting_ranks_splatting_papers_first(sample_runtime: Runtime) -> None:
+    top = ids_and_titles(sample_runtime, "gaussian splatting", limit=10)
+    assert len(top) == 10
+    assert all("gaussian splat" in title.lower() for _, title in top[:5]), top
+
+
+def test_exact_title_words_find_the_paper_first(sample_runtime: Runtime) -> None:
+    top = ids_and_titles(sample_runtime, "UniMamba spatial-channel representation LiDAR", limit=3)
+    assert top[0][0] == "2503.12009"
+
+
+def test_author_search(sample_runtime: Runtime) -> None:
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('author:"Daniel Palanker"'))
+    assert [h.paper_id for h in res.hits] == ["2503.11677"]
+
+
+def test_phrase_requires_adjacent_words(sample_runtime: Runtime) -> None:
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('"prosthetic vision"', limit=50))
+    assert res.hits and all("prosthetic vision" in (h.paper.abstract + " " + h.paper.title).lower()
+                            for h in res.hits if h.paper)
+
+
+def test_exclusion(sample_runtime: Runtime) -> None:
+    base = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting", limit=100))
+    minus = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting -dynamic", limit=100))
+    assert minus.total < base.total
+    assert all("dynamic" not in (h.paper.title + h.paper.abstract).lower() for h in minus.hits if h.paper)
+
+
+def test_filters_apply_before_top_k(sample_runtime: Runtime) -> None:
+    # a filter that keeps few papers still returns a full page of them, not the few that made a global top-k
+    res = search(sample_runtime.store, sample_runtime.indexes,
+                 SearchRequest("learning cat:cs.RO after:2026-01 before:2026-07", limit=20))
+    assert len(res.hits) == min(20, res.total) and res.total > 0
+    for h in res.hits:
+        assert h.paper is not None and "cs.RO" in h.paper.categories
+        assert h.paper.announced is not None and date(2026, 1, 1) <= h.paper.announced < date(2026, 7, 1)
+
+
+def test_category_archive_and_case(sample_runtime: Runtime) -> None:
+    lower = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.cv", limit=1))
+    upper = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CV", limit=1))
+    archive = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs", limit=1))
+    assert lower.total == upper.total > 0 and archive.total >= upper.total
+
+
+def test_filter_only_query_sorts_newest_first(sample_runtime: Runtime) -> None:
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CL", limit=10))
+    days = [h.paper.announced for h in res.hits if h.paper]
+    assert days == sorted(days, reverse=True)
+
+
+def test_sort_newest(sample_runtime: Runtime) -> None:
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("transformer", limit=10, sort="newest"))
+    days = [h.paper.announced for h in res.hits if h.paper]
+    assert len(days) == 10 and days == sorted(days, reverse=True)
+
+
+def test_pagination_is_consistent(sample_runtime: Runtime) -> None:
+    both = ids_and_titles(sample_runtime, "language models", limit=20)
+    first = ids_and_titles(sample_runtime, "language models", limit=10)
+    second = ids_and_titles(sample_runtime, "language models", limit=10, offset=10)
+    assert both == first + second
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "AND", "OR NOT", "(((", '"unclosed', ":::", "-", "the of and"])
+def test_syntax_only_queries_never_crash(sample_runtime: Runtime, query: str) -> None:
+    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query))
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_is_a_clear_error(sample_runtime: Runtime, query: str) -> None:
+    with pytest.raises(SearchError, match="empty"):
+        search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query))
+
+
+def test_huge_query_is_a_clear_error(sample_runtime: Runtime) -> None:
+    with pytest.raises(SearchError, match="too long"):
+        search(sample_runtime.store, sample_runtime.indexes, SearchRequest("word " * 1000))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200).filter(lambda s: s.strip()))
+def test_any_text_searches_without_error(sample_runtime: Runtime, text: str) -> None:
+    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(text))
+
+
+def test_highlights_are_escaped_and_marked(sample_runtime: Runtime) -> None:
+    res = search(sample_runtime.store, sample_runtime.indexes,
+                 SearchRequest("gaussian splatting", limit=3, highlight=True))
+    hl = res.hits[0].highlights
+    assert "<mark>" in hl["title"] and "<mark>" in hl["abstract"]
+
+
+def test_index_follows_updates_and_inserts(runtime: Runtime) -> None:
+    store = runtime.store
+    store.upsert_papers([Paper("2501.00001", "Quantum widgets", "About widgets.", ["A"], ["cs.ET"],
+                               announced=date(2025, 1, 2))])
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets")).hits] == ["2501.00001"]
+    store.upsert_papers([Paper("2501.00001", "Classical gadgets", "About gadgets.", ["A"], ["cs.ET"],
+                               announced=date(2025, 1, 2)),
+                         Paper("2501.00002", "More widgets", "", ["B"], ["cs.ET"], announced=date(2025, 1, 3))])
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets")).hits] == ["2501.00002"]
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("gadgets")).hits] == ["2501.00001"]
+    assert runtime.indexes.keyword.num_docs() == 2
+
+
+def test_a_second_process_index_catches_up_from_the_store(settings: Settings, store: Store, tmp_path: Path) -> None:
+    store.upsert_papers([Paper("2501.00001", "Quantum widgets", "", ["A"], ["cs.ET"], announced=date(2025, 1, 2))])
+    other_host = LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path / "host2"}))
+    assert other_host.sync() == 1
+    assert other_host.sync() == 0
+    hits, total = other_host.keyword.search(parse_query("widgets"))
+    assert total == 1 and hits[0][0] == "2501.00001"
