@@ -19,7 +19,7 @@ from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SAMPLE = SHARED / "arxiv" / "sample-2k.jsonl.gz"
 FULL = SHARED / "arxiv" / "cs-2025-2026.jsonl.gz"
 KAGGLE = SHARED / "fixtures" / "arxiv-kaggle" / "arxiv-metadata-oai-snapshot-200.json"
