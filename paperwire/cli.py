@@ -107,7 +107,12 @@ def import_cmd(ctx: Context, paths: tuple[Path, ...], batch_size: int | None, qu
     from paperwire.progress import import_with_progress
 
     runtime = ctx.runtime
-    report = import_with_progress(runtime, list(paths), batch_size, show=not quiet and sys.stderr.isatty())
+    try:
+        report = import_with_progress(runtime, list(paths), batch_size, show=not quiet and sys.stderr.isatty())
+    except KeyboardInterrupt:
+        click.echo("interrupted: whole batches are saved, the one in progress was rolled back; "
+                   "run the same command again to finish", err=True)
+        sys.exit(130)
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
 
@@ -171,6 +176,29 @@ def stats(ctx: Context, as_json: bool) -> None:
     click.echo("by month:")
     for month, n in result.by_month.items():
         click.echo(f"  {month}  {n:>8}")
+
+
+@cli.command(name="copy")
+@click.option("--from", "source_url", required=True, help="Database URL to copy from.")
+@click.option("--to", "target_url", required=True, help="Database URL to copy into (migrated here; must be empty).")
+def copy_cmd(source_url: str, target_url: str) -> None:
+    """Copy a whole instance to another database and verify it by counts and checksums."""
+    from paperwire.store import open_store
+    from paperwire.store.copy import CopyError, copy_store
+
+    source, target = open_store(source_url), open_store(target_url)
+    try:
+        source.migrate()
+        target.migrate()
+        report = copy_store(source, target)
+    except CopyError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        source.close()
+        target.close()
+    for table, count in report.rows.items():
+        click.echo(f"{table:<20} {count:>9} rows  sha256 {report.checksums[table][:16]}")
+    click.echo("copy verified: counts and checksums match")
 
 
 @cli.command()

@@ -11,6 +11,7 @@ import abc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from paperwire.models import IndexEntry, Paper, StoreStats, UpsertResult
 
@@ -112,6 +113,27 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         """Every paper, ordered by id (for copies and checksums)."""
+
+    # -- whole tables (paperwire copy) -------------------------------------------------
+    @abc.abstractmethod
+    def copy_tables(self) -> list[str]:
+        """Every table the migrations create, parents first."""
+
+    @abc.abstractmethod
+    def table_names(self) -> set[str]:
+        """Every table present in the database."""
+
+    @abc.abstractmethod
+    def read_rows(self, table: str, after: Sequence[Any] | None, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and up to ``limit`` rows in key order, after key ``after``."""
+
+    @abc.abstractmethod
+    def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows verbatim in one transaction."""
+
+    @abc.abstractmethod
+    def finish_copy(self) -> None:
+        """Fix generated-key counters after a copy."""
 
     # -- small key/value state (harvest cursors, watermarks) ---------------------------
     @abc.abstractmethod

@@ -103,6 +103,12 @@ class SQLBase(abc.ABC):
     def _now(self) -> str:
         return iso(self.clock()) or ""
 
+    def _insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                     on_conflict: str = "") -> None:
+        """Insert many rows; ``on_conflict`` is an ``ON CONFLICT ...`` clause (may use ``excluded``)."""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {on_conflict}"
+        tx.executemany(sql, rows)
+
     def migrate(self) -> list[str]:
         """Apply the named migrations not yet recorded; return their names."""
         applied: list[str] = []

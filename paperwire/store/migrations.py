@@ -23,10 +23,15 @@ DIALECT_TYPES = {
 
 @dataclass(frozen=True)
 class Migration:
-    """One named, ordered schema change."""
+    """One named, ordered schema change.
+
+    ``tables`` names the tables it creates with their key columns, in the
+    order ``paperwire copy`` must fill them (parents before children).
+    """
 
     name: str
     statements: tuple[str, ...]
+    tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def render(self, dialect: str) -> list[str]:
         """The statements with this dialect's types filled in."""
@@ -79,6 +84,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 updated_at TEXT NOT NULL
             )""",
         ),
+        tables=(("papers", ("id",)), ("paper_categories", ("paper_id", "category")), ("state", ("key",))),
     ),
     Migration(
         "0002_jobs",
@@ -99,5 +105,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
             "CREATE INDEX jobs_due ON jobs (next_run)",
         ),
+        tables=(("jobs", ("name",)),),
     ),
 )
+
+
+def copy_order() -> list[tuple[str, tuple[str, ...]]]:
+    """Every table the migrations create, with its key columns, parents first."""
+    return [table for migration in MIGRATIONS for table in migration.tables]

@@ -19,12 +19,14 @@ PAPER_COLUMNS = (
 N_READ = 19  # the columns that make a Paper
 SELECT_PAPER = "SELECT " + ", ".join(PAPER_COLUMNS[:N_READ]) + " FROM papers"
 _UPDATABLE = [c for c in PAPER_COLUMNS if c not in ("id", "created_at")]
-_UPSERT_PAPER = (
-    f"INSERT INTO papers ({', '.join(PAPER_COLUMNS)}) VALUES ({', '.join('?' * len(PAPER_COLUMNS))}) "
+_UPSERT_CONFLICT = (
     "ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
     + " WHERE papers.version <= excluded.version"
 )
+_CATEGORY_COLUMNS = ("paper_id", "category", "position", "announced")
+
+
 def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
@@ -98,18 +100,14 @@ class PapersSQL(SQLBase):
     def _write_papers(self, tx: Tx, papers: list[Paper], updated: list[str]) -> None:
         base = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar()
         now = self._now()
-        tx.executemany(_UPSERT_PAPER, [paper_row(p, base + i + 1, now) for i, p in enumerate(papers)])
+        rows = [paper_row(p, base + i + 1, now) for i, p in enumerate(papers)]
+        self._insert_rows(tx, "papers", PAPER_COLUMNS, rows, _UPSERT_CONFLICT)
         for i in range(0, len(updated), CHUNK):
             chunk = updated[i : i + CHUNK]
             tx.execute(f"DELETE FROM paper_categories WHERE paper_id IN ({placeholders(len(chunk))})", chunk)
-        tx.executemany(
-            "INSERT INTO paper_categories (paper_id, category, position, announced) VALUES (?, ?, ?, ?)",
-            [
-                (p.id, cat, pos, iso(p.announced))
-                for p in papers
-                for pos, cat in enumerate(dict.fromkeys(p.categories))
-            ],
-        )
+        self._insert_rows(tx, "paper_categories", _CATEGORY_COLUMNS, [
+            (p.id, cat, pos, iso(p.announced)) for p in papers for pos, cat in enumerate(dict.fromkeys(p.categories))
+        ])
 
     def get_paper(self, paper_id: str) -> Paper | None:
         with self.read() as tx:

@@ -14,8 +14,9 @@ test runs can share one database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -74,6 +75,36 @@ class PostgresStore(SQLStore):
     def write(self) -> Iterator[Tx]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield Tx(cur, _convert)
+
+    def _insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                     on_conflict: str = "") -> None:
+        """COPY into a session-local staging table, then one INSERT ... SELECT: several times
+        faster than row-by-row inserts for bulk imports."""
+        if len(rows) < 50:
+            super()._insert_rows(tx, table, columns, rows, on_conflict)
+            return
+        stage = f"_stage_{table}"
+        cols = ", ".join(columns)
+        tx.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with tx.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        tx.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {on_conflict}")
+        tx.execute(f"TRUNCATE {stage}")
+
+    _table_names_sql = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE'"
+    )
+
+    def _reset_identities(self, tx: Tx) -> None:
+        columns = tx.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND is_identity = 'YES'"
+        ).all()
+        for table, column in columns:
+            tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                       f"GREATEST((SELECT MAX({column}) FROM {table}), 1))")
 
     def _lock(self, tx: Tx, name: str) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || ?))", (name,))

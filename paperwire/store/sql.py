@@ -5,7 +5,8 @@ from __future__ import annotations
 from paperwire.store.base import Store
 from paperwire.store.jobs import JobsSQL
 from paperwire.store.papers import PapersSQL
+from paperwire.store.tables import TablesSQL
 
 
-class SQLStore(PapersSQL, JobsSQL, Store):
+class SQLStore(PapersSQL, JobsSQL, TablesSQL, Store):
     """Every part of the Store interface, in SQL both databases understand."""
