@@ -214,6 +214,43 @@ def serve(ctx: Context, host: str | None, port: int | None, web_workers: int | N
     run_server(ctx.settings())
 
 
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure search quality on public benchmarks."""
+
+
+def _print_metrics(metrics: dict[str, float], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({k: (int(v) if k == "queries" else round(v, 4)) for k, v in metrics.items()}))
+        return
+    for key, value in metrics.items():
+        click.echo(f"{key:<12} {int(value) if key == 'queries' else f'{value:.4f}'}")
+
+
+@eval_group.command(name="beir")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_beir(corpus: Path, queries: Path, qrels: Path, mode: str, as_json: bool) -> None:
+    """nDCG@10, Recall@100 and MRR@10 on a BEIR-layout benchmark (a throwaway index)."""
+    from paperwire.evaluation import evaluate_beir
+
+    _print_metrics(evaluate_beir(corpus, queries, qrels, mode), as_json)
+
+
+@eval_group.command(name="csfcube")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_csfcube(path: Path, mode: str, as_json: bool) -> None:
+    """NDCG@20 of ranking CSFCube's judged candidates for each query paper."""
+    from paperwire.evaluation import evaluate_csfcube
+
+    _print_metrics(evaluate_csfcube(path, mode), as_json)
+
+
 def main() -> None:
     """Entry point of the ``paperwire`` script."""
     cli(prog_name="paperwire")

@@ -1,0 +1,133 @@
+"""Search-quality evaluation on public benchmarks (``paperwire eval``).
+
+BEIR-layout corpora (corpus.jsonl[.gz] with ``_id``/``title``/``text``,
+queries.jsonl with ``_id``/``text``, a qrels TSV with a
+``query-id corpus-id score`` header) and CSFCube ("more like this paper":
+each query paper's judged candidates are ranked, NDCG@20). Everything is
+built in memory from the files: a throwaway index, never the store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from paperwire.models import IndexEntry
+from paperwire.search.keyword import KeywordIndex
+from paperwire.search.metrics import mean_metrics
+from paperwire.search.query import ParsedQuery, words_of
+
+MODES = ("keyword",)
+
+
+@dataclass
+class Corpus:
+    """Documents to search: ids, titles and texts in parallel lists."""
+
+    ids: list[str]
+    titles: list[str]
+    texts: list[str]
+
+
+Qrels = dict[str, dict[str, int]]
+
+
+def _open_text(path: Path) -> IO[str]:
+    with open(path, "rb") as probe:
+        gz = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, str]]:
+    with _open_text(path) as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_beir(corpus: Path, queries: Path, qrels: Path) -> tuple[Corpus, dict[str, str], Qrels]:
+    """A BEIR-layout benchmark."""
+    docs = list(_jsonl(corpus))
+    c = Corpus([str(d["_id"]) for d in docs], [d.get("title") or "" for d in docs], [d.get("text") or "" for d in docs])
+    q = {str(d["_id"]): d["text"] for d in _jsonl(queries)}
+    judged: Qrels = {}
+    with _open_text(qrels) as fh:
+        header = fh.readline().split()
+        if header[:2] != ["query-id", "corpus-id"]:
+            raise ValueError(f"{qrels}: expected a 'query-id corpus-id score' header, got {header}")
+        for line in fh:
+            if line.strip():
+                qid, doc, score = line.split("\t")[:3]
+                judged.setdefault(qid, {})[doc] = int(score)
+    return c, {qid: text for qid, text in q.items() if qid in judged}, judged
+
+
+def load_csfcube(path: Path) -> tuple[Corpus, dict[str, str], Qrels]:
+    """CSFCube: queries map a query id to its query paper's id; qrels grade that query's candidates."""
+    with _open_text(path) as fh:
+        data = json.load(fh)
+    papers = data["papers"]
+    c = Corpus(list(papers), [p.get("title") or "" for p in papers.values()],
+               [p.get("text") or "" for p in papers.values()])
+    queries = {qid: q["paper_id"] for qid, q in data["queries"].items()}
+    return c, queries, {qid: {doc: int(g) for doc, g in rels.items()} for qid, rels in data["qrels"].items()}
+
+
+class Retriever:
+    """Throwaway indexes over a corpus, searchable by mode."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.keyword_index = KeywordIndex(None)
+        self.keyword_index.write(
+            (IndexEntry(i, key, title, text) for i, (key, title, text)
+             in enumerate(zip(corpus.ids, corpus.titles, corpus.texts, strict=True))),
+            replace=False,
+        )
+
+    def keyword(self, text: str, k: int, only: Collection[str] | None = None) -> list[str]:
+        """Top-k ids by BM25, treating the query as plain words (benchmark queries are not syntax)."""
+        hits, _ = self.keyword_index.search(ParsedQuery(words=words_of(text)), limit=k, only=only)
+        return [key for key, _ in hits]
+
+    def search(self, mode: str, text: str, k: int, only: Collection[str] | None = None) -> list[str]:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        return self.keyword(text, k, only)
+
+
+Progress = Callable[[int], None]
+
+
+def evaluate_beir(corpus: Path, queries: Path, qrels: Path, mode: str = "keyword",
+                  progress: Progress | None = None) -> dict[str, float]:
+    """nDCG@10, Recall@100 and MRR@10 of one mode on a BEIR-layout benchmark."""
+    docs, texts, judged = load_beir(corpus, queries, qrels)
+    retriever = Retriever(docs)
+    rankings = {}
+    for qid, text in texts.items():
+        rankings[qid] = retriever.search(mode, text, 100)
+        if progress:
+            progress(1)
+    return mean_metrics(rankings, judged)
+
+
+def evaluate_csfcube(path: Path, mode: str = "keyword", progress: Progress | None = None) -> dict[str, float]:
+    """NDCG@20 of ranking each query's judged candidates by similarity to the query paper."""
+    docs, queries, judged = load_csfcube(path)
+    retriever = Retriever(docs)
+    by_id = {key: (title, text) for key, title, text in zip(docs.ids, docs.titles, docs.texts, strict=True)}
+    rankings = {}
+    for qid, paper_id in queries.items():
+        title, text = by_id[paper_id]
+        candidates = [c for c in judged[qid] if c != paper_id]
+        ranked = retriever.search(mode, f"{title} {text}", len(candidates), only=candidates)
+        rankings[qid] = ranked + [c for c in candidates if c not in set(ranked)]  # unmatched ones last
+        if progress:
+            progress(1)
+    metrics = mean_metrics(rankings, judged, ndcg_k=20, recall_k=20, mrr_k=10)
+    return {"ndcg@20": metrics["ndcg@20"], "queries": metrics["queries"]}

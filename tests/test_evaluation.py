@@ -1,0 +1,46 @@
+"""paperwire eval on a tiny hand-made BEIR set (exact answers) and the real benchmarks (sanity bounds)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from paperwire.cli import cli
+from paperwire.evaluation import evaluate_beir, evaluate_csfcube, load_beir
+from tests.conftest import FIXTURES, SHARED
+
+MINI = FIXTURES / "beir-mini"
+
+
+def test_load_beir_keeps_judged_queries_only() -> None:
+    corpus, queries, qrels = load_beir(MINI / "corpus.jsonl", MINI / "queries.jsonl", MINI / "qrels.tsv")
+    assert corpus.ids == ["d1", "d2", "d3", "d4"] and set(queries) == {"q1", "q2"}
+    assert qrels["q2"] == {"d2": 1, "d4": 0}
+
+
+def test_keyword_mode_finds_both_answers_first() -> None:
+    metrics = evaluate_beir(MINI / "corpus.jsonl", MINI / "queries.jsonl", MINI / "qrels.tsv")
+    assert metrics == {"ndcg@10": 1.0, "recall@100": 1.0, "mrr@10": 1.0, "queries": 2.0}
+
+
+def test_cli_json_has_the_documented_keys() -> None:
+    result = CliRunner().invoke(cli, ["eval", "beir", "--corpus", str(MINI / "corpus.jsonl"), "--queries",
+                                      str(MINI / "queries.jsonl"), "--qrels", str(MINI / "qrels.tsv"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"ndcg@10": 1.0, "recall@100": 1.0, "mrr@10": 1.0, "queries": 2}
+
+
+@pytest.mark.slow
+def test_scifact_keyword_is_in_the_published_bm25_range() -> None:
+    sf = SHARED / "eval" / "scifact"
+    metrics = evaluate_beir(sf / "corpus.jsonl.gz", sf / "queries-train.jsonl", sf / "qrels-train.tsv")
+    assert metrics["queries"] == 809
+    assert 0.62 <= metrics["ndcg@10"] <= 0.75 and metrics["recall@100"] > 0.85
+
+
+@pytest.mark.slow
+def test_csfcube_keyword() -> None:
+    metrics = evaluate_csfcube(SHARED / "eval" / "csfcube" / "csfcube.json.gz")
+    assert metrics["queries"] == 50 and 0.45 <= metrics["ndcg@20"] <= 0.7
