@@ -105,6 +105,32 @@ class IndexEntry:
 
 
 @dataclass(slots=True)
+class EmbedTask:
+    """A paper whose embedding is missing or may be stale, with what the embedder reads."""
+
+    id: str
+    title: str
+    abstract: str
+    paper_seq: int
+    stored_text_hash: str | None = None
+
+    @property
+    def text(self) -> str:
+        """What gets embedded: title and abstract."""
+        return f"{self.title}. {self.abstract}" if self.abstract else self.title
+
+
+@dataclass(slots=True)
+class StoredEmbedding:
+    """One paper's vector as stored: int8 components and their scale, with the change counter."""
+
+    seq: int
+    paper_id: str
+    vector: bytes
+    scale: float
+
+
+@dataclass(slots=True)
 class UpsertResult:
     """What a batch write did."""
 

@@ -16,7 +16,9 @@ def paper(pid: str, day: str, cats: list[str] | None = None, title: str = "T", v
 
 
 def test_migrations_are_named_recorded_and_idempotent(store: Store) -> None:
-    assert store.applied_migrations() == ["0001_papers", "0002_jobs"]
+    from paperwire.store.migrations import MIGRATIONS
+
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS]
     assert store.migrate() == []
     assert len(store.instance_id()) == 32
 

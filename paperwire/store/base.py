@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from paperwire.models import IndexEntry, Paper, StoreStats, UpsertResult
+from paperwire.models import EmbedTask, IndexEntry, Paper, StoredEmbedding, StoreStats, UpsertResult
 
 
 @dataclass(slots=True)
@@ -113,6 +113,35 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         """Every paper, ordered by id (for copies and checksums)."""
+
+    # -- embeddings -------------------------------------------------------------------
+    @abc.abstractmethod
+    def papers_to_embed(self, model: str, limit: int, after_seq: int = 0) -> list[EmbedTask]:
+        """Papers after ``after_seq`` lacking a ``model`` embedding or changed since it, in seq order."""
+
+    @abc.abstractmethod
+    def save_embeddings(self, model: str, dim: int, rows: Sequence[tuple[str, bytes, float, str, int]]) -> int:
+        """Store ``(paper_id, int8 vector bytes, scale, text hash, paper seq)`` rows in one transaction."""
+
+    @abc.abstractmethod
+    def mark_embeddings_current(self, model: str, rows: Sequence[tuple[str, int]]) -> None:
+        """Record ``(paper_id, paper seq)`` for papers whose text did not change."""
+
+    @abc.abstractmethod
+    def embedding_models(self) -> dict[str, int]:
+        """Embedding counts per model id."""
+
+    @abc.abstractmethod
+    def delete_embeddings(self, keep_model: str | None = None) -> int:
+        """Delete all embeddings, or those of every model but ``keep_model``."""
+
+    @abc.abstractmethod
+    def embeddings_since(self, model: str, seq: int, limit: int) -> list[StoredEmbedding]:
+        """Embeddings of ``model`` written after ``seq``, in write order."""
+
+    @abc.abstractmethod
+    def max_embedding_seq(self) -> int:
+        """The embeddings' change counter."""
 
     # -- whole tables (paperwire copy) -------------------------------------------------
     @abc.abstractmethod

@@ -107,6 +107,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("jobs", ("name",)),),
     ),
+    Migration(
+        "0004_embeddings",
+        (
+            # one vector per paper and model: int8 components times a per-vector scale (388 bytes at 384
+            # dimensions); text_hash tells a real text change from a metadata-only change of the paper
+            """CREATE TABLE embeddings (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                model TEXT NOT NULL,
+                dim INTEGER NOT NULL,
+                vector {blob} NOT NULL,
+                scale {double} NOT NULL,
+                text_hash TEXT NOT NULL,
+                paper_seq BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (paper_id, model)
+            )""",
+            "CREATE UNIQUE INDEX embeddings_seq ON embeddings (seq)",
+            "CREATE INDEX embeddings_model ON embeddings (model, seq)",
+        ),
+        tables=(("embeddings", ("paper_id", "model")),),
+    ),
 )
 
 

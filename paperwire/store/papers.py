@@ -180,12 +180,14 @@ class PapersSQL(SQLBase):
                 "GROUP BY SUBSTR(announced, 1, 7) ORDER BY 1"
             ).all()
             first, last = tx.execute("SELECT MIN(announced), MAX(announced) FROM papers").one() or (None, None)
+            embedded = int(tx.execute("SELECT COUNT(DISTINCT paper_id) FROM embeddings").scalar())
         return StoreStats(
             papers=total,
             by_category={c or "(none)": int(n) for c, n in cats},
             by_month={m: int(n) for m, n in months},
             first_announced=date.fromisoformat(first) if first else None,
             last_announced=date.fromisoformat(last) if last else None,
+            embeddings=embedded,
         )
 
     def max_seq(self) -> int:

@@ -1,0 +1,82 @@
+"""Embeddings in SQL: one compact vector per (paper, model), with its own change counter.
+
+``seq`` orders embedding writes (assigned under a lock, like papers' seq)
+so every host's vector index catches up without gaps; ``paper_seq`` is the
+paper's change counter when it was embedded, so a later change of the paper
+makes it a candidate for re-embedding (the text hash decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from paperwire.models import EmbedTask, StoredEmbedding
+from paperwire.store.core import CHUNK, SQLBase, placeholders
+
+EMBEDDING_COLUMNS = ("paper_id", "model", "dim", "vector", "scale", "text_hash", "paper_seq", "seq", "created_at")
+
+
+class EmbeddingsSQL(SQLBase):
+    """The embeddings table."""
+
+    def papers_to_embed(self, model: str, limit: int, after_seq: int = 0) -> list[EmbedTask]:
+        """Papers (seq > ``after_seq``) without a ``model`` embedding or changed since theirs, in seq order."""
+        with self.read() as tx:
+            rows = tx.execute(
+                "SELECT p.id, p.title, p.abstract, p.seq, e.text_hash FROM papers p "
+                "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
+                "WHERE p.seq > ? AND (e.paper_id IS NULL OR e.paper_seq < p.seq) ORDER BY p.seq LIMIT ?",
+                (model, after_seq, limit),
+            ).all()
+        return [EmbedTask(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
+
+    def save_embeddings(self, model: str, dim: int, rows: Sequence[tuple[str, bytes, float, str, int]]) -> int:
+        """Store ``(paper_id, int8 bytes, scale, text_hash, paper_seq)`` rows in one transaction."""
+        if not rows:
+            return 0
+        now = self._now()
+        with self.write() as tx:
+            self._lock(tx, "embeddings")
+            base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
+            ids = [r[0] for r in rows]
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
+                           (model, *chunk))
+            self._insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
+                (pid, model, dim, vector, scale, text_hash, paper_seq, base + i + 1, now)
+                for i, (pid, vector, scale, text_hash, paper_seq) in enumerate(rows)
+            ])
+        return len(rows)
+
+    def mark_embeddings_current(self, model: str, rows: Sequence[tuple[str, int]]) -> None:
+        """The papers' text did not change: record their new ``paper_seq`` without re-embedding."""
+        with self.write() as tx:
+            tx.executemany("UPDATE embeddings SET paper_seq = ? WHERE paper_id = ? AND model = ?",
+                           [(seq, pid, model) for pid, seq in rows])
+
+    def embedding_models(self) -> dict[str, int]:
+        """How many embeddings each model has."""
+        with self.read() as tx:
+            return {r[0]: int(r[1]) for r in tx.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").all()}
+
+    def delete_embeddings(self, keep_model: str | None = None) -> int:
+        """Delete every embedding (or every one not made by ``keep_model``)."""
+        with self.write() as tx:
+            if keep_model is None:
+                tx.execute("DELETE FROM embeddings")
+            else:
+                tx.execute("DELETE FROM embeddings WHERE model <> ?", (keep_model,))
+            return tx.rowcount
+
+    def embeddings_since(self, model: str, seq: int, limit: int) -> list[StoredEmbedding]:
+        """Embeddings of ``model`` written after ``seq``, in write order."""
+        with self.read() as tx:
+            rows = tx.execute("SELECT seq, paper_id, vector, scale FROM embeddings WHERE model = ? AND seq > ? "
+                              "ORDER BY seq LIMIT ?", (model, seq, limit)).all()
+        return [StoredEmbedding(int(r[0]), r[1], bytes(r[2]), float(r[3])) for r in rows]
+
+    def max_embedding_seq(self) -> int:
+        """The embeddings' change counter."""
+        with self.read() as tx:
+            return int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
