@@ -111,6 +111,10 @@ class Store(abc.ABC):
         """What the search indexes need of papers changed after ``seq``, in change order."""
 
     @abc.abstractmethod
+    def index_entries(self, paper_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        """The index view (as ``changed_since`` gives it) of the given papers."""
+
+    @abc.abstractmethod
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         """Every paper, ordered by id (for copies and checksums)."""
 
@@ -118,6 +122,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def papers_to_embed(self, model: str, limit: int, after_seq: int = 0) -> list[EmbedTask]:
         """Papers after ``after_seq`` lacking a ``model`` embedding or changed since it, in seq order."""
+
+    @abc.abstractmethod
+    def count_papers_to_embed(self, model: str) -> int:
+        """How many papers ``papers_to_embed`` would go through."""
 
     @abc.abstractmethod
     def save_embeddings(self, model: str, dim: int, rows: Sequence[tuple[str, bytes, float, str, int]]) -> int:

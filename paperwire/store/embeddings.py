@@ -30,6 +30,13 @@ class EmbeddingsSQL(SQLBase):
             ).all()
         return [EmbedTask(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
 
+    def count_papers_to_embed(self, model: str) -> int:
+        """How many papers ``papers_to_embed`` would go through."""
+        with self.read() as tx:
+            return int(tx.execute(
+                "SELECT COUNT(*) FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
+                "WHERE e.paper_id IS NULL OR e.paper_seq < p.seq", (model,)).scalar())
+
     def save_embeddings(self, model: str, dim: int, rows: Sequence[tuple[str, bytes, float, str, int]]) -> int:
         """Store ``(paper_id, int8 bytes, scale, text_hash, paper_seq)`` rows in one transaction."""
         if not rows:

@@ -194,17 +194,27 @@ class PapersSQL(SQLBase):
         with self.read() as tx:
             return int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar())
 
+    _ENTRY_SQL = "SELECT seq, id, title, abstract, authors, categories, announced FROM papers"
+
+    @staticmethod
+    def _entry(r: Sequence[Any]) -> IndexEntry:
+        return IndexEntry(int(r[0]), r[1], r[2], r[3], orjson.loads(r[4]), orjson.loads(r[5]),
+                          date.fromisoformat(r[6]) if r[6] else None)
+
     def changed_since(self, seq: int, limit: int) -> list[IndexEntry]:
         with self.read() as tx:
-            rows = tx.execute(
-                "SELECT seq, id, title, abstract, authors, categories, announced FROM papers "
-                "WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).all()
-        loads = orjson.loads
-        return [
-            IndexEntry(int(r[0]), r[1], r[2], r[3], loads(r[4]), loads(r[5]),
-                       date.fromisoformat(r[6]) if r[6] else None)
-            for r in rows
-        ]
+            rows = tx.execute(f"{self._ENTRY_SQL} WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).all()
+        return [self._entry(r) for r in rows]
+
+    def index_entries(self, paper_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        ids = list(dict.fromkeys(paper_ids))
+        found: dict[str, IndexEntry] = {}
+        with self.read() as tx:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                for r in tx.execute(f"{self._ENTRY_SQL} WHERE id IN ({placeholders(len(chunk))})", chunk).all():
+                    found[r[1]] = self._entry(r)
+        return found
 
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         last = ""
