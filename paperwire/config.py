@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     )
     search_max_limit: int = Field(100, ge=1, le=1000, description="Largest page size a search may ask for.")
     max_query_chars: int = Field(1000, ge=10, description="Longer search queries are rejected.")
+    search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
+                               "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
+    search_semantic_weight: float = Field(0.5, ge=0, le=1, description="Weight of the semantic side in hybrid "
+                                          "fusion (the keyword side gets 1 minus this).")
+    search_fusion_norm: str = Field("minmax", description="Score normalisation of convex fusion: minmax, zscore "
+                                    "or dbsf.")
+    vector_exact_limit: int = Field(300_000, ge=1000, description="Up to this many papers vector search scans "
+                                    "every vector exactly; beyond it an IVF index is used.")
+    vector_nprobe: int = Field(24, ge=1, description="Lists an IVF vector search probes (recall versus speed).")
     import_batch_size: int = Field(2000, ge=1, description="Papers written per transaction on import.")
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")

@@ -8,11 +8,10 @@ from datetime import date
 from paperwire.models import SearchHit, SearchResults
 from paperwire.search.analysis import analyze
 from paperwire.search.highlight import highlight, snippet
+from paperwire.search.hybrid import MODES, rank
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.store import Store
-
-MODES = ("keyword",)
 
 
 class SearchError(ValueError):
@@ -26,7 +25,7 @@ class SearchRequest:
     query: str
     limit: int = 20
     offset: int = 0
-    mode: str = "keyword"
+    mode: str = "hybrid"
     sort: str = "relevance"
     categories: list[str] = field(default_factory=list)
     after: date | None = None
@@ -72,20 +71,23 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> Searc
     if pq.is_empty:
         return SearchResults([], 0, text, request.mode, request.offset, request.limit)
     indexes.refresh()
+    vectors = indexes.vectors.index if indexes.vectors is not None else None
     try:
-        ranked, total = indexes.keyword.search(pq, request.limit, request.offset, request.sort)
-    except ValueError as exc:
+        ranking = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, request.offset,
+                       request.limit, request.sort, indexes.fusion)
+    except (ValueError, LookupError) as exc:
         raise SearchError(str(exc)) from exc
+    ranked, total = ranking.hits, ranking.total
     papers = store.get_papers([key for key, _ in ranked])
     terms = set(analyze(pq.text)) if request.highlight else set()
     hits = []
-    for rank, (key, score) in enumerate(ranked, start=request.offset + 1):
+    for key, score in ranked:
         paper = papers.get(key)
         if paper is None:  # indexed but gone from the store (a database swapped under us)
             continue
-        hit = SearchHit(key, score, paper, {"keyword": rank})
+        hit = SearchHit(key, score, paper, ranking.ranks.get(key, {}))
         if request.highlight:
             hit.highlights = {"title": highlight(paper.title, terms, analyze),
                               "abstract": snippet(paper.abstract, terms, analyze)}
         hits.append(hit)
-    return SearchResults(hits, total, text, request.mode, request.offset, request.limit)
+    return SearchResults(hits, total, text, ranking.mode, request.offset, request.limit)

@@ -20,10 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from paperwire.config import Settings
 from paperwire.models import IndexEntry
+from paperwire.search.hybrid import FusionConfig
 from paperwire.search.keyword import KeywordIndex
+from paperwire.search.vector_sync import LocalVectors
 from paperwire.store import Store
 
 KEYWORD_VERSION = 1
@@ -32,12 +37,28 @@ SYNC_BATCH = 5000
 Progress = Callable[[int], None]
 
 
+class Embedding(Protocol):
+    """The embedding model as the indexes use it: its identity, size and query encoder."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
 class LocalIndexes:
     """The keyword index of one store on this host."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, embedder: Embedding | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.embedder = embedder
+        self.fusion = FusionConfig(settings.search_fusion, (1 - settings.search_semantic_weight,
+                                                            settings.search_semantic_weight),
+                                   settings.search_fusion_norm)
         self.dir: Path = settings.index_dir() / store.instance_id()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")
@@ -46,6 +67,10 @@ class LocalIndexes:
         self._last_check = 0.0
         self._last_seen = 0
         self._loaded_mark = self.watermark()
+        self.vectors: LocalVectors | None = None
+        if embedder is not None:
+            self.vectors = LocalVectors(store, self.dir, embedder.model_id, embedder.dim,
+                                        settings.vector_exact_limit, settings.vector_nprobe)
 
     def watermark(self) -> int:
         try:
@@ -72,7 +97,16 @@ class LocalIndexes:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def sync(self, blocking: bool = True, progress: Progress | None = None) -> int:
-        """Index every paper changed since the watermark; returns how many were indexed."""
+        """Bring the keyword and vector indexes up to date; returns how many papers were (re)indexed."""
+        done = self._sync_keyword(blocking, progress)
+        if self.vectors is not None:
+            self.vectors.sync()
+            with self._host_lock(blocking=False) as locked:
+                if locked:
+                    self.vectors.save_if_due()
+        return done
+
+    def _sync_keyword(self, blocking: bool, progress: Progress | None) -> int:
         with self._host_lock(blocking) as locked:
             if not locked:
                 self.keyword.index.reload()
@@ -110,4 +144,6 @@ class LocalIndexes:
             self.keyword.index.reload()
             self._loaded_mark = mark
         if self.store.max_seq() != mark:
-            self.sync(blocking=False)
+            self._sync_keyword(blocking=False, progress=None)
+        if self.vectors is not None:
+            self.vectors.sync()

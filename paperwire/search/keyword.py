@@ -155,6 +155,28 @@ class KeywordIndex:
         clauses += [(tantivy.Occur.MustNot, f) for f in must_not]
         return tantivy.Query.boolean_query(clauses)
 
+    def _all_keys(self, query: tantivy.Query, cap: int) -> list[str]:
+        searcher = self.index.searcher()
+        result = searcher.search(query, cap, count=False)
+        return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
+
+    def filter_keys(self, q: ParsedQuery, cap: int = 20_000) -> tuple[list[str] | None, list[str]]:
+        """Keys the query's text filters allow (None: no such filter) and keys its exclusions remove.
+
+        Author, phrase and exclusion filters need the text, which only this index holds; the vector
+        index applies them as row sets (capped at ``cap`` keys each)."""
+        positive = [self._phrase(a, ["authors"]) for a in q.authors]
+        positive += [self._phrase(p, ["title", "abstract"]) for p in q.phrases]
+        negative = [self._phrase(t, ["title", "abstract", "authors"]) for t in q.exclude]
+        negative += [self._phrase(a, ["authors"]) for a in q.exclude_authors]
+        allowed = None
+        if positive:
+            allowed = self._all_keys(tantivy.Query.boolean_query([(tantivy.Occur.Must, p) for p in positive]), cap)
+        excluded: list[str] = []
+        if negative:
+            excluded = self._all_keys(tantivy.Query.boolean_query([(tantivy.Occur.Should, n) for n in negative]), cap)
+        return allowed, excluded
+
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None) -> tuple[list[tuple[str, float]], int]:
         """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys."""

@@ -1,0 +1,90 @@
+"""Ranking by mode: keyword (BM25), semantic (embedding cosine) or hybrid (both, fused).
+
+Hybrid takes the top candidates of each side — both already restricted by
+the query's filters — and fuses them with the configured fusion function
+(``paperwire.search.fusion``; the choice and its weights are measured in
+docs/benchmarks.md). Pages are cut from the fused list; the candidate pool
+grows with the page asked for, so deep pages stay consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from paperwire.search.fusion import get_fusion
+from paperwire.search.keyword import KeywordIndex
+from paperwire.search.query import ParsedQuery
+from paperwire.search.vectors import VectorIndex
+
+MODES = ("hybrid", "keyword", "semantic")
+MIN_POOL = 100
+
+
+class QueryEmbedder(Protocol):
+    """What ranking needs of the embedding model."""
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+@dataclass
+class FusionConfig:
+    """Which fusion function, with which weights (keyword, semantic) and options."""
+
+    name: str = "convex"
+    weights: tuple[float, float] = (0.5, 0.5)
+    norm: str = "minmax"
+    rrf_k: float = 60.0
+
+    def fuse(self, keyword: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]]
+             ) -> list[tuple[str, float]]:
+        fusion = get_fusion(self.name)
+        if self.name == "rrf":
+            return fusion([keyword, dense], weights=list(self.weights), k=self.rrf_k)
+        return fusion([keyword, dense], weights=list(self.weights), norm=self.norm)
+
+
+@dataclass
+class Ranking:
+    """Ranked keys for one page, the size of the whole result, per-side ranks, and the mode used."""
+
+    hits: list[tuple[str, float]]
+    total: int
+    mode: str
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def dense_candidates(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex, embedder: QueryEmbedder,
+                     k: int) -> tuple[list[tuple[str, float]], int]:
+    """The k nearest papers to the query text among those every filter allows, and how many it allows."""
+    allowed, excluded = keyword.filter_keys(pq)
+    keep = vectors.mask(pq, allowed, excluded)
+    query = embedder.embed_query(pq.text)
+    return vectors.search(query, k, keep), int(keep.sum())
+
+
+def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, embedder: QueryEmbedder | None,
+         mode: str, offset: int, limit: int, sort: str = "relevance",
+         fusion: FusionConfig | None = None) -> Ranking:
+    """Rank for one page. Without vectors (nothing embedded yet) hybrid falls back to keyword."""
+    semantic_ready = vectors is not None and embedder is not None and len(vectors) > 0
+    if mode == "hybrid" and (not semantic_ready or not pq.text):
+        mode = "keyword"  # nothing to embed, or no embeddings: keyword ranking is all there is
+    if mode == "keyword" or (sort == "newest" and mode != "semantic") or not pq.has_terms:
+        hits, total = keyword.search(pq, limit, offset, sort)
+        return Ranking(hits, total, "keyword", {key: {"keyword": offset + i + 1} for i, (key, _) in enumerate(hits)})
+    if not semantic_ready or vectors is None or embedder is None:
+        raise LookupError("semantic search needs embeddings: run 'paperwire embed'")
+    pool = max(MIN_POOL, offset + limit)
+    dense, allowed = dense_candidates(pq, keyword, vectors, embedder, pool)
+    ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
+    if mode == "semantic":
+        return Ranking(dense[offset : offset + limit], allowed, "semantic", ranks)
+    lexical, total = keyword.search(pq, pool, 0, "relevance")
+    for i, (key, _) in enumerate(lexical):
+        ranks.setdefault(key, {})["keyword"] = i + 1
+    fused = (fusion or FusionConfig()).fuse(lexical, dense)
+    return Ranking(fused[offset : offset + limit], max(total, len(fused)), "hybrid", ranks)
