@@ -251,6 +251,20 @@ def eval_csfcube(path: Path, mode: str, as_json: bool) -> None:
     _print_metrics(evaluate_csfcube(path, mode), as_json)
 
 
+@eval_group.command(name="known-items")
+@click.option("--papers", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="The corpus: a Paperwire JSON-lines file.")
+@click.option("--items", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="JSON lines of {id, query, kind}.")
+@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_known_items(papers: Path, items: Path, mode: str, as_json: bool) -> None:
+    """Known-item lookups: MRR@10 and hit@1/hit@10 of finding each query's one target paper."""
+    from paperwire.evaluation import evaluate_known_items
+
+    _print_metrics(evaluate_known_items(papers, items, mode), as_json)
+
+
 def main() -> None:
     """Entry point of the ``paperwire`` script."""
     cli(prog_name="paperwire")

@@ -131,3 +131,32 @@ def evaluate_csfcube(path: Path, mode: str = "keyword", progress: Progress | Non
             progress(1)
     metrics = mean_metrics(rankings, judged, ndcg_k=20, recall_k=20, mrr_k=10)
     return {"ndcg@20": metrics["ndcg@20"], "queries": metrics["queries"]}
+
+
+def load_papers_corpus(path: Path) -> Corpus:
+    """A Paperwire JSON-lines paper file as an evaluation corpus."""
+    ids, titles, texts = [], [], []
+    for record in _jsonl(path):
+        ids.append(str(record["id"]))
+        titles.append(" ".join(str(record.get("title") or "").split()))
+        texts.append(" ".join(str(record.get("abstract") or "").split()))
+    return Corpus(ids, titles, texts)
+
+
+def evaluate_known_items(papers: Path, items: Path, mode: str = "keyword") -> dict[str, float]:
+    """Known-item lookups: each query targets one paper; MRR@10 and hit rates, overall and by kind."""
+    retriever = Retriever(load_papers_corpus(papers))
+    by_kind: dict[str, list[int]] = {}
+    for item in _jsonl(items):
+        ranked = retriever.search(mode, item["query"], 10)
+        position = ranked.index(item["id"]) + 1 if item["id"] in ranked else 0
+        by_kind.setdefault(item.get("kind", "all"), []).append(position)
+    result: dict[str, float] = {}
+    everything = [p for positions in by_kind.values() for p in positions]
+    for kind, positions in [("all", everything), *sorted(by_kind.items())]:
+        prefix = "" if kind == "all" else f"{kind}:"
+        result[f"{prefix}mrr@10"] = sum(1 / p for p in positions if p) / len(positions)
+        result[f"{prefix}hit@1"] = sum(1 for p in positions if p == 1) / len(positions)
+        result[f"{prefix}hit@10"] = sum(1 for p in positions if p) / len(positions)
+    result["queries"] = float(len(everything))
+    return result

@@ -44,3 +44,12 @@ def test_scifact_keyword_is_in_the_published_bm25_range() -> None:
 def test_csfcube_keyword() -> None:
     metrics = evaluate_csfcube(SHARED / "eval" / "csfcube" / "csfcube.json.gz")
     assert metrics["queries"] == 50 and 0.45 <= metrics["ndcg@20"] <= 0.7
+
+
+def test_known_items_on_the_sample() -> None:
+    from paperwire.evaluation import evaluate_known_items
+    from tests.conftest import ROOT, SAMPLE
+
+    metrics = evaluate_known_items(SAMPLE, ROOT / "benchmarks" / "known_items.jsonl")
+    assert metrics["queries"] == 150
+    assert metrics["keywords:hit@10"] > 0.9 and metrics["mrr@10"] > 0.8
