@@ -16,7 +16,7 @@ def paper(pid: str, day: str, cats: list[str] | None = None, title: str = "T", v
 
 
 def test_migrations_are_named_recorded_and_idempotent(store: Store) -> None:
-    assert store.applied_migrations() == ["0001_papers", "0002_jobs"]
+    assert store.applied_migrations() == ["0001_papers", "0002_jobs", "0003_sources"]
     assert store.migrate() == []
     assert len(store.instance_id()) == 32
 
