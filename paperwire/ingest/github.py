@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -158,24 +159,26 @@ class GitHub:
         full_name, stars, created = parse_repository(response.content)
         return RepoCheck(repo.repo, now, "ok", stars, full_name, etag, created)
 
-    def stargazer_times(self, full_name: str) -> list[datetime]:
-        """Every stargazer's ``starred_at``, following ``Link: rel="next"`` on the same host."""
+    def stargazer_pages(self, full_name: str, accept: str = STAR_MEDIA_TYPE) -> Iterator[Response]:
+        """Every page of a repository's stargazers, following ``Link: rel="next"`` on the same host."""
         url: str | None = f"{self.base_url}/repos/{full_name}/stargazers"
         params: dict[str, Any] | None = {"per_page": PER_PAGE}
         host = urlsplit(self.base_url).netloc
-        times: list[datetime] = []
         for _ in range(MAX_STARGAZER_PAGES):
             if url is None:
-                break
-            response = self._get(url, params, {"Accept": STAR_MEDIA_TYPE})
+                return
+            response = self._get(url, params, {"Accept": accept})
             if response.status != 200:
                 raise GitHubError(f"{safe_url(response.url)} answered HTTP {response.status}: "
                                   f"{response.text_snippet()}")
-            times += parse_stargazers(response.content)
+            yield response
             url, params = next_link(response.headers.get("link")), None
             if url and urlsplit(url).netloc != host:  # never send our token elsewhere
                 raise GitHubError(f"Link header points to another host: {safe_url(url)}")
-        return times
+
+    def stargazer_times(self, full_name: str) -> list[datetime]:
+        """Every stargazer's ``starred_at``."""
+        return [t for page in self.stargazer_pages(full_name) for t in parse_stargazers(page.content)]
 
     def budget(self) -> int | None:
         """Requests left before the reserve, when known."""
