@@ -40,7 +40,7 @@ class HarvestReport:
     def line(self) -> str:
         """One line: what was fetched and written, and how it ended."""
         p = self.papers
-        parts = [f"{self.pages} pages" if self.pages != 1 else "1 page"]
+        parts = [f"{self.pages} pages" if self.pages != 1 else "1 page"] if self.pages or self.source != "stars" else []
         if p.inserted or p.updated or p.unchanged or self.source in ("arxiv", "listing", "ids"):
             parts.append(f"{p.inserted} new papers, {p.updated} updated, {p.unchanged} unchanged")
         for count, label in ((self.withdrawn, "withdrawn"), (self.skipped, "skipped"),
