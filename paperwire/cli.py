@@ -243,7 +243,7 @@ def harvest_listing(ctx: Context, categories: tuple[str, ...], base_url: str | N
 
 @harvest.command("hf")
 @click.option("--from", "start", type=_DAY, help="First day (YYYY-MM-DD). Default: hf_days_back days ago.")
-@click.option("--to", "end", type=_DAY, help="Last day, inclusive. Default: today (or --from).")
+@click.option("--to", "end", type=_DAY, help="Last day, inclusive. Default: today.")
 @click.option("--base-url", help="Hugging Face base URL (PAPERWIRE_HF_URL).")
 @click.option("--api-url", help="arXiv query API for papers missing from the store (PAPERWIRE_ARXIV_API_URL).")
 @click.option("--no-fill", is_flag=True, help="Do not ask the arXiv API for missing papers.")

@@ -121,3 +121,12 @@ def test_killed_harvest_resumes_without_gaps_or_duplicates(db_url: str, tmp_path
         assert '"token": null' in (store.get_state("harvest.arxiv_oai.arXiv.cs") or "")
     finally:
         store.close()
+
+
+def test_ingestion_doc_explains_every_ingestion_setting() -> None:
+    prefixes = ("contact_email", "http_", "arxiv_", "harvest_", "listing_", "hf_", "github_", "stars_", "stargazer_")
+    ingestion = [n for n in Settings.model_fields if n.startswith(prefixes)]
+    assert len(ingestion) >= 25
+    text = (ROOT / "docs" / "ingestion.md").read_text()
+    missing = [n for n in ingestion if f"PAPERWIRE_{n.upper()}" not in text]
+    assert not missing, f"docs/ingestion.md does not explain {missing}"

@@ -75,8 +75,12 @@ def run_arxiv(store: Store, settings: Settings, sets: Sequence[str] | None = Non
 
     def body(http: HttpClient) -> None:
         for set_ in sets if sets is not None else settings.harvest_set_list():
-            arxiv_oai.harvest_set(store, http, settings.arxiv_oai_url, set_, settings.arxiv_oai_format, report,
-                                  start, until, max_pages, settings.harvest_category_list())
+            try:  # one set failing does not keep the others from being harvested
+                arxiv_oai.harvest_set(store, http, settings.arxiv_oai_url, set_, settings.arxiv_oai_format, report,
+                                      start, until, max_pages, settings.harvest_category_list())
+            except (arxiv_oai.HarvestError, arxiv_oai.OaiError, HttpError) as exc:
+                report.errors.append(str(exc))
+                log.error("harvest arxiv: %s", exc)
 
     return _run(report, client, lambda: arxiv_client(settings), body)
 
@@ -107,7 +111,7 @@ def run_hf(store: Store, settings: Settings, start: date | None = None, end: dat
            today: date | None = None) -> HarvestReport:
     """Fetch HF daily papers for ``start``…``end`` (default: the last ``hf_days_back`` days and today)."""
     report = HarvestReport("hf")
-    end = end or start or today or datetime.now(UTC).date()
+    end = end or today or datetime.now(UTC).date()
     start = start or end - timedelta(days=settings.hf_days_back)
     if start > end:
         report.errors.append(f"--from {start} is after --to {end}")
