@@ -82,12 +82,13 @@ class ReplayServer:
     routes: dict[tuple[str, str, tuple], Route] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     rewrite: dict[str, str] = field(default_factory=dict)
+    port: int = 0
 
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self.arrived = threading.Condition(self._lock)
-        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", self.port), _handler(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

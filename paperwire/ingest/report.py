@@ -49,8 +49,12 @@ class HarvestReport:
                              (self.backfilled, "star histories backfilled")):
             if count:
                 parts.append(f"{count} {label}")
-        parts.append(f"{self.links} new code links")
-        text = f"{self.source}: {', '.join(parts)}; {self.requests} requests in {self.seconds:.1f} s"
+        if self.source != "stars":
+            parts.append(f"{self.links} new code links")
+        if not parts:
+            parts.append("nothing due")
+        requests = f"{self.requests} request" + ("" if self.requests == 1 else "s")
+        text = f"{self.source}: {', '.join(parts)}; {requests} in {self.seconds:.1f} s"
         if self.notes:
             text += "; " + "; ".join(self.notes)
         if self.errors:
