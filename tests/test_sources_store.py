@@ -119,3 +119,16 @@ def test_hf_entries_round_trip(store: Store) -> None:
         ["rl", "agents"], 17, T0, 3)
     assert first.first_seen is not None and first.last_seen is not None
     assert [n for _, n in store.hf_upvote_snapshots("2501.00001")] == [42]
+
+
+def test_due_repositories_of_recent_papers_come_first(store: Store) -> None:
+    old, new = paper("2401.00001"), paper("2601.00001")
+    old.announced, new.announced = date(2024, 1, 2), date(2026, 1, 2)
+    store.upsert_papers([old, new])
+    store.save_batch(SourceBatch(links=[CodeLink("2401.00001", "old/repo", "https://github.com/old/repo", "pwc"),
+                                        CodeLink("2601.00001", "new/repo", "https://github.com/new/repo", "pwc"),
+                                        CodeLink("0000.00000", "no/paper", "https://github.com/no/paper", "pwc")]))
+    store.save_repo_check(RepoCheck("zz/checked", T0 - timedelta(days=2), "ok", 1, "zz/checked"))
+    due = [r.repo for r in store.repos_due(T0, 10)]
+    assert due == ["new/repo", "old/repo", "no/paper", "zz/checked"]
+    assert [r.repo for r in store.repos_due(T0, 2)] == ["new/repo", "old/repo"]

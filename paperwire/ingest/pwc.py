@@ -16,7 +16,6 @@ the same file twice adds nothing.
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import json
 import logging
@@ -89,11 +88,9 @@ def iter_json_array(stream: IO[str], chunk: int = CHUNK_CHARS) -> Iterator[dict[
 
 
 def _open(path: Path) -> IO[str]:
-    raw = open(path, "rb")  # noqa: SIM115 - wrapped and closed by the caller
-    gz = raw.read(2) == b"\x1f\x8b"
-    raw.seek(0)
-    binary: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
-    return codecs.getreader("utf-8")(binary)  # type: ignore[return-value]
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"  # by content, not by name, as the bulk import does
+    return gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")
 
 
 def link_of(obj: dict[str, Any]) -> CodeLink | None:

@@ -187,8 +187,9 @@ class Store(abc.ABC):
     def repos_due(self, checked_before: datetime, limit: int) -> list[Repository]:
         """Linked repositories never checked or last checked before ``checked_before``.
 
-        Never-checked ones come first, then the longest unchecked; repositories
-        found missing are left out.
+        Never-checked ones come first; then those linked to the most recently
+        announced papers; then the longest unchecked. Repositories found
+        missing are left out.
         """
 
     @abc.abstractmethod

@@ -30,11 +30,15 @@ class StarsSQL(SQLBase):
     """Repositories, star snapshots and backfilled star history."""
 
     def repos_due(self, checked_before: datetime, limit: int) -> list[Repository]:
+        # When more repositories are due than a run may check (a Papers with Code import links
+        # hundreds of thousands), those of the most recently announced papers go first: they are
+        # the ones trending needs.
         with self.read() as tx:
             rows = tx.execute(
-                f"SELECT {_REPO_COLUMNS} FROM repositories "
-                "WHERE status <> 'missing' AND (checked_at IS NULL OR checked_at < ?) "
-                "ORDER BY CASE WHEN checked_at IS NULL THEN 0 ELSE 1 END, checked_at, repo LIMIT ?",
+                f"SELECT {_REPO_COLUMNS} FROM (SELECT {_REPO_COLUMNS}, COALESCE((SELECT MAX(p.announced) "
+                "FROM code_links l JOIN papers p ON p.id = l.paper_id WHERE l.repo = r.repo), '') AS newest "
+                "FROM repositories r WHERE status <> 'missing' AND (checked_at IS NULL OR checked_at < ?)) due "
+                "ORDER BY CASE WHEN checked_at IS NULL THEN 0 ELSE 1 END, newest DESC, checked_at, repo LIMIT ?",
                 (iso(checked_before), limit)).all()
         return [_row_repo(r) for r in rows]
 
