@@ -176,7 +176,12 @@ class CodeLink:
 
 @dataclass(slots=True)
 class Repository:
-    """What is known of one GitHub repository; ``stars`` is the latest count."""
+    """What is known of one GitHub repository; ``stars`` is the latest count.
+
+    ``status``: ``new`` (never checked), ``ok``, ``missing`` (404: not asked
+    again), ``blocked`` (403/451). ``backfill``: ``none``, ``done`` (history
+    rebuilt from stargazers), ``skipped`` (too many stars to afford it).
+    """
 
     repo: str
     full_name: str
