@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +74,109 @@ class Settings(BaseSettings):
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
 
+    # -- live ingestion (docs/ingestion.md) ---------------------------------------------
+    contact_email: str = Field(
+        "",
+        description="Contact address put in the User-Agent of every request to arXiv, Hugging Face and "
+        "GitHub (arXiv asks harvesters for one). Set it before harvesting.",
+    )
+    http_timeout_seconds: float = Field(
+        30.0, gt=0, description="Connect and read timeout of one HTTP request to a source."
+    )
+    http_retries: int = Field(
+        4, ge=0, le=20,
+        description="Retries of a request after a network error, a 5xx or a 429 answer, with exponential "
+        "backoff and jitter (a Retry-After header is honoured instead).",
+    )
+    http_backoff_seconds: float = Field(
+        2.0, ge=0, description="First backoff before a retry; doubled on each further retry, with ±50% jitter."
+    )
+    http_max_backoff_seconds: float = Field(120.0, ge=0, description="Longest backoff between two retries.")
+    http_max_retry_after_seconds: float = Field(
+        900.0, ge=0,
+        description="Longest Retry-After wait honoured; a server asking for more fails the run instead "
+        "of blocking it for hours.",
+    )
+    http_max_response_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024,
+        description="Largest response body accepted (after decompression); a bigger one fails that page.",
+    )
+    arxiv_oai_url: str = Field(
+        "https://oaipmh.arxiv.org/oai", description="Base URL of arXiv's OAI-PMH interface ('harvest arxiv')."
+    )
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query",
+        description="arXiv query API, used to fetch papers by id ('harvest ids', filling gaps).",
+    )
+    arxiv_rss_url: str = Field(
+        "https://rss.arxiv.org/atom",
+        description="Base URL of arXiv's daily announcement feeds; the category is appended ('harvest listing').",
+    )
+    arxiv_min_interval_seconds: float = Field(
+        3.0, ge=0,
+        description="Least time between two requests to one arXiv host (arXiv's rule: one request every "
+        "3 seconds, one connection).",
+    )
+    arxiv_oai_format: str = Field(
+        "arXiv", pattern=r"^(arXiv|arXivRaw|oai_dc)$",
+        description="OAI-PMH metadata format: arXiv (structured authors, categories, licence), arXivRaw "
+        "(adds the version history) or oai_dc (Dublin Core; categories only for CS and a few others).",
+    )
+    harvest_sets: str = Field(
+        "cs",
+        description="OAI-PMH sets to harvest, separated by spaces or commas: cs, math, stat, "
+        "physics:hep-th, ... ('*' harvests all of arXiv).",
+    )
+    harvest_categories: str = Field(
+        "",
+        description="Keep only harvested papers with at least one of these categories or archives "
+        "(cs.CL, cs); empty keeps every paper of the harvested sets.",
+    )
+    listing_categories: str = Field(
+        "cs",
+        description="Categories or archives whose daily announcement feed 'harvest listing' reads "
+        "(cs.AI cs.CL, or cs for the whole archive).",
+    )
+    arxiv_api_batch: int = Field(
+        100, ge=1, le=2000, description="Paper ids asked of the arXiv query API per request."
+    )
+    hf_url: str = Field("https://huggingface.co", description="Base URL of Hugging Face ('harvest hf').")
+    hf_days_back: int = Field(
+        3, ge=0, le=60,
+        description="Without --from, 'harvest hf' reads today's daily papers and this many days before "
+        "(upvotes keep changing for a few days).",
+    )
+    hf_min_interval_seconds: float = Field(1.0, ge=0, description="Least time between two requests to Hugging Face.")
+    hf_fill_from_arxiv: bool = Field(
+        True,
+        description="Fetch daily papers missing from the store from the arXiv query API; when that fails "
+        "they are added from Hugging Face's own metadata.",
+    )
+    github_api_url: str = Field(
+        "https://api.github.com", description="Base URL of the GitHub REST API ('harvest stars')."
+    )
+    github_token: SecretStr = Field(
+        SecretStr(""),
+        description="GitHub token (no scopes needed): 5,000 requests an hour instead of 60. Optional; never logged.",
+    )
+    github_min_interval_seconds: float = Field(
+        0.5, ge=0, description="Least time between two requests to GitHub."
+    )
+    github_rate_reserve: int = Field(
+        10, ge=0,
+        description="'harvest stars' stops when GitHub's X-RateLimit-Remaining falls to this many requests, "
+        "leaving some for other tools using the same token.",
+    )
+    stars_check_interval_hours: float = Field(
+        20.0, ge=0, description="A repository's stars are checked again only after this many hours."
+    )
+    stars_max_repos: int = Field(1000, ge=1, description="Most repositories checked by one 'harvest stars' run.")
+    stargazer_backfill_max_stars: int = Field(
+        2000, ge=0,
+        description="Backfill a new repository's star history from its stargazers (100 per request) only when "
+        "it has at most this many stars; 0 turns backfill off.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
@@ -94,6 +197,22 @@ class Settings(BaseSettings):
         """Where this host keeps its search indexes."""
         return self.data_dir / "index"
 
+    @staticmethod
+    def _words(value: str) -> list[str]:
+        return [w for w in value.replace(",", " ").split() if w]
+
+    def harvest_set_list(self) -> list[str]:
+        """The OAI-PMH sets to harvest; ``""`` stands for all of arXiv (``*``)."""
+        return ["" if w == "*" else w for w in self._words(self.harvest_sets)] or [""]
+
+    def harvest_category_list(self) -> list[str]:
+        """Categories or archives a harvested paper must have one of (empty: no filter)."""
+        return self._words(self.harvest_categories)
+
+    def listing_category_list(self) -> list[str]:
+        """Categories whose announcement feeds are read."""
+        return self._words(self.listing_categories)
+
 
 @dataclass(frozen=True)
 class SettingInfo:
@@ -110,6 +229,8 @@ def settings_table() -> Iterator[SettingInfo]:
     for name, field in Settings.model_fields.items():
         if field.default_factory is not None:
             default: Any = "(computed, see help)"
+        elif isinstance(field.default, SecretStr):  # a secret's repr would be SecretStr('**********')
+            default = field.default.get_secret_value()
         else:
             default = field.default
         yield SettingInfo(name, f"PAPERWIRE_{name.upper()}", repr(default), field.description or "")

@@ -178,3 +178,119 @@ class StoreStats:
     embeddings: int = 0
     first_announced: date | None = None
     last_announced: date | None = None
+
+
+# -- live sources: code links, repositories and stars, Hugging Face daily papers ----------
+
+CODE_LINK_SOURCES = ("abstract", "comment", "hf", "pwc")
+
+
+@dataclass(slots=True, frozen=True)
+class CodeLink:
+    """A paper's link to a GitHub repository, and where it was found.
+
+    ``repo`` is ``owner/name`` in lower case (GitHub names are not case
+    sensitive); ``url`` keeps the spelling of the source.
+    """
+
+    paper_id: str
+    repo: str
+    url: str
+    source: str
+    first_seen: datetime | None = None
+
+
+@dataclass(slots=True)
+class Repository:
+    """What is known of one GitHub repository; ``stars`` is the latest count.
+
+    ``status``: ``new`` (never checked), ``ok``, ``missing`` (404: not asked
+    again), ``blocked`` (403/451). ``backfill``: ``none``, ``done`` (history
+    rebuilt from stargazers), ``skipped`` (too many stars to afford it).
+    """
+
+    repo: str
+    full_name: str
+    stars: int | None = None
+    etag: str | None = None
+    checked_at: datetime | None = None
+    changed_at: datetime | None = None
+    status: str = "new"
+    created_at: datetime | None = None
+    backfill: str = "none"
+    first_seen: datetime | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class RepoCheck:
+    """The outcome of asking GitHub about one repository.
+
+    ``status``: ``ok`` (``stars`` read, or unchanged on a 304 with
+    ``not_modified``), ``missing`` (404), ``blocked`` (403/451).
+    """
+
+    repo: str
+    checked_at: datetime
+    status: str
+    stars: int | None = None
+    full_name: str | None = None
+    etag: str | None = None
+    created_at: datetime | None = None
+    not_modified: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class StarSnapshot:
+    """A repository's star count at one instant: one point of the time series."""
+
+    repo: str
+    taken_at: datetime
+    stars: int
+
+
+@dataclass(slots=True)
+class HFDailyEntry:
+    """A paper's appearance on Hugging Face's daily papers list of ``daily_date``.
+
+    ``submitted_on_daily`` is when it entered the list; ``upvotes`` and
+    ``github_stars`` are as last seen (``last_seen``); every fetch also
+    records an upvote snapshot so velocity can be computed.
+    """
+
+    paper_id: str
+    daily_date: date
+    upvotes: int
+    title: str = ""
+    num_comments: int | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = field(default_factory=list)
+    submitted_on_daily: datetime | None = None
+    published_at: datetime | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """What one harvested page or fetch writes, committed all together or not at all.
+
+    ``state`` holds ``Store.set_state`` values (a harvest's resume point) saved
+    in the same transaction, so a crash never separates data from its cursor.
+    """
+
+    papers: list[Paper] = field(default_factory=list)
+    links: list[CodeLink] = field(default_factory=list)
+    hf_entries: list[HFDailyEntry] = field(default_factory=list)
+    state: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What ``Store.save_batch`` did."""
+
+    papers: UpsertResult = field(default_factory=UpsertResult)
+    new_links: int = 0
+    hf_entries: int = 0

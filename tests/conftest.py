@@ -11,18 +11,22 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from paperwire.config import Settings
+from paperwire.ingest.http import HttpClient, HttpConfig
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
+from tests.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SAMPLE = SHARED / "arxiv" / "sample-2k.jsonl.gz"
 FULL = SHARED / "arxiv" / "cs-2025-2026.jsonl.gz"
-KAGGLE = SHARED / "fixtures" / "arxiv-kaggle" / "arxiv-metadata-oai-snapshot-200.json"
+FIXTURES_SHARED = SHARED / "fixtures"
+KAGGLE = FIXTURES_SHARED / "arxiv-kaggle" / "arxiv-metadata-oai-snapshot-200.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BASE = os.environ.get("PAPERWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgres"]
@@ -93,3 +97,38 @@ def sample_runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     yield rt
     rt.close()
     drop(url)
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps: waits are recorded, never spent."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    """A replay HTTP server on 127.0.0.1 with no routes yet."""
+    with ReplayServer() as server:
+        yield server
+
+
+def make_client(fake_time: FakeTime, min_interval: float = 0.0, retries: int = 2, timeout: float = 5.0,
+                headers: dict[str, str] | None = None, **config: Any) -> HttpClient:
+    """An HttpClient on the fake clock (so retries and pacing cost no real time)."""
+    cfg = HttpConfig(user_agent="Paperwire/test (+http://127.0.0.1; mailto:tests@example.org)", timeout=timeout,
+                     retries=retries, backoff=1.0, min_interval=min_interval, **config)
+    return HttpClient(cfg, headers, clock=fake_time.clock, sleep=fake_time.sleep, rand=lambda: 0.5)

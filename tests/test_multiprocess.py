@@ -66,7 +66,11 @@ def test_two_importers_and_two_web_servers(db_url: str, tmp_path: Path) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             while not stop.is_set():
                 for path in ("/api/v1/search?q=language+models", "/api/v1/daily", "/", "/search?q=vision"):
-                    r = client.get(path)
+                    try:
+                        r = client.get(path)
+                    except httpx.HTTPError as exc:  # a hung or dead server is a failure too
+                        errors.append(f"{port} {path} {exc!r}")
+                        return
                     if r.status_code >= 500:
                         errors.append(f"{port} {path} {r.status_code}")
 

@@ -18,10 +18,11 @@ from typing import IO, Any, cast
 
 import orjson
 
+from paperwire.ingest.codelinks import links_in_papers
 from paperwire.ingest.kaggle import looks_like_kaggle, parse_kaggle
 from paperwire.ingest.paperwire_jsonl import parse_paperwire
 from paperwire.ingest.records import RecordError
-from paperwire.models import Paper, UpsertResult
+from paperwire.models import Paper, SourceBatch, UpsertResult
 from paperwire.store import Store
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
@@ -40,6 +41,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    links: int = 0
     failed_files: int = 0
     indexed: int = 0
     seconds: float = 0.0
@@ -56,7 +58,7 @@ class ImportReport:
 
     def summary(self) -> str:
         return (f"imported {self.inserted}, updated {self.updated}, rejected {self.rejected} "
-                f"in {self.seconds:.1f} s ({self.unchanged} unchanged)")
+                f"in {self.seconds:.1f} s ({self.unchanged} unchanged, {self.links} new code links)")
 
 
 def parse_record(obj: Any) -> Paper:
@@ -122,16 +124,22 @@ def read_file(path: Path, on_error: ErrorSink, progress: Callable[[int, int], No
         raw.close()
 
 
+def _write(store: Store, batch: list[Paper], report: ImportReport) -> None:
+    result = store.save_batch(SourceBatch(batch, links_in_papers(batch)))
+    report.add(result.papers)
+    report.links += result.new_links
+
+
 def import_papers(store: Store, papers: Iterator[Paper], report: ImportReport, batch_size: int) -> None:
-    """Write papers in batches of ``batch_size``, one transaction each."""
+    """Write papers in batches of ``batch_size``, one transaction each, with the code links in their text."""
     batch: list[Paper] = []
     for paper in papers:
         batch.append(paper)
         if len(batch) >= batch_size:
-            report.add(store.upsert_papers(batch))
+            _write(store, batch, report)
             batch = []
     if batch:
-        report.add(store.upsert_papers(batch))
+        _write(store, batch, report)
 
 
 def import_files(

@@ -22,12 +22,11 @@ from paperwire.ingest.records import (
     arxiv_id,
     category_list,
     date_field,
+    looks_withdrawn,
     name_list,
     text_field,
 )
 from paperwire.models import Paper, Version
-
-_WITHDRAWN_RE = re.compile(r"\b(?:paper|article|submission|manuscript) (?:has been|is) withdrawn\b", re.I)
 
 
 def _next_weekday(day: date) -> date:
@@ -116,7 +115,7 @@ def parse_kaggle(obj: dict[str, Any]) -> Paper:
         updated=last or (datetime(updated_day.year, updated_day.month, updated_day.day) if updated_day else None),
         version=versions[-1].version if versions else 0,
         versions=versions,
-        withdrawn=bool(_WITHDRAWN_RE.search(comment or "") or _WITHDRAWN_RE.search(abstract[:200])),
+        withdrawn=looks_withdrawn(comment, abstract),
         source="kaggle",
     )
 

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
-from paperwire.models import is_arxiv_id, split_version
+from paperwire.models import Paper, is_arxiv_id, split_version
 
 MAX_TITLE = 1_000
 MAX_ABSTRACT = 20_000
@@ -20,6 +20,7 @@ MAX_CATEGORIES = 30
 MAX_TEXT = 5_000
 MAX_CLASS = 200
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+_WITHDRAWN_RE = re.compile(r"\b(?:paper|article|submission|manuscript) (?:has been|is) withdrawn\b", re.I)
 
 
 class RecordError(ValueError):
@@ -130,3 +131,35 @@ def date_field(obj: dict[str, Any], key: str) -> date | None:
         return date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise RecordError(f"{key!r} is not a YYYY-MM-DD date: {value[:30]!r}") from None
+
+
+def looks_withdrawn(comment: str | None, abstract: str | None) -> bool:
+    """arXiv marks a withdrawal with a new version whose comment (or abstract) says so."""
+    return bool(_WITHDRAWN_RE.search(comment or "") or _WITHDRAWN_RE.search((abstract or "")[:200]))
+
+
+def merge_known(new: Paper, old: Paper | None) -> Paper:
+    """``new`` with the gaps its source cannot fill taken from the stored ``old``.
+
+    Feeds and formats each lack something (the arXiv OAI format has no
+    version number, the announcement feed no comment or DOI); keeping what
+    is already known means a sparser source never erases a richer one.
+    A value a source does give always wins.
+    """
+    if old is None:
+        return new
+    if not new.versions and new.version in (0, old.version):
+        new.version, new.versions = old.version, list(old.versions)
+    for name in ("comment", "journal_ref", "doi", "license", "report_no", "announced", "submitted", "updated"):
+        if getattr(new, name) is None:
+            setattr(new, name, getattr(old, name))
+    if not new.abstract:
+        new.abstract = old.abstract
+    if not new.authors:
+        new.authors = list(old.authors)
+    if not new.categories:
+        new.categories = list(old.categories)
+    if not new.classes:
+        new.classes = list(old.classes)
+    new.withdrawn = new.withdrawn or (old.withdrawn and new.version <= old.version)
+    return new

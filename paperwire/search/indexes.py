@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,7 @@ from paperwire.search.keyword import KeywordIndex
 from paperwire.search.vector_sync import LocalVectors
 from paperwire.store import Store
 
+log = logging.getLogger(__name__)
 KEYWORD_VERSION = 1
 SYNC_BATCH = 5000
 
@@ -67,6 +69,9 @@ class LocalIndexes:
         self._last_check = 0.0
         self._last_seen = 0
         self._loaded_mark = self.watermark()
+        self.background = False
+        self._refresher: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()
         self.vectors: LocalVectors | None = None
         if embedder is not None:
             self.vectors = LocalVectors(store, self.dir, embedder.model_id, embedder.dim,
@@ -134,11 +139,24 @@ class LocalIndexes:
                 progress(len(rows))
 
     def refresh(self) -> None:
-        """Catch up with the store if the last check is older than the refresh interval."""
+        """Catch up with the store if the last check is older than the refresh interval.
+
+        With ``background`` set (web processes), the catch-up runs in a thread of its own and the
+        request goes on with the index as it is: a search never waits for indexing.
+        """
         now = time.monotonic()
         if now - self._last_check < self.settings.index_refresh_seconds:
             return
         self._last_check = now
+        if not self.background:
+            self._catch_up()
+            return
+        with self._refresh_lock:
+            if self._refresher is None or not self._refresher.is_alive():
+                self._refresher = threading.Thread(target=self._catch_up_logged, name="index-refresh", daemon=True)
+                self._refresher.start()
+
+    def _catch_up(self) -> None:
         mark = self.watermark()
         if mark != self._loaded_mark:  # another process on this host advanced the index
             self.keyword.index.reload()
@@ -147,3 +165,9 @@ class LocalIndexes:
             self._sync_keyword(blocking=False, progress=None)
         if self.vectors is not None:
             self.vectors.sync()
+
+    def _catch_up_logged(self) -> None:
+        try:
+            self._catch_up()
+        except Exception:  # a failed refresh must not kill the process; the next one retries
+            log.exception("refreshing the local search indexes failed")

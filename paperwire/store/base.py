@@ -8,12 +8,26 @@ outside this package. Callers pass and receive the dataclasses of
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from paperwire.models import EmbedTask, IndexEntry, Paper, StoredEmbedding, StoreStats, UpsertResult
+from paperwire.models import (
+    BatchResult,
+    CodeLink,
+    EmbedTask,
+    HFDailyEntry,
+    IndexEntry,
+    Paper,
+    RepoCheck,
+    Repository,
+    SourceBatch,
+    StarSnapshot,
+    StoredEmbedding,
+    StoreStats,
+    UpsertResult,
+)
 
 
 @dataclass(slots=True)
@@ -108,7 +122,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def changed_since(self, seq: int, limit: int) -> list[IndexEntry]:
-        """What the search indexes need of papers changed after ``seq``, in change order."""
+        """What the search indexes need of papers changed after ``seq``, in change order.
+
+        ``has_code`` is true when the paper has at least one code link.
+        """
 
     @abc.abstractmethod
     def index_entries(self, paper_ids: Sequence[str]) -> dict[str, IndexEntry]:
@@ -210,3 +227,62 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_jobs(self) -> list[JobInfo]:
         """All scheduled jobs."""
+
+    # -- live sources: one atomic write per harvested page ------------------------------
+    @abc.abstractmethod
+    def save_batch(self, batch: SourceBatch) -> BatchResult:
+        """Upsert the batch's papers, add its code links and HF entries, save its state: one transaction.
+
+        Papers follow ``upsert_papers``' rules. Links and HF entries may name
+        papers not (yet) stored. A stored paper that gets its first code link
+        has its ``seq`` raised, so every host's search index re-reads it and
+        learns ``has:code``. Each HF entry also adds an upvote snapshot.
+        """
+
+    @abc.abstractmethod
+    def code_links(self, paper_id: str | None = None, repo: str | None = None) -> list[CodeLink]:
+        """Code links of one paper and/or one repository (``owner/name``, any case), oldest first."""
+
+    # -- GitHub repositories and stars -----------------------------------------------------
+    @abc.abstractmethod
+    def repos_due(self, checked_before: datetime, limit: int) -> list[Repository]:
+        """Linked repositories never checked or last checked before ``checked_before``.
+
+        Never-checked ones come first; then those linked to the most recently
+        announced papers; then the longest unchecked. Repositories found
+        missing are left out.
+        """
+
+    @abc.abstractmethod
+    def get_repository(self, repo: str) -> Repository | None:
+        """One repository by ``owner/name`` (any case), or None."""
+
+    @abc.abstractmethod
+    def save_repo_check(self, check: RepoCheck) -> None:
+        """Record one check of a repository; a known star count adds a snapshot at ``checked_at``."""
+
+    @abc.abstractmethod
+    def star_snapshots(self, repo: str, since: datetime | None = None) -> list[StarSnapshot]:
+        """A repository's star time series (at or after ``since``), oldest first."""
+
+    @abc.abstractmethod
+    def save_star_history(self, repo: str, per_day: Mapping[date, int], backfill: str) -> None:
+        """Replace a repository's backfilled history (new stars per day, from stargazers'
+        ``starred_at``) and record its backfill status (``done``, ``skipped``, ...)."""
+
+    @abc.abstractmethod
+    def star_history(self, repo: str) -> list[tuple[date, int]]:
+        """Backfilled new stars per day, oldest first."""
+
+    # -- Hugging Face daily papers -----------------------------------------------------------
+    @abc.abstractmethod
+    def hf_daily(self, day: date) -> list[HFDailyEntry]:
+        """The daily papers list of ``day`` as last fetched, most upvoted first."""
+
+    @abc.abstractmethod
+    def hf_entries(self, paper_id: str) -> list[HFDailyEntry]:
+        """Every daily list a paper was on, oldest first."""
+
+    @abc.abstractmethod
+    def hf_upvote_snapshots(self, paper_id: str) -> list[tuple[datetime, int]]:
+        """A paper's HF upvotes each time they were fetched, oldest first."""

@@ -107,6 +107,78 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("jobs", ("name",)),),
     ),
+    # Live sources. No foreign keys to papers: links, HF entries and repositories may
+    # arrive before the paper they belong to (a PwC import covers all of arXiv), and
+    # become visible as soon as it does.
+    Migration(
+        "0003_sources",
+        (
+            """CREATE TABLE code_links (
+                paper_id TEXT NOT NULL,
+                repo TEXT NOT NULL,
+                url TEXT NOT NULL,
+                source TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                PRIMARY KEY (paper_id, repo, source)
+            )""",
+            "CREATE INDEX code_links_repo ON code_links (repo)",
+            """CREATE TABLE repositories (
+                repo TEXT PRIMARY KEY,
+                full_name TEXT NOT NULL,
+                stars INTEGER,
+                etag TEXT,
+                checked_at TEXT,
+                changed_at TEXT,
+                status TEXT NOT NULL DEFAULT 'new',
+                created_at TEXT,
+                backfill TEXT NOT NULL DEFAULT 'none',
+                first_seen TEXT NOT NULL
+            )""",
+            "CREATE INDEX repositories_due ON repositories (checked_at, repo)",
+            """CREATE TABLE star_snapshots (
+                repo TEXT NOT NULL,
+                taken_at TEXT NOT NULL,
+                stars INTEGER NOT NULL,
+                PRIMARY KEY (repo, taken_at)
+            )""",
+            "CREATE INDEX star_snapshots_time ON star_snapshots (taken_at, repo)",
+            """CREATE TABLE star_history (
+                repo TEXT NOT NULL,
+                day TEXT NOT NULL,
+                stars INTEGER NOT NULL,
+                PRIMARY KEY (repo, day)
+            )""",
+            "CREATE INDEX star_history_day ON star_history (day, repo)",
+            """CREATE TABLE hf_daily (
+                paper_id TEXT NOT NULL,
+                daily_date TEXT NOT NULL,
+                upvotes INTEGER NOT NULL,
+                title TEXT NOT NULL DEFAULT '',
+                num_comments INTEGER,
+                github_repo TEXT,
+                github_stars INTEGER,
+                project_page TEXT,
+                ai_summary TEXT,
+                ai_keywords TEXT NOT NULL DEFAULT '[]',
+                submitted_on_daily TEXT,
+                published_at TEXT,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                PRIMARY KEY (paper_id, daily_date)
+            )""",
+            "CREATE INDEX hf_daily_date ON hf_daily (daily_date, upvotes)",
+            """CREATE TABLE hf_upvotes (
+                paper_id TEXT NOT NULL,
+                taken_at TEXT NOT NULL,
+                upvotes INTEGER NOT NULL,
+                PRIMARY KEY (paper_id, taken_at)
+            )""",
+            "CREATE INDEX hf_upvotes_time ON hf_upvotes (taken_at, paper_id)",
+        ),
+        tables=(("code_links", ("paper_id", "repo", "source")), ("repositories", ("repo",)),
+                ("star_snapshots", ("repo", "taken_at")), ("star_history", ("repo", "day")),
+                ("hf_daily", ("paper_id", "daily_date")), ("hf_upvotes", ("paper_id", "taken_at"))),
+    ),
     Migration(
         "0004_embeddings",
         (

@@ -62,6 +62,15 @@ class PapersSQL(SQLBase):
 
     # -- papers --------------------------------------------------------------------
     def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
+        if not papers:
+            return UpsertResult()
+        with self.write() as tx:
+            self._lock(tx, "papers")
+            result, _ = self._upsert_in(tx, papers)
+        return result
+
+    def _upsert_in(self, tx: Tx, papers: Sequence[Paper]) -> tuple[UpsertResult, set[str]]:
+        """Upsert inside a transaction holding the papers lock; also returns the ids written."""
         result = UpsertResult()
         latest: dict[str, Paper] = {}
         for paper in papers:  # within a batch, the newest version of an id wins
@@ -69,24 +78,29 @@ class PapersSQL(SQLBase):
                 latest[paper.id] = paper
         result.unchanged += len(papers) - len(latest)
         if not latest:
-            return result
-        with self.write() as tx:
-            self._lock(tx, "papers")
-            stored = self._versions_and_hashes(tx, list(latest))
-            to_write: list[Paper] = []
-            for paper in latest.values():
-                old = stored.get(paper.id)
-                if old is None:
-                    result.inserted += 1
-                elif old[0] > paper.version or old[1] == paper.content_hash():
-                    result.unchanged += 1
-                    continue
-                else:
-                    result.updated += 1
-                to_write.append(paper)
-            if to_write:
-                self._write_papers(tx, to_write, updated=[p.id for p in to_write if p.id in stored])
-        return result
+            return result, set()
+        stored = self._versions_and_hashes(tx, list(latest))
+        to_write: list[Paper] = []
+        for paper in latest.values():
+            old = stored.get(paper.id)
+            if old is None:
+                result.inserted += 1
+            elif old[0] > paper.version or old[1] == paper.content_hash():
+                result.unchanged += 1
+                continue
+            else:
+                result.updated += 1
+            to_write.append(paper)
+        if to_write:
+            self._write_papers(tx, to_write, updated=[p.id for p in to_write if p.id in stored])
+        return result, {p.id for p in to_write}
+
+    def _bump_seq(self, tx: Tx, ids: Sequence[str]) -> None:
+        """Give stored papers a new change number so every search index re-reads them (papers lock held)."""
+        base = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar()
+        now = self._now()
+        tx.executemany("UPDATE papers SET seq = ?, modified_at = ? WHERE id = ?",
+                       [(base + i + 1, now, pid) for i, pid in enumerate(sorted(ids))])
 
     def _versions_and_hashes(self, tx: Tx, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
@@ -194,16 +208,22 @@ class PapersSQL(SQLBase):
         with self.read() as tx:
             return int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar())
 
-    _ENTRY_SQL = "SELECT seq, id, title, abstract, authors, categories, announced FROM papers"
+    # has_code: any code link (store/sources.py); a new link raises the paper's seq, so indexes re-read it
+    _ENTRY_SQL = (
+        "SELECT p.seq, p.id, p.title, p.abstract, p.authors, p.categories, p.announced, "
+        "CASE WHEN EXISTS (SELECT 1 FROM code_links l WHERE l.paper_id = p.id) THEN 1 ELSE 0 END "
+        "FROM papers p"
+    )
 
     @staticmethod
     def _entry(r: Sequence[Any]) -> IndexEntry:
         return IndexEntry(int(r[0]), r[1], r[2], r[3], orjson.loads(r[4]), orjson.loads(r[5]),
-                          date.fromisoformat(r[6]) if r[6] else None)
+                          date.fromisoformat(r[6]) if r[6] else None, bool(r[7]))
 
     def changed_since(self, seq: int, limit: int) -> list[IndexEntry]:
+        # has_code is read here rather than stored: adding a link raises the paper's seq instead.
         with self.read() as tx:
-            rows = tx.execute(f"{self._ENTRY_SQL} WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).all()
+            rows = tx.execute(f"{self._ENTRY_SQL} WHERE p.seq > ? ORDER BY p.seq LIMIT ?", (seq, limit)).all()
         return [self._entry(r) for r in rows]
 
     def index_entries(self, paper_ids: Sequence[str]) -> dict[str, IndexEntry]:
@@ -212,7 +232,7 @@ class PapersSQL(SQLBase):
         with self.read() as tx:
             for i in range(0, len(ids), CHUNK):
                 chunk = ids[i : i + CHUNK]
-                for r in tx.execute(f"{self._ENTRY_SQL} WHERE id IN ({placeholders(len(chunk))})", chunk).all():
+                for r in tx.execute(f"{self._ENTRY_SQL} WHERE p.id IN ({placeholders(len(chunk))})", chunk).all():
                     found[r[1]] = self._entry(r)
         return found
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from paperwire import __version__
 from paperwire.config import Settings
@@ -20,9 +23,18 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
     from paperwire.web import api, errors, pages
 
+    runtime = Runtime(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # catch up once before serving, then keep up in the background: requests never wait on indexing
+        await run_in_threadpool(runtime.indexes.sync)
+        runtime.indexes.background = True
+        yield
+
     app = FastAPI(title=f"{settings.site_name} API", version=__version__, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.runtime = Runtime(settings, store)
+                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+    app.state.runtime = runtime
     app.state.settings = settings
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(site_name=settings.site_name, base_url=settings.public_url())

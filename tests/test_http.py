@@ -1,0 +1,106 @@
+"""The HTTP client against a real server on 127.0.0.1: retries, Retry-After, pacing, limits, timeouts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from paperwire.config import Settings
+from paperwire.ingest.http import HttpError, parse_retry_after, user_agent
+from tests.conftest import FIXTURES_SHARED, FakeTime, make_client
+from tests.replay import Recorded, ReplayServer, load_nock
+
+OK = Recorded(200, [("Content-Type", "text/plain")], b"fine")
+NOCK_503 = FIXTURES_SHARED / "arxiv-oai" / "paperhive_nock_oaipmh-listrecords---should-list-identifiers-from-arxiv.json"
+
+
+def test_real_arxiv_503_retry_after_is_honoured(replay: ReplayServer, fake_time: FakeTime) -> None:
+    calls = list(load_nock(NOCK_503))  # recorded: 503 with Retry-After: 10, then 200
+    assert [c[1].status for c in calls] == [503, 200]
+    replay.add(calls[0][0], *(c[1] for c in calls))
+    with make_client(fake_time) as client:
+        response = client.get(replay.url + calls[0][0])
+    assert response.status == 200 and b"<ListRecords>" in response.content
+    assert fake_time.sleeps == [10.0]
+    assert len(replay.requests("/oai2")) == 2
+
+
+def test_429_then_200_and_retry_after_as_http_date(replay: ReplayServer, fake_time: FakeTime) -> None:
+    # HAND-MADE: a 429 whose Retry-After is an HTTP date 30 s ahead
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    replay.add("/limited", Recorded(429, [("Retry-After", later.strftime("%a, %d %b %Y %H:%M:%S GMT"))], b"slow"), OK)
+    with make_client(fake_time) as client:
+        assert client.get(replay.url + "/limited").content == b"fine"
+    assert len(fake_time.sleeps) == 1 and 27 <= fake_time.sleeps[0] <= 30
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", datetime(2015, 10, 21, 7, 27, 30, tzinfo=UTC)) == 30
+    assert parse_retry_after("120") == 120 and parse_retry_after("soon") is None
+
+
+def test_5xx_backoff_is_exponential_with_jitter_then_gives_up(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/broken", Recorded(500, [], b"internal error"))
+    with make_client(fake_time, retries=3) as client, pytest.raises(HttpError, match="HTTP 500 4 times"):
+        client.get(replay.url + "/broken")
+    assert fake_time.sleeps == [1.0, 2.0, 4.0]  # backoff 1 s doubling; jitter fixed at x1.0 here
+    jittered = make_client(fake_time)
+    jittered.rand = lambda: 0.0
+    assert jittered._backoff(2) == 2.0  # 4 s * 0.5
+    jittered.rand = lambda: 0.999
+    assert 5.99 < jittered._backoff(2) < 6.0  # 4 s * 1.5
+    jittered.close()
+
+
+def test_a_4xx_is_returned_not_retried(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/missing", Recorded(404, [], b"no"))
+    with make_client(fake_time) as client:
+        assert client.get(replay.url + "/missing").status == 404
+    assert fake_time.sleeps == [] and len(replay.requests()) == 1
+
+
+def test_too_long_retry_after_fails_clearly(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/busy", Recorded(503, [("Retry-After", "86400")], b"come back tomorrow"))
+    with make_client(fake_time, max_retry_after=600) as client, pytest.raises(HttpError, match="retry after 86400 s"):
+        client.get(replay.url + "/busy")
+
+
+def test_truncated_transfer_is_a_network_error_and_retried(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/cut", Recorded(200, [], b"x" * 1000, truncate=True), OK)
+    with make_client(fake_time) as client:
+        assert client.get(replay.url + "/cut").content == b"fine"
+    assert len(fake_time.sleeps) == 1
+
+
+def test_slow_response_times_out_and_fails_after_retries(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/slow", Recorded(200, [], b"late", delay=2.0))
+    with make_client(fake_time, retries=1, timeout=0.3) as client, pytest.raises(HttpError, match="ReadTimeout"):
+        client.get(replay.url + "/slow")
+    assert len(replay.requests("/slow")) == 2
+
+
+def test_response_size_cap(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/huge", Recorded(200, [], b"a" * 5000))
+    with make_client(fake_time, max_bytes=4096) as client, pytest.raises(HttpError, match="4,096-byte limit"):
+        client.get(replay.url + "/huge")
+
+
+def test_requests_to_one_host_are_paced(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/a", OK)
+    with make_client(fake_time, min_interval=3.0) as client:
+        for _ in range(3):
+            client.get(replay.url + "/a")
+    assert fake_time.sleeps == [3.0, 3.0]  # none before the first request
+
+
+def test_user_agent_names_the_site_and_contact(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/ua", OK)
+    with make_client(fake_time) as client:
+        client.get(replay.url + "/ua")
+    assert replay.requests()[0].headers["user-agent"].startswith("Paperwire/test (+http://127.0.0.1; mailto:")
+    settings = Settings(base_url="https://papers.example.org", contact_email="ops@example.org")
+    assert user_agent(settings) == "Paperwire/0.1.0 (+https://papers.example.org; mailto:ops@example.org)"
+
+
+def test_connection_refused_fails_after_retries(fake_time: FakeTime) -> None:
+    with make_client(fake_time, retries=1) as client, pytest.raises(HttpError, match="ConnectError"):
+        client.get("http://127.0.0.1:9/nothing-listens-here")
+    assert len(fake_time.sleeps) == 1
