@@ -370,6 +370,17 @@ def harvest_pwc(ctx: Context, path: Path) -> None:
     _finish(ctx, run_pwc(ctx.runtime.store, path))
 
 
+def _add_live_commands() -> None:
+    # trending, worker, jobs, run live in cli_live.py (they import pass_ctx from here)
+    from paperwire.cli_live import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_live_commands()
+
+
 def main() -> None:
     """Entry point of the ``paperwire`` script."""
     cli(prog_name="paperwire")

@@ -177,6 +177,63 @@ class Settings(BaseSettings):
         "it has at most this many stars; 0 turns backfill off.",
     )
 
+    # -- trending (docs/trending.md) ---------------------------------------------------------
+    trending_star_weight: float = Field(
+        1.0, ge=0, description="Weight of ln(1 + GitHub stars gained in the window) in the trending score.")
+    trending_hf_weight: float = Field(
+        1.0, ge=0, description="Weight of ln(1 + Hugging Face upvotes gained in the window) in the trending score.")
+    trending_community_weight: float = Field(
+        1.0, ge=0, description="Weight of ln(1 + Paperwire community upvotes gained in the window) in the trending "
+        "score (no upvotes are recorded yet: 0 for every paper).")
+    trending_fresh_weight: float = Field(
+        0.5, ge=0,
+        description="Freshness prior added to every candidate's signal before the age decay: recent papers without "
+        "stars or upvotes rank after every paper with one, newest first (keep it below ln 2 = 0.69, one star's worth "
+        "at weight 1); 0 ranks only papers with signals.")
+    trending_half_life_day: float = Field(
+        2.0, gt=0, description="Half-life in days of the age decay of the 'day' ranking (last 24 hours).")
+    trending_half_life_week: float = Field(
+        7.0, gt=0, description="Half-life in days of the age decay of the 'week' ranking (last 7 days).")
+    trending_half_life_month: float = Field(
+        30.0, gt=0, description="Half-life in days of the age decay of the 'month' ranking (last 30 days).")
+    trending_keep: int = Field(1000, ge=1, description="Papers kept in each window's stored ranking.")
+
+    # -- worker (docs/worker.md): minutes between runs of each job; 0 disables it ----------------
+    schedule_harvest_arxiv_minutes: float = Field(
+        720.0, ge=0, description="Worker: minutes between arXiv OAI-PMH harvests ('harvest arxiv'); 0 disables.")
+    schedule_harvest_listing_minutes: float = Field(
+        360.0, ge=0, description="Worker: minutes between reads of the arXiv announcement feeds ('harvest listing'); "
+        "0 disables.")
+    schedule_harvest_hf_minutes: float = Field(
+        180.0, ge=0,
+        description="Worker: minutes between Hugging Face daily-papers fetches ('harvest hf'); 0 disables.")
+    schedule_harvest_stars_minutes: float = Field(
+        240.0, ge=0, description="Worker: minutes between GitHub star checks ('harvest stars'; each run checks only "
+        "the repositories due); 0 disables.")
+    schedule_embed_minutes: float = Field(
+        30.0, ge=0, description="Worker: minutes between embedding runs for new or changed papers (skipped while no "
+        "embedder is configured); 0 disables.")
+    schedule_trending_minutes: float = Field(
+        30.0, ge=0, description="Worker: minutes between recomputations of the trending rankings; 0 disables.")
+    worker_lease_seconds: int = Field(
+        300, ge=1, description="A running job's lease; the worker renews it every third of this. A worker that dies "
+        "stops renewing and the job is run again once the lease has expired.")
+    worker_retry_seconds: float = Field(
+        300.0, ge=1, description="First retry of a failed job after this many seconds, doubled after each further "
+        "consecutive failure (capped by worker_max_retry_seconds and by the job's own interval).")
+    worker_max_retry_seconds: float = Field(
+        21600.0, ge=1, description="Longest wait before retrying a failed job.")
+    worker_poll_seconds: float = Field(
+        30.0, gt=0, description="Longest sleep of an idle worker before it looks for due jobs again.")
+    worker_stop_grace_seconds: float = Field(
+        10.0, ge=0, description="On SIGTERM or Ctrl-C, a running job may finish within this many seconds; after it "
+        "is interrupted (its open transaction rolls back) and left due for the next start.")
+    worker_embed_max_papers: int = Field(
+        20000, ge=1, description="Most papers one embedding run embeds (the next run continues).")
+    worker_log_repeat_seconds: float = Field(
+        3600.0, ge=0, description="An identical warning or error line is logged once per this many seconds; the "
+        "repeats are counted and reported with the next one.")
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:

@@ -22,10 +22,14 @@ from paperwire.models import (
     Paper,
     RepoCheck,
     Repository,
+    RepoStars,
     SourceBatch,
     StarSnapshot,
     StoredEmbedding,
     StoreStats,
+    TrendingEntry,
+    TrendingInputs,
+    TrendingPage,
     UpsertResult,
 )
 
@@ -46,6 +50,7 @@ class JobInfo:
     attempts: int
     runs: int
     failures: int
+    last_summary: str | None = None
 
 
 class Store(abc.ABC):
@@ -221,8 +226,22 @@ class Store(abc.ABC):
         """Extend a held lease; False when the lease was lost."""
 
     @abc.abstractmethod
-    def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None) -> None:
-        """Release a lease and record the outcome; schedules the next run."""
+    def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None,
+                   summary: str | None = None, skipped: bool = False) -> None:
+        """Release a lease and record the outcome; schedules the next run.
+
+        Status ``failed`` with an error, else ``skipped`` or ``ok``. Success runs
+        it again after its interval, failure after ``retry_seconds`` (default:
+        the interval). ``summary`` says what the run did. A caller that lost the
+        lease records nothing.
+        """
+
+    @abc.abstractmethod
+    def release_job(self, name: str, owner: str) -> bool:
+        """Give a lease back without an outcome (an interrupted run): the job stays due.
+
+        False when ``owner`` did not hold it.
+        """
 
     @abc.abstractmethod
     def list_jobs(self) -> list[JobInfo]:
@@ -286,3 +305,39 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def hf_upvote_snapshots(self, paper_id: str) -> list[tuple[datetime, int]]:
         """A paper's HF upvotes each time they were fetched, oldest first."""
+
+    # -- trending (paperwire/trending/, docs/trending.md) ----------------------------------
+    @abc.abstractmethod
+    def trending_inputs(self, start: datetime, end: datetime) -> TrendingInputs:
+        """What the trending score of the window ``(start, end]`` reads, in a few bulk queries.
+
+        Candidates: stored papers linked to a repository with star snapshots or
+        backfilled history in the window, papers with Hugging Face upvote
+        snapshots in it or on a daily list of its days, and papers announced
+        in its days. Cost follows the window's activity, not the store's size.
+        """
+
+    @abc.abstractmethod
+    def replace_trending(self, window: str, entries: Sequence[TrendingEntry], computed_at: datetime) -> None:
+        """Replace ``window``'s whole ranking in one transaction (readers see the old or the new one)."""
+
+    @abc.abstractmethod
+    def trending_page(self, window: str, limit: int = 20, offset: int = 0) -> TrendingPage:
+        """A page of ``window``'s stored ranking in rank order, with its size and when it was computed."""
+
+    @abc.abstractmethod
+    def trending_entry(self, window: str, paper_id: str) -> TrendingEntry | None:
+        """One paper's place in ``window``'s ranking, or None when it is not ranked there."""
+
+    @abc.abstractmethod
+    def paper_trending(self, paper_id: str) -> list[TrendingEntry]:
+        """A paper's places in every window's ranking (any order)."""
+
+    @abc.abstractmethod
+    def code_link_counts(self, repos: Sequence[str]) -> dict[str, int]:
+        """How many papers link each repository (``owner/name``, any case; unlinked ones are absent)."""
+
+    @abc.abstractmethod
+    def star_series(self, repo: str, since: datetime) -> RepoStars | None:
+        """A repository's star points from ``since`` on (preceded by the last one before it) and its
+        backfilled new stars per day from ``since``'s day on; None for an unknown repository."""

@@ -18,7 +18,7 @@ from paperwire.store.core import SQLBase, Tx, iso, parse_instant, placeholders
 
 _JOB_COLUMNS = (
     "name, interval_seconds, next_run, lease_owner, lease_expires, last_started, last_finished, "
-    "last_status, last_error, attempts, runs, failures"
+    "last_status, last_error, attempts, runs, failures, last_summary"
 )
 
 
@@ -75,8 +75,10 @@ class JobsSQL(SQLBase):
             tx.execute("UPDATE jobs SET lease_expires = ? WHERE name = ? AND lease_owner = ?", (expires, name, owner))
             return tx.rowcount == 1
 
-    def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None) -> None:
+    def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None,
+                   summary: str | None = None, skipped: bool = False) -> None:
         now = self.clock()
+        status = "failed" if error else ("skipped" if skipped else "ok")
         with self.write() as tx:
             row = tx.execute("SELECT interval_seconds FROM jobs WHERE name = ? AND lease_owner = ?",
                              (name, owner)).one()
@@ -85,13 +87,23 @@ class JobsSQL(SQLBase):
             wait = row[0] if error is None else (retry_seconds if retry_seconds is not None else row[0])
             tx.execute(
                 "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL, last_finished = ?, last_status = ?, "
-                "last_error = ?, next_run = ?, runs = runs + 1, failures = failures + ?, "
+                "last_error = ?, last_summary = ?, next_run = ?, runs = runs + 1, failures = failures + ?, "
                 "attempts = CASE WHEN ? = 1 THEN attempts ELSE 0 END WHERE name = ?",
                 (
-                    iso(now), "failed" if error else "ok", error, iso(now + timedelta(seconds=wait)),
+                    iso(now), status, error, summary, iso(now + timedelta(seconds=wait)),
                     1 if error else 0, 1 if error else 0, name,
                 ),
             )
+
+    def release_job(self, name: str, owner: str) -> bool:
+        # An interrupted run is not an outcome: the job stays due (next_run unchanged) and the
+        # attempt is not counted, so the next worker simply runs it again.
+        with self.write() as tx:
+            tx.execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL, "
+                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
+                "WHERE name = ? AND lease_owner = ?", (name, owner))
+            return tx.rowcount == 1
 
     def list_jobs(self) -> list[JobInfo]:
         with self.read() as tx:
@@ -101,7 +113,7 @@ class JobsSQL(SQLBase):
                 name=r[0], interval_seconds=r[1], next_run=parse_instant(r[2]), lease_owner=r[3],
                 lease_expires=parse_instant(r[4]), last_started=parse_instant(r[5]),
                 last_finished=parse_instant(r[6]), last_status=r[7], last_error=r[8],
-                attempts=r[9], runs=r[10], failures=r[11],
+                attempts=r[9], runs=r[10], failures=r[11], last_summary=r[12],
             )
             for r in rows
         ]

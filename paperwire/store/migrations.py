@@ -201,6 +201,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("embeddings", ("paper_id", "model")),),
     ),
+    # One stored ranking per window (day, week, month), replaced whole in one transaction by the
+    # trending job, so readers always see a complete ranking. "window" is reserved in PostgreSQL,
+    # hence "period". reasons and signals are JSON text (docs/trending.md).
+    Migration(
+        "0005_trending",
+        (
+            """CREATE TABLE trending (
+                period TEXT NOT NULL,
+                paper_id TEXT NOT NULL,
+                rank INTEGER NOT NULL,
+                score {double} NOT NULL,
+                reasons TEXT NOT NULL DEFAULT '[]',
+                signals TEXT NOT NULL DEFAULT '{{}}',
+                computed_at TEXT NOT NULL,
+                PRIMARY KEY (period, paper_id)
+            )""",
+            "CREATE UNIQUE INDEX trending_rank ON trending (period, rank)",
+        ),
+        tables=(("trending", ("period", "paper_id")),),
+    ),
+    # What a job's last run did ("hf: 1 page, 34 new papers ..."; "skipped: no embedder"), for 'paperwire jobs'.
+    Migration("0006_job_summary", ("ALTER TABLE jobs ADD COLUMN last_summary TEXT",)),
 )
 
 

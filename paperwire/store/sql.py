@@ -8,7 +8,8 @@ from paperwire.store.jobs import JobsSQL
 from paperwire.store.sources import SourcesSQL
 from paperwire.store.stars import StarsSQL
 from paperwire.store.tables import TablesSQL
+from paperwire.store.trending import TrendingSQL
 
 
-class SQLStore(SourcesSQL, StarsSQL, EmbeddingsSQL, JobsSQL, TablesSQL, Store):
+class SQLStore(SourcesSQL, StarsSQL, TrendingSQL, EmbeddingsSQL, JobsSQL, TablesSQL, Store):
     """Every part of the Store interface, in SQL both databases understand."""

@@ -1,0 +1,239 @@
+"""The worker's jobs: what each one runs, how often (from the settings), and their state for ``paperwire jobs``.
+
+A job is a name, an interval setting (``schedule_<name>_minutes``, 0
+disables it) and a function of the Runtime that returns a ``JobOutcome``.
+Sources' failures come back as outcomes with an error (the harvesters never
+raise for them), so the worker records them and retries later with backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from paperwire.config import Settings
+from paperwire.ingest.report import HarvestReport
+from paperwire.runtime import Runtime
+from paperwire.store import JobInfo, Store
+
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    """What one run did (``summary``), and why it failed (``error``, None when it did not)."""
+
+    summary: str
+    error: str | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One scheduled job: its name, what it does, and the function that runs it."""
+
+    name: str
+    description: str
+    run: Callable[[Runtime], JobOutcome]
+
+    @property
+    def setting(self) -> str:
+        """The interval setting's name, e.g. ``schedule_harvest_hf_minutes``."""
+        return f"schedule_{self.name.replace('-', '_')}_minutes"
+
+    def interval_seconds(self, settings: Settings) -> int:
+        """Seconds between runs; 0 when the job is disabled."""
+        minutes = float(getattr(settings, self.setting))
+        return max(1, round(minutes * 60)) if minutes > 0 else 0
+
+
+def _from_report(report: HarvestReport) -> JobOutcome:
+    distinct = list(dict.fromkeys(report.errors))  # offline, every day or set fails the same way
+    error = None
+    if distinct:
+        error = distinct[0] + (f" (+{len(report.errors) - 1} more)" if len(report.errors) > 1 else "")
+    return JobOutcome(report.line(), error[:MAX_ERROR_CHARS] if error else None)
+
+
+def _harvest_arxiv(rt: Runtime) -> JobOutcome:
+    from paperwire.ingest.harvest import run_arxiv
+
+    return _from_report(run_arxiv(rt.store, rt.settings))
+
+
+def _harvest_listing(rt: Runtime) -> JobOutcome:
+    from paperwire.ingest.harvest import run_listing
+
+    return _from_report(run_listing(rt.store, rt.settings))
+
+
+def _harvest_hf(rt: Runtime) -> JobOutcome:
+    from paperwire.ingest.harvest import run_hf
+
+    return _from_report(run_hf(rt.store, rt.settings))
+
+
+def _harvest_stars(rt: Runtime) -> JobOutcome:
+    from paperwire.ingest.harvest import run_stars
+
+    return _from_report(run_stars(rt.store, rt.settings))
+
+
+NO_EMBEDDER = "skipped: no embedder configured (the Runtime has no embedding model yet)"
+
+
+def _embed(rt: Runtime) -> JobOutcome:
+    # The embedding model is wired into Runtime separately (an ``embedder`` attribute, None when it is not
+    # configured). Until it is there, or while it is None, the job is skipped and says so.
+    embedder = getattr(rt, "embedder", None)
+    if embedder is None:
+        return JobOutcome(NO_EMBEDDER, skipped=True)
+    from paperwire.search.embedding import embed_missing
+
+    report = embed_missing(rt.store, embedder, limit=rt.settings.worker_embed_max_papers)
+    return JobOutcome(f"embed: {report.summary()}")
+
+
+def _trending(rt: Runtime) -> JobOutcome:
+    from paperwire.trending import recompute
+
+    started = time.perf_counter()
+    counts = recompute(rt.store, rt.settings)
+    ranked = ", ".join(f"{window} {n}" for window, n in counts.items())
+    return JobOutcome(f"trending: papers ranked: {ranked}; {time.perf_counter() - started:.1f} s")
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("harvest-arxiv", "arXiv OAI-PMH harvest of harvest_sets (incremental, resumable)", _harvest_arxiv),
+    JobSpec("harvest-listing", "arXiv announcement feeds of listing_categories (same-day papers)", _harvest_listing),
+    JobSpec("harvest-hf", "Hugging Face daily papers of the last hf_days_back days (upvotes, code links)",
+            _harvest_hf),
+    JobSpec("harvest-stars", "GitHub stars of the linked repositories that are due", _harvest_stars),
+    JobSpec("embed", "embeddings of new and changed papers (needs an embedder)", _embed),
+    JobSpec("trending", "recompute the day, week and month trending rankings", _trending),
+)
+JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
+
+
+def job_spec(name: str) -> JobSpec:
+    """The job called ``name``; KeyError for an unknown one."""
+    for spec in JOBS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def retry_seconds(settings: Settings, consecutive_failures: int, interval_seconds: int) -> int:
+    """How long to wait after the ``n``-th failure in a row: ``worker_retry_seconds`` doubled each time,
+    capped by ``worker_max_retry_seconds`` and by the job's own interval (a failing job is never tried
+    less often than a working one)."""
+    wait = settings.worker_retry_seconds * 2 ** max(consecutive_failures - 1, 0)
+    cap = min(settings.worker_max_retry_seconds, interval_seconds or settings.worker_max_retry_seconds)
+    return int(max(1, round(min(wait, cap))))
+
+
+# -- state for 'paperwire jobs' ----------------------------------------------------------------
+
+@dataclass(slots=True)
+class JobStatus:
+    """A job as ``paperwire jobs`` shows it: its schedule from the settings and its record in the store."""
+
+    name: str
+    description: str
+    interval_seconds: int
+    info: JobInfo | None
+    state: str
+
+    @property
+    def enabled(self) -> bool:
+        return self.interval_seconds > 0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, times in ISO format."""
+        info = self.info
+
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "name": self.name, "description": self.description, "state": self.state, "enabled": self.enabled,
+            "interval_seconds": self.interval_seconds,
+            "last_started": when(info.last_started) if info else None,
+            "last_finished": when(info.last_finished) if info else None,
+            "last_status": info.last_status if info else None,
+            "last_summary": info.last_summary if info else None,
+            "last_error": info.last_error if info else None,
+            "next_run": when(info.next_run) if info and self.enabled else None,
+            "runs": info.runs if info else 0, "failures": info.failures if info else 0,
+            "failing_in_a_row": (info.attempts if info and info.last_status == "failed" else 0),
+            "lease_owner": info.lease_owner if info else None,
+            "lease_expires": when(info.lease_expires) if info else None,
+        }
+
+
+def _state(info: JobInfo | None, enabled: bool, now: datetime) -> str:
+    if info is not None and info.lease_owner:
+        running = info.lease_expires is not None and info.lease_expires >= now
+        return "running" if running else "lease expired (holder died; retried)"
+    if not enabled:
+        return "disabled"
+    if info is None or info.last_status is None:
+        return "never run"
+    return info.last_status
+
+
+def job_statuses(store: Store, settings: Settings, now: datetime) -> list[JobStatus]:
+    """Every known job: the scheduled ones in schedule order, then any others the store remembers."""
+    infos = {info.name: info for info in store.list_jobs()}
+    out = []
+    for spec in JOBS:
+        interval = spec.interval_seconds(settings)
+        info = infos.pop(spec.name, None)
+        out.append(JobStatus(spec.name, spec.description, interval, info, _state(info, interval > 0, now)))
+    for name, info in sorted(infos.items()):
+        out.append(JobStatus(name, "(not a job of this version)", 0, info, _state(info, False, now)))
+    return out
+
+
+def ago(delta: timedelta) -> str:
+    """``45 s``, ``12 min``, ``3.5 h``, ``2.0 d``."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def status_lines(statuses: Sequence[JobStatus], now: datetime) -> list[str]:
+    """The table ``paperwire jobs`` prints: one line per job, its last summary or error under it."""
+    header = ("JOB", "STATE", "EVERY", "LAST RUN", "NEXT RUN", "RUNS", "FAILED")
+    lines = ["{:<16} {:<10} {:>7} {:>12} {:>12} {:>5} {:>6}  LEASE".format(*header)]
+    for st in statuses:
+        info = st.info
+        every = ago(timedelta(seconds=st.interval_seconds)) if st.enabled else "-"
+        last = f"{ago(now - info.last_finished)} ago" if info and info.last_finished else "never"
+        if not st.enabled or info is None:
+            nxt = "-"
+        elif info.next_run is None or info.next_run <= now:
+            nxt = "due now"
+        else:
+            nxt = f"in {ago(info.next_run - now)}"
+        lease = f"{info.lease_owner} until {info.lease_expires:%H:%M:%S}" if info and info.lease_owner \
+            and info.lease_expires else "-"
+        state = st.state.split(" ")[0] if st.state.startswith("lease") else st.state
+        lines.append(f"{st.name:<16} {state:<10} {every:>7} {last:>12} {nxt:>12} {info.runs if info else 0:>5} "
+                     f"{info.failures if info else 0:>6}  {lease}")
+        if info and info.last_status == "failed" and info.last_error:
+            lines.append(f"    failed {info.attempts} time{'s' if info.attempts != 1 else ''} in a row: "
+                         f"{info.last_error[:300]}")
+        elif info and info.last_summary:
+            lines.append(f"    {info.last_summary[:300]}")
+        if st.state.startswith("lease expired"):
+            lines.append("    its worker stopped renewing the lease (crashed?): the next worker runs it again")
+    return lines

@@ -1,0 +1,182 @@
+"""Trending in SQL: the inputs of one window, read in a few bulk queries, and the stored rankings.
+
+Reading the inputs never walks the whole papers table: candidates come
+from the time indexes (star snapshots and history of the window, HF
+upvote snapshots and daily lists of the window, papers announced in it),
+so the cost follows the activity of the window, not the size of the store.
+A window's ranking is replaced whole in one transaction, so a reader sees
+either the previous complete ranking or the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import orjson
+
+from paperwire.models import HFActivity, RepoStars, TrendingEntry, TrendingInputs, TrendingPage
+from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+
+_ENTRY_COLUMNS = ("period", "paper_id", "rank", "score", "reasons", "signals", "computed_at")
+_SELECT_ENTRY = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM trending"
+
+
+def computed_key(window: str) -> str:
+    """The state key holding when ``window``'s ranking was last computed (also set when it is empty)."""
+    return f"trending.{window}.computed_at"
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def _row_entry(row: Sequence[Any]) -> TrendingEntry:
+    return TrendingEntry(window=row[0], paper_id=row[1], rank=int(row[2]), score=float(row[3]),
+                         reasons=orjson.loads(row[4]), signals=orjson.loads(row[5]),
+                         computed_at=parse_instant(row[6]))
+
+
+def _series_with_baseline(tx: Tx, table: str, key: str, value: str, start: str, end: str,
+                          ) -> dict[str, list[tuple[datetime, int]]]:
+    """Points inside ``(start, end]`` of every key with one, each preceded by its last point at or before
+    ``start`` (when it has one): exactly what growth inside the window needs."""
+    series: dict[str, list[tuple[datetime, int]]] = {}
+    baselines = tx.execute(
+        f"SELECT s.{key}, s.taken_at, s.{value} FROM {table} s JOIN ("
+        f"SELECT {key} AS k, MAX(taken_at) AS t FROM {table} WHERE taken_at <= ? AND {key} IN "
+        f"(SELECT {key} FROM {table} WHERE taken_at > ? AND taken_at <= ?) GROUP BY {key}"
+        f") b ON b.k = s.{key} AND b.t = s.taken_at", (start, start, end)).all()
+    for k, at, n in baselines:
+        series[k] = [(datetime.fromisoformat(at), int(n))]
+    for k, at, n in tx.execute(f"SELECT {key}, taken_at, {value} FROM {table} WHERE taken_at > ? AND taken_at <= ? "
+                               f"ORDER BY {key}, taken_at", (start, end)).all():
+        series.setdefault(k, []).append((datetime.fromisoformat(at), int(n)))
+    return series
+
+
+class TrendingSQL(SQLBase):
+    """Inputs of the trending computation and the stored rankings."""
+
+    def trending_inputs(self, start: datetime, end: datetime) -> TrendingInputs:
+        s, e = iso(start) or "", iso(end) or ""
+        first_day, last_day = start.date().isoformat(), end.date().isoformat()
+        out = TrendingInputs(start, end)
+        with self.read() as tx:
+            stars = _series_with_baseline(tx, "star_snapshots", "repo", "stars", s, e)
+            history: dict[str, list[tuple[date, int]]] = {}
+            for repo, day, n in tx.execute("SELECT repo, day, stars FROM star_history WHERE day >= ? AND day <= ? "
+                                           "ORDER BY repo, day", (first_day, last_day)).all():
+                history.setdefault(repo, []).append((date.fromisoformat(day), int(n)))
+            active = sorted(set(stars) | set(history))
+            linked = self._links_of_papers_linking(tx, active)
+            out.links = linked
+            for chunk in _chunks(sorted({repo for _, repo, _ in linked})):
+                out.repo_papers.update((r, int(n)) for r, n in tx.execute(
+                    "SELECT repo, COUNT(DISTINCT paper_id) FROM code_links "
+                    f"WHERE repo IN ({placeholders(len(chunk))}) GROUP BY repo", chunk).all())
+            for chunk in _chunks(active):
+                for repo, full_name, count, created in tx.execute(
+                        "SELECT repo, full_name, stars, created_at FROM repositories "
+                        f"WHERE repo IN ({placeholders(len(chunk))})", chunk).all():
+                    out.repos[repo] = RepoStars(repo, full_name, count, parse_instant(created),
+                                                stars.get(repo, []), history.get(repo, []))
+            upvotes = _series_with_baseline(tx, "hf_upvotes", "paper_id", "upvotes", s, e)
+            featured = {r[0] for r in tx.execute("SELECT DISTINCT paper_id FROM hf_daily "
+                                                 "WHERE daily_date >= ? AND daily_date <= ?",
+                                                 (first_day, last_day)).all()}
+            for pid, announced, submitted in tx.execute(
+                    "SELECT id, announced, submitted FROM papers WHERE announced >= ? AND announced <= ?",
+                    (first_day, last_day)).all():
+                out.papers[pid] = (date.fromisoformat(announced), parse_instant(submitted))
+            wanted = sorted(({pid for pid, _, _ in linked} | set(upvotes) | featured) - set(out.papers))
+            for chunk in _chunks(wanted):
+                for pid, announced, submitted in tx.execute(
+                        f"SELECT id, announced, submitted FROM papers WHERE id IN ({placeholders(len(chunk))})",
+                        chunk).all():
+                    out.papers[pid] = (date.fromisoformat(announced) if announced else None, parse_instant(submitted))
+            out.links = [link for link in linked if link[0] in out.papers]
+            for chunk in _chunks(sorted(out.papers)):
+                for pid, most, first_day_on, first_at in tx.execute(
+                        "SELECT paper_id, MAX(upvotes), MIN(daily_date), MIN(submitted_on_daily) FROM hf_daily "
+                        f"WHERE paper_id IN ({placeholders(len(chunk))}) GROUP BY paper_id", chunk).all():
+                    when = parse_instant(first_at) or datetime.combine(date.fromisoformat(first_day_on), time(),
+                                                                       tzinfo=UTC)
+                    out.hf[pid] = HFActivity(pid, int(most), when, upvotes.get(pid, []))
+        return out
+
+    @staticmethod
+    def _links_of_papers_linking(tx: Tx, repos: Sequence[str]) -> list[tuple[str, str, str]]:
+        """Every code link of the papers that link one of ``repos``: choosing a paper's repository
+        needs all of its links, not only those to active repositories."""
+        papers: set[str] = set()
+        for chunk in _chunks(repos):
+            papers.update(r[0] for r in tx.execute(
+                f"SELECT DISTINCT paper_id FROM code_links WHERE repo IN ({placeholders(len(chunk))})", chunk).all())
+        links: list[tuple[str, str, str]] = []
+        for chunk in _chunks(sorted(papers)):
+            links.extend((r[0], r[1], r[2]) for r in tx.execute(
+                f"SELECT paper_id, repo, source FROM code_links WHERE paper_id IN ({placeholders(len(chunk))}) "
+                "ORDER BY paper_id, repo, source", chunk).all())
+        return links
+
+    def replace_trending(self, window: str, entries: Sequence[TrendingEntry], computed_at: datetime) -> None:
+        at = iso(computed_at)
+        rows = [(window, e.paper_id, e.rank, e.score, orjson.dumps(e.reasons).decode(),
+                 orjson.dumps(e.signals).decode(), at) for e in entries]
+        with self.write() as tx:
+            self._lock(tx, f"trending.{window}")
+            tx.execute("DELETE FROM trending WHERE period = ?", (window,))
+            self._insert_rows(tx, "trending", _ENTRY_COLUMNS, rows)
+            tx.execute(
+                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (computed_key(window), at, self._now()))
+
+    def trending_page(self, window: str, limit: int = 20, offset: int = 0) -> TrendingPage:
+        with self.read() as tx:
+            rows = tx.execute(f"{_SELECT_ENTRY} WHERE period = ? ORDER BY rank LIMIT ? OFFSET ?",
+                              (window, limit, offset)).all()
+            total = int(tx.execute("SELECT COUNT(*) FROM trending WHERE period = ?", (window,)).scalar())
+            at = tx.execute("SELECT value FROM state WHERE key = ?", (computed_key(window),)).scalar()
+        return TrendingPage(window, [_row_entry(r) for r in rows], total, parse_instant(at), offset, limit)
+
+    def trending_entry(self, window: str, paper_id: str) -> TrendingEntry | None:
+        with self.read() as tx:
+            row = tx.execute(f"{_SELECT_ENTRY} WHERE period = ? AND paper_id = ?", (window, paper_id)).one()
+        return _row_entry(row) if row else None
+
+    def paper_trending(self, paper_id: str) -> list[TrendingEntry]:
+        with self.read() as tx:
+            rows = tx.execute(f"{_SELECT_ENTRY} WHERE paper_id = ?", (paper_id,)).all()
+        return [_row_entry(r) for r in rows]
+
+    def code_link_counts(self, repos: Sequence[str]) -> dict[str, int]:
+        keys = sorted({r.lower() for r in repos})
+        counts: dict[str, int] = {}
+        with self.read() as tx:
+            for chunk in _chunks(keys):
+                counts.update((r, int(n)) for r, n in tx.execute(
+                    "SELECT repo, COUNT(DISTINCT paper_id) FROM code_links "
+                    f"WHERE repo IN ({placeholders(len(chunk))}) GROUP BY repo", chunk).all())
+        return counts
+
+    def star_series(self, repo: str, since: datetime) -> RepoStars | None:
+        key, at = repo.lower(), iso(since) or ""
+        with self.read() as tx:
+            row = tx.execute("SELECT repo, full_name, stars, created_at FROM repositories WHERE repo = ?",
+                             (key,)).one()
+            if row is None:
+                return None
+            before = tx.execute("SELECT taken_at, stars FROM star_snapshots WHERE repo = ? AND taken_at < ? "
+                                "ORDER BY taken_at DESC LIMIT 1", (key, at)).one()
+            points = tx.execute("SELECT taken_at, stars FROM star_snapshots WHERE repo = ? AND taken_at >= ? "
+                                "ORDER BY taken_at", (key, at)).all()
+            days = tx.execute("SELECT day, stars FROM star_history WHERE repo = ? AND day >= ? ORDER BY day",
+                              (key, since.date().isoformat())).all()
+        snapshots = ([(datetime.fromisoformat(before[0]), int(before[1]))] if before else []) + [
+            (datetime.fromisoformat(t), int(n)) for t, n in points]
+        return RepoStars(row[0], row[1], row[2], parse_instant(row[3]), snapshots,
+                         [(date.fromisoformat(d), int(n)) for d, n in days])
