@@ -1,0 +1,188 @@
+"""Trending on both backends, from real Hugging Face daily papers and star snapshots written through the store.
+
+The store runs on a settable clock, so every snapshot has a known instant
+and the rankings are computed at a fixed ``NOW``: windows, gains, order
+and reasons are checked against the formula.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paperwire.cli import cli
+from paperwire.config import Settings
+from paperwire.ingest.hf import parse_daily
+from paperwire.models import CodeLink, Paper, RepoCheck, SourceBatch, TrendingEntry
+from paperwire.store import Store, open_store
+from paperwire.trending import Formula, Signals, paper_trend, ranking, recompute, score
+from tests.conftest import FIXTURES_SHARED
+
+NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
+T1 = datetime(2026, 7, 31, 6, tzinfo=UTC)  # first fetch of the 07-31 list
+T2 = datetime(2026, 8, 1, 6, tzinfo=UTC)  # second fetch, a day later
+HF = FIXTURES_SHARED / "hf-papers"
+SETTINGS = Settings(data_dir=Path("/nonexistent"))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T1
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def save_daily(store: Store, day: str, bump: dict[str, int] | None = None) -> None:
+    """A real daily list, stored as the HF harvester stores it; ``bump`` adds upvotes (a later fetch)."""
+    daily = parse_daily((HF / f"daily_papers_date={day}.json").read_bytes(), date.fromisoformat(day))
+    entries = [replace(e, upvotes=e.upvotes + (bump or {}).get(e.paper_id, 0)) for e in daily.entries]
+    store.save_batch(SourceBatch(list(daily.papers.values()), daily.links, entries))
+
+
+def check(store: Store, clock: Clock, repo: str, when: datetime, stars: int) -> None:
+    clock.now = when
+    store.save_repo_check(RepoCheck(repo, when, "ok", stars=stars, full_name=repo))
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[Store]:
+    clock = Clock()
+    store = open_store(db_url, clock=clock)
+    store.migrate()
+    clock.now = datetime(2026, 7, 15, 6, tzinfo=UTC)
+    save_daily(store, "2026-07-15")
+    clock.now = T1
+    save_daily(store, "2026-07-31")
+    # a library many papers mention, linked from one paper's abstract alongside its own repository,
+    # and the only link of another; a second paper links PhiZero too
+    store.save_batch(SourceBatch(
+        [Paper("2608.00001", "A paper announced today", "abstract", ["A. Author"], ["cs.LG"],
+               announced=date(2026, 8, 1), version=1)],
+        [CodeLink("2607.28624", "huggingface/transformers", "https://github.com/huggingface/transformers",
+                  "abstract"),
+         CodeLink("2607.28227", "huggingface/transformers", "https://github.com/huggingface/transformers",
+                  "abstract"),
+         CodeLink("2607.28625", "yaoyao-jpg/phizero", "https://github.com/yaoyao-jpg/PhiZero", "pwc")]))
+    check(store, clock, "huggingface/transformers", datetime(2026, 7, 20, tzinfo=UTC), 100_000)
+    check(store, clock, "huggingface/transformers", T2, 100_300)
+    check(store, clock, "yaoyao-jpg/PhiZero", datetime(2026, 7, 20, tzinfo=UTC), 10)
+    check(store, clock, "yaoyao-jpg/PhiZero", T1, 400)
+    check(store, clock, "yaoyao-jpg/PhiZero", T2, 910)
+    check(store, clock, "MemTensor/Metis", datetime(2026, 7, 29, 6, tzinfo=UTC), 26)
+    check(store, clock, "MemTensor/Metis", T2, 30)
+    check(store, clock, "micky-li-hd/VideoCoCo", datetime(2026, 7, 31, 18, tzinfo=UTC), 50)
+    store.save_star_history("micky-li-hd/videococo", {date(2026, 7, 29): 20, date(2026, 7, 30): 24,
+                                                     date(2026, 7, 31): 6}, "done")
+    clock.now = T2
+    save_daily(store, "2026-07-31", bump={"2607.27919": 100})
+    yield store
+    store.close()
+
+
+def signals_of(entry: TrendingEntry) -> Signals:
+    s = entry.signals
+    return Signals(entry.paper_id, int(s["stars_gained"]), int(s["hf_gained"]), int(s["community"]),  # type: ignore[call-overload]
+                   datetime.fromisoformat(str(s["published"])) if s["published"] else None, str(s["published_by"]))
+
+
+def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
+    counts = recompute(world, SETTINGS, NOW)
+    assert counts == {"day": 35, "week": 35, "month": 37}
+    for window in ("day", "week", "month"):
+        entries = world.trending_page(window, limit=100).entries
+        assert [e.rank for e in entries] == list(range(1, len(entries) + 1))
+        for e in entries:  # each stored score is the formula's, and the order is by score
+            assert e.score == pytest.approx(score(signals_of(e), window, NOW, Formula()).total)
+        assert [e.score for e in entries] == sorted((e.score for e in entries), reverse=True)
+    week = {e.paper_id: e for e in world.trending_page("week", limit=100).entries}
+    gained = {pid: (e.signals["stars_gained"], e.signals["repo"]) for pid, e in week.items() if e.signals["repo"]}
+    assert gained["2607.28624"] == (900, "yaoyao-jpg/PhiZero")  # its own repository, not transformers
+    assert gained["2607.28625"] == (900, "yaoyao-jpg/PhiZero")  # a repository counts for each paper linking it
+    assert gained["2607.28227"] == (300, "huggingface/transformers")  # its only link
+    assert gained["2607.26760"] == (4, "MemTensor/Metis")  # first checked inside the window: growth seen
+    assert gained["2607.27380"] == (50, "micky-li-hd/VideoCoCo")  # backfilled history
+    assert week["2607.27919"].signals["hf_gained"] == 140  # entered the list this week: every upvote counts
+    # two signals beat one bigger one: ln(301) + ln(110) for 28227 > ln(901) + ln(34) for 28625
+    assert [e.paper_id for e in world.trending_page("week", limit=3).entries] == [
+        "2607.28624", "2607.28227", "2607.28625"]
+    assert "2607.11886" not in week  # on the 07-15 list: only the month ranks it
+    assert world.trending_entry("month", "2607.11886") is not None
+
+
+def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
+    recompute(world, SETTINGS, NOW, windows=["day"])
+    day = world.trending_page("day", limit=100).entries
+    by_id = {e.paper_id: e for e in day}
+    assert by_id["2607.28624"].signals["stars_gained"] == 510  # 910 now, 400 at the window's start
+    assert by_id["2607.27380"].signals["stars_gained"] == 6  # the backfilled 07-31
+    assert by_id["2607.27919"].signals["hf_gained"] == 100 and by_id["2607.28624"].signals["hf_gained"] == 0
+    assert [r["text"] for r in by_id["2607.27919"].reasons] == [
+        "+100 upvotes on Hugging Face today (140 in all)", "featured on Hugging Face yesterday"]
+    assert [r["text"] for r in by_id["2608.00001"].reasons] == ["announced today"]
+    # without any signal, the same age gives the same score: newest id first
+    quiet = [e for e in day if e.score == by_id["2607.28022"].score]
+    assert len(quiet) > 5 and [e.paper_id for e in quiet] == sorted((e.paper_id for e in quiet), reverse=True)
+
+
+def test_a_ranking_is_replaced_whole_or_not_at_all(world: Store) -> None:
+    recompute(world, SETTINGS, NOW, windows=["week"])
+    before = world.trending_page("week", limit=100)
+    entries = before.entries
+    broken = [*entries[:3], replace(entries[0], rank=99)]  # the same paper twice: the write fails
+    with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError type differs per backend
+        world.replace_trending("week", broken, NOW + timedelta(hours=1))
+    after = world.trending_page("week", limit=100)
+    assert [e.paper_id for e in after.entries] == [e.paper_id for e in before.entries]
+    assert after.computed_at == before.computed_at == NOW
+    world.replace_trending("week", [], NOW + timedelta(hours=2))
+    empty = world.trending_page("week")
+    assert (empty.total, empty.entries, empty.computed_at) == (0, [], NOW + timedelta(hours=2))
+    assert world.trending_page("day").computed_at is None  # never computed
+
+
+def test_reading_pages_and_explaining_a_paper(world: Store) -> None:
+    recompute(world, SETTINGS, NOW)
+    page = ranking(world, "week", limit=2, offset=1)
+    assert (page.total, page.offset, [i.entry.rank for i in page.items]) == (35, 1, [2, 3])
+    data = page.to_json()
+    assert data["window"] == "week" and data["computed_at"] == NOW.isoformat()
+    first = data["items"][1]
+    assert first["paper"]["id"] == "2607.28625" and first["paper"]["title"]
+    assert first["summary"] == "+900 stars this week · 33 upvotes on Hugging Face · featured on Hugging Face yesterday"
+    assert first["reasons"][0] == {"kind": "stars", "text": "+900 stars this week on yaoyao-jpg/PhiZero", "value": 900}
+    trend = paper_trend(world, "2607.27380", now=NOW)
+    assert trend.repo == "micky-li-hd/VideoCoCo" and trend.repo_stars == 50
+    assert trend.series == [(datetime(2026, 7, 30, tzinfo=UTC), 20), (datetime(2026, 7, 31, tzinfo=UTC), 44),
+                            (datetime(2026, 7, 31, 18, tzinfo=UTC), 50)]
+    assert 'aria-labelledby="stars-2607-27380-title' in trend.sparkline
+    assert "GitHub stars of micky-li-hd/VideoCoCo, last 90 days" in trend.sparkline
+    lines = trend.lines()
+    assert lines[1].startswith("#") and " this week: +50 stars this week · 60 upvotes on Hugging Face" in lines[1]
+    assert json.loads(json.dumps(trend.to_json()))["windows"]["week"]["rank"] == world.trending_entry(
+        "week", "2607.27380").rank  # type: ignore[union-attr]
+    unranked = paper_trend(world, "2501.00001", now=NOW)
+    assert (unranked.entries, unranked.repo, unranked.sparkline) == ({}, None, "")
+
+
+def test_trending_command(world: Store, settings: Settings) -> None:
+    recompute(world, SETTINGS, NOW)
+    base = ["--db", settings.resolved_database_url(), "--data-dir", str(settings.data_dir), "trending"]
+    result = CliRunner().invoke(cli, [*base, "--window", "week", "--limit", "2"], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Trending this week: 35 papers (computed 2026-08-01 12:00 UTC")
+    assert lines[1].startswith("   1. [") and "2607.28624" in lines[1]
+    assert lines[2].strip() == ("+900 stars this week on yaoyao-jpg/PhiZero · 145 upvotes on Hugging Face · "
+                                "featured on Hugging Face yesterday")
+    result = CliRunner().invoke(cli, [*base, "--window", "month", "--json"], catch_exceptions=False)
+    data = json.loads(result.stdout)
+    assert data["total"] == 37 and len(data["items"]) == 20 and data["items"][0]["paper"]["id"] == "2607.28624"
+    result = CliRunner().invoke(cli, [*base, "--window", "year"])
+    assert result.exit_code == 2 and "'year' is not one of 'day', 'week', 'month'" in result.stderr
