@@ -130,12 +130,14 @@ def default_owner() -> str:
 class Worker:
     """Runs the enabled jobs of ``runtime.settings`` (or only those of ``only``) until stopped."""
 
-    def __init__(self, runtime: Runtime, only: Sequence[str] | None = None, owner: str | None = None) -> None:
+    def __init__(self, runtime: Runtime, only: Sequence[str] | None = None, owner: str | None = None,
+                 jobs: Sequence[JobSpec] = JOBS) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.owner = owner or default_owner()
         self.lease_seconds = self.settings.worker_lease_seconds
-        chosen = [s for s in JOBS if only is None or s.name in only]
+        self.jobs = {spec.name: spec for spec in jobs}
+        chosen = [s for s in jobs if only is None or s.name in only]
         self.specs: list[JobSpec] = [s for s in chosen if s.interval_seconds(self.settings) > 0]
         self.disabled = [s.name for s in chosen if s.interval_seconds(self.settings) == 0]
         self._stop = threading.Event()
@@ -203,7 +205,7 @@ class Worker:
 
     def run_claimed(self, name: str) -> JobRun:
         """Run a job this worker holds the lease of, and record the outcome."""
-        spec = next(s for s in JOBS if s.name == name)
+        spec = self.jobs[name]
         heartbeat = _Heartbeat(self, name)
         heartbeat.start()
         started = time.perf_counter()

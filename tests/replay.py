@@ -83,6 +83,8 @@ class ReplayServer:
     seen: list[Seen] = field(default_factory=list)
     rewrite: dict[str, str] = field(default_factory=dict)
     port: int = 0
+    in_flight: int = 0  # requests being answered now, and the most there ever were at once
+    max_in_flight: int = 0
 
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
@@ -157,6 +159,16 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            with server._lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                self._get()
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
+
+        def _get(self) -> None:
             parts = urlsplit(self.path)
             query = parse_qsl(parts.query, keep_blank_values=True)
             with server.arrived:

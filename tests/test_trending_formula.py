@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -57,7 +58,7 @@ def test_ranking_order_does_not_depend_on_input_order(rows: list[tuple[int, int,
     first, second = rank(papers, window, NOW, F), rank(shuffled, window, NOW, F)
     assert [e.paper_id for e in first] == [e.paper_id for e in second]
     assert [e.rank for e in first] == list(range(1, len(first) + 1))
-    for a, b in zip(first, first[1:], strict=False):  # ties: newest id first
+    for a, b in itertools.pairwise(first):  # ties: newest id first
         assert a.score > b.score or (a.score == b.score and a.paper_id > b.paper_id)
 
 
