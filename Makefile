@@ -1,4 +1,5 @@
-# Paperwire: `make run` serves the site on the embedded SQLite default, `make test` runs every test.
+# Paperwire: `make run` serves the site and runs the worker on the embedded SQLite default,
+# `make test` runs every test.
 # Both build their own .venv from the pinned requirements. Data lives in $(PAPERWIRE_DATA_DIR).
 
 PYTHON ?= python3
@@ -12,7 +13,8 @@ PYTEST_ARGS ?=
 .PHONY: run serve test test-fast lint typecheck check bench services clean help
 
 help:
-	@echo "make run        start the web service on SQLite in $(PAPERWIRE_DATA_DIR) (imports the 2k sample when empty)"
+	@echo "make run        start the web service and the worker on SQLite in $(PAPERWIRE_DATA_DIR)"
+	@echo "                (imports the 2k sample when empty; Ctrl-C stops both)"
 	@echo "make test       run the whole test suite (SQLite and PostgreSQL)"
 	@echo "make test-fast  the quick subset (no slow, browser tests)"
 	@echo "make check      ruff and mypy"
@@ -37,7 +39,7 @@ run: $(VENV)/.runtime
 	$(BIN)/paperwire migrate
 	@if [ -f "$(SAMPLE)" ] && [ "$$($(BIN)/paperwire stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["papers"])')" = "0" ]; then \
 		echo "empty database: importing the 2k-paper sample"; $(BIN)/paperwire import --quiet "$(SAMPLE)"; fi
-	$(BIN)/paperwire serve
+	$(BIN)/paperwire run
 
 services:
 	@scripts/ensure-services.sh
@@ -58,6 +60,7 @@ check: lint typecheck
 
 bench: $(VENV)/.dev services
 	$(BIN)/python benchmarks/import_search.py
+	$(BIN)/python benchmarks/trending.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -186,3 +186,12 @@ def test_trending_command(world: Store, settings: Settings) -> None:
     assert data["total"] == 37 and len(data["items"]) == 20 and data["items"][0]["paper"]["id"] == "2607.28624"
     result = CliRunner().invoke(cli, [*base, "--window", "year"])
     assert result.exit_code == 2 and "'year' is not one of 'day', 'week', 'month'" in result.stderr
+
+
+def test_trending_doc_explains_every_trending_setting() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "trending.md").read_text()
+    names = [n for n in Settings.model_fields if n.startswith("trending_")]
+    assert len(names) == 8
+    assert [n for n in names if f"PAPERWIRE_{n.upper()}" not in text] == []

@@ -189,3 +189,14 @@ def test_repeated_lines_are_logged_once_per_period() -> None:
     assert records == ["GET http://x failed; retry 1 in 2.0 s", "a progress line 1", "a progress line 2",
                        "a progress line 3", "another problem",
                        "GET http://x failed; retry 9 in 1.0 s (and 2 similar since the last one)"]
+
+
+def test_worker_doc_explains_every_worker_setting_and_job() -> None:
+    from paperwire.schedule import JOBS
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "worker.md").read_text()
+    names = [n for n in Settings.model_fields if n.startswith(("schedule_", "worker_"))]
+    assert len(names) >= 13
+    assert [n for n in names if f"PAPERWIRE_{n.upper()}" not in text] == []
+    assert [s.name for s in JOBS if f"`{s.name}`" not in text] == []
