@@ -117,9 +117,12 @@ def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
 
 
 def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
+    world.upsert_papers([Paper("2608.00002", "Withdrawn", "abstract", ["A. Author"], ["cs.LG"],
+                               announced=date(2026, 8, 1), version=2, withdrawn=True)])
     recompute(world, SETTINGS, NOW, windows=["day"])
     day = world.trending_page("day", limit=100).entries
     by_id = {e.paper_id: e for e in day}
+    assert "2608.00002" not in by_id  # a withdrawn paper is never trending
     assert by_id["2607.28624"].signals["stars_gained"] == 510  # 910 now, 400 at the window's start
     assert by_id["2607.27380"].signals["stars_gained"] == 6  # the backfilled 07-31
     assert by_id["2607.27919"].signals["hf_gained"] == 100 and by_id["2607.28624"].signals["hf_gained"] == 0

@@ -176,6 +176,7 @@ def test_repeated_lines_are_logged_once_per_period() -> None:
     logger = logging.getLogger("paperwire.test-repeat")
     logger.addHandler(handler)
     logger.propagate = False
+    logger.setLevel(logging.INFO)  # whatever other tests left on the root logger
     try:
         for attempt in range(1, 4):
             logger.error("GET %s failed; retry %d in %.1f s", "http://x", attempt, attempt * 2.0)

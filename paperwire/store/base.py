@@ -311,7 +311,7 @@ class Store(abc.ABC):
     def trending_inputs(self, start: datetime, end: datetime) -> TrendingInputs:
         """What the trending score of the window ``(start, end]`` reads, in a few bulk queries.
 
-        Candidates: stored papers linked to a repository with star snapshots or
+        Candidates (never withdrawn ones): stored papers linked to a repository with star snapshots or
         backfilled history in the window, papers with Hugging Face upvote
         snapshots in it or on a daily list of its days, and papers announced
         in its days. Cost follows the window's activity, not the store's size.

@@ -88,13 +88,15 @@ class TrendingSQL(SQLBase):
                                                  "WHERE daily_date >= ? AND daily_date <= ?",
                                                  (first_day, last_day)).all()}
             for pid, announced, submitted in tx.execute(
-                    "SELECT id, announced, submitted FROM papers WHERE announced >= ? AND announced <= ?",
+                    "SELECT id, announced, submitted FROM papers WHERE announced >= ? AND announced <= ? "
+                    "AND withdrawn = 0",
                     (first_day, last_day)).all():
                 out.papers[pid] = (date.fromisoformat(announced), parse_instant(submitted))
             wanted = sorted(({pid for pid, _, _ in linked} | set(upvotes) | featured) - set(out.papers))
             for chunk in _chunks(wanted):
                 for pid, announced, submitted in tx.execute(
-                        f"SELECT id, announced, submitted FROM papers WHERE id IN ({placeholders(len(chunk))})",
+                        "SELECT id, announced, submitted FROM papers "
+                        f"WHERE id IN ({placeholders(len(chunk))}) AND withdrawn = 0",
                         chunk).all():
                     out.papers[pid] = (date.fromisoformat(announced) if announced else None, parse_instant(submitted))
             out.links = [link for link in linked if link[0] in out.papers]
