@@ -85,6 +85,11 @@ def test_offline_harvests_fail_with_backoff_and_the_other_jobs_run(clocked: Stor
         arxiv = job(clocked, "harvest-arxiv")
         assert arxiv.next_run == clock.now + timedelta(seconds=expected)
     assert (arxiv.failures, arxiv.attempts, arxiv.runs) == (4, 4, 4)
+    # a shorter interval in the settings takes effect at the next start, not after the old one
+    assert job(clocked, "harvest-hf").next_run == clock.now + timedelta(seconds=2400)
+    Worker(Runtime(offline_settings(tmp_path, db_url, schedule_harvest_hf_minutes=10), clocked)).register()
+    assert job(clocked, "harvest-hf").next_run == clock.now + timedelta(minutes=10)
+    assert job(clocked, "harvest-arxiv").next_run == clock.now + timedelta(seconds=2400)  # left alone
 
 
 def test_forced_runs_and_jobs_command(clocked: Store, clock: Clock, tmp_path: Path, db_url: str) -> None:

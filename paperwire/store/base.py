@@ -206,7 +206,10 @@ class Store(abc.ABC):
     # -- jobs and leases -----------------------------------------------------------
     @abc.abstractmethod
     def ensure_job(self, name: str, interval_seconds: int) -> None:
-        """Create a scheduled job if missing; keep its state, update its interval."""
+        """Create a scheduled job if missing (due now); keep its state, update its interval.
+
+        A next run further away than the new interval is brought forward to it.
+        """
 
     @abc.abstractmethod
     def claim_job(self, owner: str, lease_seconds: int, names: Sequence[str] | None = None) -> str | None:

@@ -26,11 +26,15 @@ class JobsSQL(SQLBase):
     """The jobs table."""
 
     def ensure_job(self, name: str, interval_seconds: int) -> None:
+        # A shortened interval takes effect now: a next run further away than one new interval is
+        # brought forward (ISO instants compare as text in both databases).
+        latest = iso(self.clock() + timedelta(seconds=interval_seconds))
         with self.write() as tx:
             tx.execute(
                 "INSERT INTO jobs (name, interval_seconds, next_run) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET interval_seconds = excluded.interval_seconds",
-                (name, interval_seconds, self._now()),
+                "ON CONFLICT (name) DO UPDATE SET interval_seconds = excluded.interval_seconds, "
+                "next_run = CASE WHEN jobs.next_run > ? THEN ? ELSE jobs.next_run END",
+                (name, interval_seconds, self._now(), latest, latest),
             )
 
     def claim_job(self, owner: str, lease_seconds: int, names: Sequence[str] | None = None) -> str | None:
