@@ -113,6 +113,17 @@ class Store(abc.ABC):
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         """Every paper, ordered by id (for copies and checksums)."""
 
+    @abc.abstractmethod
+    def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
+        """Papers per category (cross-lists included) announced in ``[start, end]``, most first."""
+
+    @abc.abstractmethod
+    def last_change(self) -> tuple[int, datetime | None]:
+        """The change counter and when the change that raised it was written (None when empty).
+
+        One cheap read that validates cached pages: a new import raises both.
+        """
+
     # -- small key/value state (harvest cursors, watermarks) ---------------------------
     @abc.abstractmethod
     def get_state(self, key: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -205,6 +205,24 @@ class PapersSQL(SQLBase):
                        date.fromisoformat(r[6]) if r[6] else None)
             for r in rows
         ]
+
+    def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
+        clauses, params = [], []
+        if start:
+            clauses.append("announced >= ?")
+            params.append(start.isoformat())
+        if end:
+            clauses.append("announced <= ?")
+            params.append(end.isoformat())
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT category, COUNT(*) FROM paper_categories {where} GROUP BY category ORDER BY 2 DESC, 1"
+        with self.read() as tx:
+            return {c: int(n) for c, n in tx.execute(sql, params).all()}
+
+    def last_change(self) -> tuple[int, datetime | None]:
+        with self.read() as tx:  # the unique index on seq makes this one index probe
+            row = tx.execute("SELECT seq, modified_at FROM papers ORDER BY seq DESC LIMIT 1").one()
+        return (int(row[0]), parse_instant(row[1])) if row else (0, None)
 
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         last = ""
