@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="How often a running process checks the database for papers its local "
         "search index has not seen yet.",
     )
+    web_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
+        "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
+    )
     search_max_limit: int = Field(100, ge=1, le=1000, description="Largest page size a search may ask for.")
     max_query_chars: int = Field(1000, ge=10, description="Longer search queries are rejected.")
     import_batch_size: int = Field(2000, ge=1, description="Papers written per transaction on import.")

@@ -1,34 +1,64 @@
-"""The web service: ``create_app(settings, store)`` builds pages and JSON APIs."""
+"""The web service: ``create_app(settings, store)`` builds pages, JSON APIs and feeds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
 
 from paperwire import __version__
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.store import Store
+from paperwire.web.templating import make_templates
 
 HERE = Path(__file__).parent
+DESCRIPTION = """\
+Research papers from this Paperwire instance: papers, search (with the query syntax), daily, weekly
+and monthly listings, trending, similar papers and categories under `/api/v1`; and a Hugging
+Face–compatible papers API under `/api` that `huggingface_hub.HfApi(endpoint=…)` reads unchanged.
+
+Pagination: `limit` and `offset`; listings give `next` and `prev` URLs. Errors under `/api/v1` are
+`{"error": {"status", "code", "message", "details"}}`. Responses carry ETags; send `If-None-Match`
+to get a `304` when nothing changed.
+"""
 
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
-    from paperwire.web import api, errors, pages
+    from paperwire.web import api, assets, errors, feed_routes, hf_routes, pages, search_pages
+    from paperwire.web.http import ConditionalGet, ResponseCache, SecurityHeaders
 
-    app = FastAPI(title=f"{settings.site_name} API", version=__version__, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.runtime = Runtime(settings, store)
+    app = FastAPI(title=f"{settings.site_name} API", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    runtime = Runtime(settings, store)
+    app.state.runtime = runtime
     app.state.settings = settings
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(site_name=settings.site_name, base_url=settings.public_url())
-    app.state.templates = templates
+    vendor = assets.check_vendor()
+    app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(hf_routes.router)
+    app.include_router(feed_routes.router)
+    app.include_router(search_pages.router)
     app.include_router(pages.router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """Swagger UI, served from our own static files (the CSP allows no CDN)."""
+        from paperwire.web.deps import render
+
+        return render(request, "api_docs.html", title="API documentation", swagger=vendor["swagger-ui"])
+
+    # Outermost last: security headers on everything; conditional GETs and the response cache
+    # outside gzip, so cached bodies are stored compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    cache = ResponseCache(settings.web_cache_mb * 1_000_000) if settings.web_cache_mb else None
+    app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
+    app.add_middleware(SecurityHeaders)
+    app.state.response_cache = cache
     return app
