@@ -47,11 +47,14 @@ def _base(request: Request) -> str:
 
 
 def _links(request: Request, total: int, offset: int, limit: int) -> dict[str, Any]:
-    params = dict(request.query_params)
-    nxt = public_url(request, request.url.path, {**params, "offset": offset + limit}) \
-        if offset + limit < total else None
-    prev = public_url(request, request.url.path, {**params, "offset": max(0, offset - limit)}) if offset > 0 else None
-    return {"total": total, "offset": offset, "limit": limit, "next": nxt, "prev": prev}
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]  # keeps repeated cat=
+
+    def at(start: int) -> str:
+        return public_url(request, request.url.path, [*params, ("offset", start)])
+
+    return {"total": total, "offset": offset, "limit": limit,
+            "next": at(offset + limit) if offset + limit < total else None,
+            "prev": at(max(0, offset - limit)) if offset > 0 else None}
 
 
 def _hits(request: Request, hits: list[SearchHit], signals: dict[str, PaperSignals]) -> list[dict[str, Any]]:

@@ -21,10 +21,12 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def public_url(request: Request, path: str, params: dict[str, Any] | None = None) -> str:
+def public_url(request: Request, path: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> str:
     """An absolute URL on this site (from the configured base URL), dropping empty parameters."""
     base: str = request.app.state.settings.public_url()
-    query = urlencode([(k, v) for k, v in (params or {}).items() if v not in (None, "", False)], doseq=True)
+    pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
+    query = urlencode([(k, v) for k, v in pairs if v is not None and v != "" and v is not False and v != []],
+                      doseq=True)
     return f"{base}{path}" + (f"?{query}" if query else "")
 
 

@@ -24,13 +24,15 @@ log = logging.getLogger(__name__)
 HF_PATHS = ("/api/daily_papers", "/api/papers/")
 
 
+# Python renames phrases now and then (422 became "Unprocessable Content" in 3.13); codes stay put.
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+         413: "content_too_large", 422: "unprocessable_entity", 429: "too_many_requests",
+         500: "internal_server_error", 503: "service_unavailable"}
+
+
 def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]:
     """The one error shape of the JSON API."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "error"
-    code = phrase.lower().replace(" ", "_").replace("-", "_")
+    code = CODES.get(status) or _phrase(status).lower().replace(" ", "_").replace("-", "_")
     body: dict[str, Any] = {"error": {"status": status, "code": code, "message": message}}
     if details is not None:
         body["error"]["details"] = details

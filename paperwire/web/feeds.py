@@ -24,6 +24,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 FORMATS = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_AUTHORS = 50  # some papers have thousands; a feed entry names the first fifty
 # XML 1.0 forbids these characters; a stray one in an abstract would make the feed unreadable.
 _INVALID_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -42,6 +43,14 @@ class FeedInfo:
     site_name: str
     site_url: str
     updated: datetime | None = None  # used when there are no entries
+
+
+def byline(authors: Sequence[str]) -> str:
+    """``A, B and C``; collaborations of hundreds are cut to the first ``MAX_AUTHORS`` and "et al."."""
+    names = [clean(a) for a in authors[:MAX_AUTHORS] if clean(a)]
+    if len(authors) > MAX_AUTHORS:
+        return ", ".join(names) + " et al."
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
 
 
 def clean(text: str | None) -> str:
@@ -107,8 +116,8 @@ def rss(papers: Sequence[Paper], info: FeedInfo, paper_url: str) -> bytes:
         _sub(item, "link", paper_url + paper.id)
         _sub(item, "guid", paper.abs_url, isPermaLink="false")
         _sub(item, "pubDate", format_datetime(published(paper), usegmt=True))
-        for name in paper.authors:
-            _sub(item, f"{{{DC_NS}}}creator", clean(name))
+        if paper.authors:  # one creator line: most readers show a single one
+            _sub(item, f"{{{DC_NS}}}creator", byline(paper.authors))
         for code in paper.categories:
             _sub(item, "category", code, domain="https://arxiv.org/archive")
         _sub(item, "description", clean(paper.abstract))
@@ -138,8 +147,8 @@ def atom(papers: Sequence[Paper], info: FeedInfo, paper_url: str) -> bytes:
         _sub(entry, f"{{{ATOM_NS}}}link", rel="enclosure", href=paper.pdf_url, type="application/pdf")
         _sub(entry, f"{{{ATOM_NS}}}published", _rfc3339(published(paper)))
         _sub(entry, f"{{{ATOM_NS}}}updated", _rfc3339(updated(paper)))
-        for name in paper.authors:
-            _sub(_sub(entry, f"{{{ATOM_NS}}}author"), f"{{{ATOM_NS}}}name", clean(name))
+        for name in filter(None, map(clean, paper.authors[:MAX_AUTHORS])):
+            _sub(_sub(entry, f"{{{ATOM_NS}}}author"), f"{{{ATOM_NS}}}name", name)
         for code in paper.categories:
             _sub(entry, f"{{{ATOM_NS}}}category", term=code, scheme="https://arxiv.org/archive",
                  label=category_name(code))
