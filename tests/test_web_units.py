@@ -13,7 +13,7 @@ from paperwire.web.hf_api import hf_daily_item, hf_paper, hf_time
 from paperwire.web.paging import page_numbers, page_url, pager
 from paperwire.web.periods import PeriodError, containing, parse_period, span_label, window
 from paperwire.web.signals import PaperSignals
-from paperwire.web.templating import author_search, excerpt
+from paperwire.web.templating import author_search, excerpt, tex_text
 
 
 @pytest.mark.parametrize(("kind", "text", "start", "end"), [
@@ -134,3 +134,9 @@ def test_taxonomy() -> None:
     info = category("eess.IV")
     assert (info.archive, info.archive_name, info.known) == ("eess", "Electrical Engineering and Systems Science", True)
     assert category("hep-th").name == "High Energy Physics - Theory"
+
+
+def test_tex_text_typography_leaves_math_alone() -> None:
+    assert tex_text("the ``gacha'' loop -- done --- really") == "the “gacha” loop – done — really"
+    assert tex_text("$a -- b$ and ``x'' and $$c''$$") == "$a -- b$ and “x” and $$c''$$"
+    assert tex_text("\\(x--y\\) -- z") == "\\(x--y\\) – z"

@@ -52,7 +52,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         """Swagger UI, served from our own static files (the CSP allows no CDN)."""
         from paperwire.web.deps import render
 
-        return render(request, "api_docs.html", title="API documentation", swagger=vendor["swagger-ui"])
+        return render(request, "api_docs.html", title="API documentation", swagger=vendor["swagger-ui"],
+                      nav="api")
 
     # Outermost last: security headers on everything; conditional GETs and the response cache
     # outside gzip, so cached bodies are stored compressed.

@@ -55,12 +55,14 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
 def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
     listing = list_trending(rt.store, name, cat or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
+    if name == "today" and listing.end:  # a window ends on the newest announcement day: name it
+        span = f"{containing('day', listing.end).label}, the newest announcement day"
     tabs = [(key, label, "/" if key == "today" else f"/trending/{key}") for key, label in WINDOW_LABELS.items()]
     heading = "Trending papers" + (f" in {cat}" if cat else "")
     feed_params = f"?period={name}" + (f"&cat={cat}" if cat else "")
     return _listing_page(request, rt, listing, page, title=heading, heading=heading, tabs=tabs, active_tab=name,
                          span=span, feeds=("/feeds/trending.atom" + feed_params, "/feeds/trending.rss" + feed_params),
-                         empty_store=listing.start is None)
+                         empty_store=listing.start is None, nav="trending")
 
 
 @router.get("/")
@@ -89,7 +91,7 @@ def _period_page(request: Request, rt: RT, kind: Kind, key: str, page: int, cat:
     feeds = ("/feeds/daily.atom?date=" + period.key, "/feeds/daily.rss?date=" + period.key) if kind == "day" else None
     return _listing_page(request, rt, listing, page, title=f"Papers of {period.label}",
                          heading=f"Papers of {period.label}", period=period, span=period.span,
-                         granularity=granularity, active_granularity=kind, feeds=feeds)
+                         granularity=granularity, active_granularity=kind, feeds=feeds, nav="daily")
 
 
 @router.get("/daily")
@@ -129,7 +131,7 @@ def categories(request: Request, rt: RT) -> Response:
         groups.setdefault(archive_of(code), []).append((category(code), n))
     ordered = sorted(groups.items(), key=lambda kv: -sum(n for _, n in kv[1]))
     return render(request, "categories.html", title="Categories", groups=ordered, archives=ARCHIVES,
-                  total=len(counts))
+                  total=len(counts), nav="categories")
 
 
 @router.get("/c/{code}")
@@ -140,7 +142,7 @@ def category_page(request: Request, rt: RT, code: str, page: PageNo = 1) -> Resp
         raise HTTPException(404, f"There is no category {code!r} here.")
     title = f"{info.name} ({code})" if info.known else code
     return _listing_page(request, rt, listing, page, title=title, heading=title, category_page=info,
-                         feeds=(f"/feeds/c/{code}.atom", f"/feeds/c/{code}.rss"))
+                         feeds=(f"/feeds/c/{code}.atom", f"/feeds/c/{code}.rss"), nav="categories")
 
 
 @router.get("/paper/{paper_id:path}")

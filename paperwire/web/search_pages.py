@@ -53,7 +53,8 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
 ) -> Response:
     context: dict[str, Any] = {"title": "Search", "q": q, "results": None, "error": None, "sorts": SORTS,
-                               "filter_categories": [category(c) for c in FILTER_CATEGORIES], "examples": EXAMPLES}
+                               "filter_categories": [category(c) for c in FILTER_CATEGORIES], "examples": EXAMPLES,
+                               "search_page": True, "nav": "search"}
     try:
         form = _form(q, sort, cat or [], date_from, date_to, code, page)
     except FormError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +25,20 @@ def excerpt(text: str, limit: int = 300) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.") + "…"
+
+
+_MATH_RE = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
+_TYPOGRAPHY = (("``", "“"), ("''", "”"), ("---", "—"), ("--", "–"))
+
+
+def tex_text(text: str) -> str:
+    """TeX's text conventions as the characters they stand for (````a''`` -> “a”, ``--`` -> –),
+    leaving math alone so KaTeX still sees it as written."""
+    parts = _MATH_RE.split(text)
+    for i in range(0, len(parts), 2):  # even indexes are the text between math spans
+        for old, new in _TYPOGRAPHY:
+            parts[i] = parts[i].replace(old, new)
+    return "".join(parts)
 
 
 def short_date(value: date | datetime | None) -> str:
@@ -52,5 +67,6 @@ def make_templates(directory: Path, settings: Settings, katex: bool) -> Jinja2Te
     env = templates.env
     env.globals.update(site_name=settings.site_name, base_url=settings.public_url(), asset=asset_url, katex=katex,
                        category_name=category_name, author_search=author_search)
-    env.filters.update(excerpt=excerpt, short_date=short_date, long_date=long_date, thousands=thousands)
+    env.filters.update(excerpt=excerpt, tex_text=tex_text, short_date=short_date, long_date=long_date,
+                       thousands=thousands)
     return templates
