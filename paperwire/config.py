@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     )
     site_name: str = Field("Paperwire", description="Name shown in pages, feeds and emails.")
     web_workers: int = Field(1, ge=1, le=64, description="Web server processes started by 'serve'.")
+    web_threads: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Threads per web process that run page and API handlers. The work is mostly CPU "
+        "under Python's GIL, where more threads only queue for it and stretch the slowest responses; "
+        "raise it when a remote database makes handlers wait.",
+    )
     index_refresh_seconds: float = Field(
         5.0,
         ge=0,

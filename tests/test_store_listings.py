@@ -46,3 +46,14 @@ def test_last_change_time_comes_from_the_store_clock(tmp_path: object) -> None:
     store.upsert_papers([paper("2501.00001", "2025-01-02", ["cs.CL"])])
     assert store.last_change() == (1, moment)
     store.close()
+
+
+def test_list_in_category_pages_like_list_papers(store: Store) -> None:
+    store.upsert_papers([paper(f"2501.{i:05d}", f"2025-01-{1 + i % 9:02d}", ["cs.CL", "cs.AI"] if i % 3 else ["cs.AI"])
+                         for i in range(1, 40)])
+    for cat, start, end in (("cs.AI", None, None), ("cs.CL", None, None), ("cs.AI", date(2025, 1, 3), date(2025, 1, 6)),
+                            ("cs.XX", None, None)):
+        for offset in (0, 7, 35):
+            expected = [p.id for p in store.list_papers(start, end, cat, limit=7, offset=offset)]
+            assert [p.id for p in store.list_in_category(cat, start, end, limit=7, offset=offset)] == expected
+    assert len(store.list_in_category("cs.AI", limit=100)) == 39

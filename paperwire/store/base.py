@@ -114,6 +114,18 @@ class Store(abc.ABC):
         """Every paper, ordered by id (for copies and checksums)."""
 
     @abc.abstractmethod
+    def list_in_category(
+        self,
+        category: str,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Paper]:
+        """The same page as ``list_papers(start, end, category, …)``, read in the order of the
+        category index (no sort of the whole category: fast for big categories and deep pages)."""
+
+    @abc.abstractmethod
     def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
         """Papers per category (cross-lists included) announced in ``[start, end]``, most first."""
 

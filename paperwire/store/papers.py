@@ -206,16 +206,34 @@ class PapersSQL(SQLBase):
             for r in rows
         ]
 
+    def list_in_category(
+        self,
+        category: str,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Paper]:
+        source, where, params = self._listing_where(start, end, category)
+        cols = ", ".join(f"p.{c}" for c in PAPER_COLUMNS[:N_READ])
+        # c.announced and c.paper_id equal p.announced and p.id, and follow paper_categories_listing
+        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY c.announced DESC, c.paper_id DESC LIMIT ? OFFSET ?"
+        with self.read() as tx:
+            return [row_paper(r) for r in tx.execute(sql, [*params, limit, offset]).all()]
+
     def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
-        clauses, params = [], []
-        if start:
-            clauses.append("announced >= ?")
-            params.append(start.isoformat())
-        if end:
-            clauses.append("announced <= ?")
-            params.append(end.isoformat())
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"SELECT category, COUNT(*) FROM paper_categories {where} GROUP BY category ORDER BY 2 DESC, 1"
+        if start or end:  # a window: walk the papers' date index, not every category row
+            clauses, params = ["p.announced IS NOT NULL"], []
+            if start:
+                clauses.append("p.announced >= ?")
+                params.append(start.isoformat())
+            if end:
+                clauses.append("p.announced <= ?")
+                params.append(end.isoformat())
+            sql = ("SELECT c.category, COUNT(*) FROM papers p JOIN paper_categories c ON c.paper_id = p.id "
+                   f"WHERE {' AND '.join(clauses)} GROUP BY c.category ORDER BY 2 DESC, 1")
+        else:
+            sql, params = "SELECT category, COUNT(*) FROM paper_categories GROUP BY category ORDER BY 2 DESC, 1", []
         with self.read() as tx:
             return {c: int(n) for c, n in tx.execute(sql, params).all()}
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
@@ -32,8 +35,15 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web import api, assets, errors, feed_routes, hf_routes, pages, search_pages
     from paperwire.web.http import ConditionalGet, ResponseCache, SecurityHeaders
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # sync handlers run in anyio's thread pool (40 threads by default); a few threads serve
+        # CPU-bound handlers faster and with far shorter tails than many fighting for the GIL
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(title=f"{settings.site_name} API", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     runtime = Runtime(settings, store)
     app.state.runtime = runtime
     app.state.settings = settings
@@ -56,8 +66,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
                       nav="api")
 
     # Outermost last: security headers on everything; conditional GETs and the response cache
-    # outside gzip, so cached bodies are stored compressed.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    # outside gzip, so cached bodies are stored compressed. Level 3: a 40 kB search answer in
+    # 0.6 ms instead of 1.4 ms at level 6, for 7% more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     cache = ResponseCache(settings.web_cache_mb * 1_000_000) if settings.web_cache_mb else None
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
     app.add_middleware(SecurityHeaders)

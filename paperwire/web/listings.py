@@ -54,7 +54,12 @@ class Listing:
 def _listing(store: Store, start: date | None, end: date | None, category: str | None, limit: int, offset: int,
              order: str, note: str) -> Listing:
     total = store.count_papers(start, end, category)
-    papers = store.list_papers(start, end, category, limit=limit, offset=offset) if offset < total else []
+    if offset >= total:
+        papers: list[Paper] = []
+    elif category:
+        papers = store.list_in_category(category, start, end, limit=limit, offset=offset)
+    else:
+        papers = store.list_papers(start, end, limit=limit, offset=offset)
     return Listing(papers, total, offset, limit, order, note, start, end, category,
                    paper_signals(store, [p.id for p in papers]))
 

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from paperwire.config import Settings
 from paperwire.store import open_store
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with TCP_NODELAY on every connection.
+
+    With several workers uvicorn binds the socket itself with protocol number 0, and asyncio
+    only sets TCP_NODELAY on sockets that say IPPROTO_TCP; without it, Nagle's algorithm holds
+    the body behind the headers until the client's delayed ACK: 40 ms added to every response.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+HTTP_PROTOCOL = "paperwire.web.server:NoDelayH11Protocol"
 
 
 def app_from_environment() -> FastAPI:
@@ -27,11 +48,12 @@ def serve(settings: Settings) -> None:
         for name, value in settings.model_dump().items():
             os.environ[f"PAPERWIRE_{name.upper()}"] = str(value)
         uvicorn.run("paperwire.web.server:app_from_environment", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.web_workers, log_level=settings.log_level.lower())
+                    port=settings.port, workers=settings.web_workers, log_level=settings.log_level.lower(),
+                    http=HTTP_PROTOCOL)
         return
     from paperwire.web import create_app
 
     store = open_store(settings.resolved_database_url(), pool_max=settings.pg_pool_max)
     store.migrate()
     uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower())
+                log_level=settings.log_level.lower(), http=HTTP_PROTOCOL)
