@@ -143,3 +143,47 @@ def test_header_helpers() -> None:
     assert not_modified_since("Thu, 02 Jan 2025 03:04:05 GMT", when)
     assert not not_modified_since("Thu, 02 Jan 2025 03:04:04 GMT", when)
     assert not not_modified_since("yesterday", when)
+
+
+def test_server_connections_get_tcp_nodelay() -> None:
+    """With several workers uvicorn's listening socket says protocol 0, so asyncio leaves Nagle on
+    and each response waits 40 ms for a delayed ACK; our protocol turns it off per connection."""
+    import asyncio
+    import socket
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from paperwire.web.server import NoDelayH11Protocol
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's bind_socket makes it
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    conn, _ = listener.accept()
+    assert conn.proto == 0 and not conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    class Transport(asyncio.Transport):
+        def get_extra_info(self, name: str, default: object = None) -> object:
+            return {"socket": conn, "sockname": conn.getsockname(), "peername": conn.getpeername()}.get(name, default)
+
+    loop = asyncio.new_event_loop()
+    try:
+        protocol = NoDelayH11Protocol(uvicorn.Config(FastAPI()), ServerState(), {}, _loop=loop)
+        protocol.connection_made(Transport())
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        loop.close()
+        for s in (client, conn, listener):
+            s.close()
+
+
+def test_handler_threads_follow_the_setting(app: FastAPI) -> None:
+    import anyio
+    import anyio.to_thread
+
+    async def tokens_in_lifespan() -> float:
+        async with app.router.lifespan_context(app):
+            return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(tokens_in_lifespan) == app.state.settings.web_threads == 4
