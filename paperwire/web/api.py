@@ -33,6 +33,7 @@ Offset = Annotated[int, Query(ge=0, le=100_000, description="How many results to
 CategoryParam = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z.\-]+$",
                                             description="Only papers listed in this arXiv category, e.g. cs.CL.")]
 SearchSort = Literal["relevance", "newest", "trending"]
+WeekParam = Annotated[str | None, Query(description="ISO week YYYY-Www, e.g. 2026-W20; default the newest")]
 
 
 def _get(rt: Runtime, paper_id: str) -> Paper:
@@ -160,8 +161,7 @@ def daily(request: Request, rt: RT,
 
 @router.get("/weekly", summary="Papers announced in one ISO week", responses={200: {"model": m.ListingOut}})
 def weekly(request: Request, rt: RT,
-           week: Annotated[str | None, Query(description="ISO week YYYY-Www, e.g. 2026-W20; default the newest")]
-           = None,
+           week: WeekParam = None,
            category: CategoryParam = None, limit: Limit = 100, offset: Offset = 0) -> Response:
     return _period(rt, request, "week", week, category, limit, offset)
 

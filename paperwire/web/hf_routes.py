@@ -3,7 +3,8 @@
 ``list_daily_papers`` → ``GET /api/daily_papers`` (``date``, ``week``, ``month``,
 ``submitter``, ``sort``, ``p``, ``limit``); ``paper_info`` → ``GET /api/papers/{id}``;
 ``list_papers`` → ``GET /api/papers/search`` (``q``, ``limit``). Errors are HF's
-shape, ``{"error": "…"}``, which the client turns into its own exceptions.
+shape, ``{"error": "…"}`` (``errors.respond`` picks it by path), which the client turns into its
+own exceptions.
 """
 
 from __future__ import annotations
@@ -67,10 +68,6 @@ HF_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class HFHTTPError(HTTPException):
-    """An error answered in HF's shape rather than /api/v1's."""
-
-
 def _items(rt: Runtime, papers: list[Paper]) -> list[dict[str, Any]]:
     signals = paper_signals(rt.store, [p.id for p in papers])
     return [hf_daily_item(p, signals[p.id]) for p in papers]
@@ -80,12 +77,12 @@ def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) 
     asked: tuple[tuple[Kind, str | None], ...] = (("day", date), ("week", week), ("month", month))
     given = [(kind, value) for kind, value in asked if value]
     if len(given) > 1:
-        raise HFHTTPError(422, "give at most one of date, week and month")
+        raise HTTPException(422, "give at most one of date, week and month")
     if given:
         try:
             return parse_period(*given[0])
         except PeriodError as exc:
-            raise HFHTTPError(422, str(exc)) from None
+            raise HTTPException(422, str(exc)) from None
     latest = rt.store.latest_day()
     return containing("day", latest) if latest else None
 
@@ -127,7 +124,7 @@ def search_papers(
     try:
         results = search(rt.store, rt.indexes, SearchRequest(q, limit=min(limit, rt.settings.search_max_limit)))
     except SearchError as exc:
-        raise HFHTTPError(422, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     return JSON(_items(rt, [h.paper for h in results.hits if h.paper]))
 
 
@@ -136,5 +133,5 @@ def search_papers(
 def paper_info(rt: RT, paper_id: str) -> Response:
     paper = rt.store.get_paper(split_version(paper_id)[0])
     if paper is None:
-        raise HFHTTPError(404, "Paper not found")
+        raise HTTPException(404, "Paper not found")
     return JSON(hf_paper(paper, paper_signals(rt.store, [paper.id])[paper.id]))

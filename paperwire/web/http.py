@@ -1,8 +1,8 @@
 """HTTP hygiene as plain ASGI middleware: conditional GETs, a response cache, security headers.
 
 Validators come from the data, not from the clock: a response's ETag is a
-digest of the store's change counter, the search index's loaded watermark,
-the program version and the request (path and query). Any import raises the
+digest of the database's instance id and change counter, the search index's
+loaded watermark, the program version and the request (path and query). Any import raises the
 counter, so every ETag changes and no cached page outlives the data it was
 built from; between imports a revalidation costs one indexed read and no
 rendering. The same key names entries of a small in-process LRU cache of
@@ -177,10 +177,13 @@ class ConditionalGet:
         self.version = version
         self.cache = cache
         self.state = state
+        self._instance = b""
 
     def _key(self, scope: Scope, state: DataState) -> str:
+        if not self._instance:  # two databases with equal counters must not share validators
+            self._instance = self.runtime.store.instance_id().encode()
         raw = b"|".join([
-            self.version.encode(), str(state.seq).encode(), str(state.index_mark).encode(),
+            self._instance, self.version.encode(), str(state.seq).encode(), str(state.index_mark).encode(),
             scope["path"].encode(), scope.get("query_string", b""),
         ])
         return hashlib.blake2b(raw, digest_size=12).hexdigest()
