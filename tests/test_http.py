@@ -145,7 +145,8 @@ def test_header_helpers() -> None:
     assert not not_modified_since("yesterday", when)
 
 
-def test_server_connections_get_tcp_nodelay() -> None:
+@pytest.mark.parametrize("protocol_name", ["NoDelayH11Protocol", "NoDelayHttpToolsProtocol"])
+def test_server_connections_get_tcp_nodelay(protocol_name: str) -> None:
     """With several workers uvicorn's listening socket says protocol 0, so asyncio leaves Nagle on
     and each response waits 40 ms for a delayed ACK; our protocol turns it off per connection."""
     import asyncio
@@ -154,7 +155,7 @@ def test_server_connections_get_tcp_nodelay() -> None:
     import uvicorn
     from uvicorn.server import ServerState
 
-    from paperwire.web.server import NoDelayH11Protocol
+    from paperwire.web import server
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's bind_socket makes it
     listener.bind(("127.0.0.1", 0))
@@ -169,7 +170,7 @@ def test_server_connections_get_tcp_nodelay() -> None:
 
     loop = asyncio.new_event_loop()
     try:
-        protocol = NoDelayH11Protocol(uvicorn.Config(FastAPI()), ServerState(), {}, _loop=loop)
+        protocol = getattr(server, protocol_name)(uvicorn.Config(FastAPI()), ServerState(), {}, _loop=loop)
         protocol.connection_made(Transport())
         assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
@@ -187,3 +188,14 @@ def test_handler_threads_follow_the_setting(app: FastAPI) -> None:
             return anyio.to_thread.current_default_thread_limiter().total_tokens
 
     assert anyio.run(tokens_in_lifespan) == app.state.settings.web_threads == 4
+
+
+def test_head_is_answered_like_get(app: FastAPI) -> None:
+    with TestClient(app) as c:
+        for path in ("/", "/feeds/trending.atom", "/api/v1/daily", "/paper/2501.00001"):
+            get, head = c.get(path), c.head(path)
+            assert head.status_code == 200 and head.content == b"", path
+            assert head.headers["etag"] == get.headers["etag"]
+            assert head.headers["content-type"] == get.headers["content-type"]
+            assert head.headers["content-length"] == get.headers["content-length"]
+        assert c.head("/paper/2101.99999").status_code == 404

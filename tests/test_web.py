@@ -129,6 +129,9 @@ def test_versioned_paper_url_redirects_to_canonical(client: TestClient) -> None:
 def test_unknown_paper_is_a_404_page(client: TestClient) -> None:
     r = client.get("/paper/2101.99999")
     assert r.status_code == 404 and "404" in r.text
+    assert 'href="https://arxiv.org/abs/2101.99999"' in r.text  # a real id: it may be on arXiv
+    other = client.get("/paper/not-an-id")
+    assert other.status_code == 404 and "arxiv.org/abs/not-an-id" not in other.text
 
 
 def test_search_page_with_highlights_and_paging(client: TestClient) -> None:

@@ -33,7 +33,7 @@ to get a `304` when nothing changed.
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
     from paperwire.web import api, assets, errors, feed_routes, hf_routes, pages, search_pages
-    from paperwire.web.http import ConditionalGet, ResponseCache, SecurityHeaders
+    from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache, SecurityHeaders
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +71,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     cache = ResponseCache(settings.web_cache_mb * 1_000_000) if settings.web_cache_mb else None
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.state.response_cache = cache
     return app

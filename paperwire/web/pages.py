@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-from paperwire.models import split_version
+from paperwire.models import is_arxiv_id, split_version
 from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
 from paperwire.web.bibtex import bibtex
@@ -152,7 +152,10 @@ def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
         return RedirectResponse(f"/paper/{bare}", status_code=308)
     paper = rt.store.get_paper(bare)
     if paper is None:
-        raise HTTPException(404, f"There is no paper {paper_id!r} here.")
+        if not is_arxiv_id(bare):
+            raise HTTPException(404, f"There is no paper {paper_id!r} here.")
+        return render(request, "error.html", status_code=404, status=404, title="404 · Not Found", noindex=True,
+                      message=f"There is no paper {bare} here.", arxiv_url=f"https://arxiv.org/abs/{bare}")
     similar = similar_papers(rt, paper)
     ids = [paper.id] + [h.paper_id for h in similar]
     signals = paper_signals(rt.store, ids)

@@ -9,27 +9,36 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from paperwire.config import Settings
 from paperwire.store import open_store
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with TCP_NODELAY on every connection.
+class _NoDelay:
+    """TCP_NODELAY on every connection.
 
     With several workers uvicorn binds the socket itself with protocol number 0, and asyncio
     only sets TCP_NODELAY on sockets that say IPPROTO_TCP; without it, Nagle's algorithm holds
     the body behind the headers until the client's delayed ACK: 40 ms added to every response.
     """
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
 
 
-HTTP_PROTOCOL = "paperwire.web.server:NoDelayH11Protocol"
+class NoDelayH11Protocol(_NoDelay, H11Protocol):
+    """uvicorn's pure-Python HTTP/1.1 protocol, with TCP_NODELAY."""
+
+
+class NoDelayHttpToolsProtocol(_NoDelay, HttpToolsProtocol):
+    """uvicorn's httptools (C parser) protocol, with TCP_NODELAY: the one Paperwire uses."""
+
+
+HTTP_PROTOCOL = "paperwire.web.server:NoDelayHttpToolsProtocol"
 
 
 def app_from_environment() -> FastAPI:
@@ -43,17 +52,21 @@ def app_from_environment() -> FastAPI:
 
 
 def serve(settings: Settings) -> None:
-    """Serve until interrupted. Several workers re-create the app from the environment."""
+    """Serve until interrupted. Several workers re-create the app from the environment.
+
+    uvicorn runs on uvloop with httptools' parser (both pinned in requirements.txt): twice the
+    requests per core of asyncio with the pure-Python h11 (docs/benchmarks.md, "Web").
+    """
     if settings.web_workers > 1:
         for name, value in settings.model_dump().items():
             os.environ[f"PAPERWIRE_{name.upper()}"] = str(value)
         uvicorn.run("paperwire.web.server:app_from_environment", factory=True, host=settings.host,
                     port=settings.port, workers=settings.web_workers, log_level=settings.log_level.lower(),
-                    http=HTTP_PROTOCOL)
+                    http=HTTP_PROTOCOL, loop="uvloop")
         return
     from paperwire.web import create_app
 
     store = open_store(settings.resolved_database_url(), pool_max=settings.pg_pool_max)
     store.migrate()
     uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), http=HTTP_PROTOCOL)
+                log_level=settings.log_level.lower(), http=HTTP_PROTOCOL, loop="uvloop")
