@@ -15,8 +15,8 @@ from paperwire.runtime import Runtime
 from paperwire.web.signals import NOTHING_KNOWN, PaperSignals
 
 
-def runtime(request: Request) -> Runtime:
-    """The Runtime this app was built with."""
+async def runtime(request: Request) -> Runtime:
+    """The Runtime this app was built with (async: FastAPI would run a sync one in a thread)."""
     rt: Runtime = request.app.state.runtime
     return rt
 

@@ -22,8 +22,8 @@ RT = Annotated[Runtime, Depends(runtime)]
 ITEMS = 50
 
 
-def feed_format(fmt: str) -> str:
-    """The ``.rss`` or ``.atom`` of a feed URL; anything else is not a feed."""
+async def feed_format(fmt: str) -> str:
+    """The ``.rss`` or ``.atom`` of a feed URL; anything else is not a feed (async: no thread hop)."""
     if fmt not in feeds.FORMATS:
         raise HTTPException(404, "Feeds come as .rss or .atom.")
     return fmt

@@ -74,7 +74,8 @@ def data_state(rt: Runtime) -> DataState:
     # The watermark the index *reader* has loaded, not the one on disk: another process may
     # have advanced the file while this process still searches the older snapshot. LocalIndexes
     # has no public accessor for it yet.
-    mark = int(getattr(rt.indexes, "_loaded_mark", rt.indexes.watermark()))
+    loaded = getattr(rt.indexes, "_loaded_mark", None)
+    mark = int(loaded if loaded is not None else rt.indexes.watermark())
     return DataState(seq, modified, mark)
 
 
