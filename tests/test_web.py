@@ -257,3 +257,23 @@ def test_empty_store_home(runtime: Runtime) -> None:
         r = c.get("/")
         assert r.status_code == 200 and "No papers yet" in r.text
         assert c.get("/api/v1/daily").json()["total"] == 0
+
+
+def test_paper_page_with_versions_journal_and_doi(runtime: Runtime) -> None:
+    """A Kaggle-format paper carries versions, a journal reference and a DOI: all shown, and cited."""
+    from paperwire.ingest.bulk import import_and_index
+    from tests.conftest import KAGGLE
+
+    import_and_index(runtime.store, runtime.indexes, [KAGGLE])
+    with TestClient(create_app(runtime.settings, runtime.store)) as c:
+        r = c.get("/paper/0704.0001")
+        assert r.status_code == 200
+        for text in ('href="https://arxiv.org/abs/0704.0001v1">v1</a>', 'href="https://arxiv.org/abs/0704.0001v2">v2</a>',
+                     "2 Apr 2007", "Phys.Rev.D76:013009,2007", 'href="https://doi.org/10.1103/PhysRevD.76.013009"',
+                     "High Energy Physics - Phenomenology", "@article{balazs2007calculation,",
+                     "journal       = {Phys.Rev.D76:013009,2007}"):
+            assert text in r.text, text
+        api = c.get("/api/v1/papers/0704.0001").json()
+        assert [v["version"] for v in api["versions"]] == [1, 2] and api["doi"] == "10.1103/PhysRevD.76.013009"
+        hf = c.get("/api/papers/0704.0001").json()
+        assert hf["publishedAt"] == "2007-04-02T19:18:42.000Z"  # the first version, as HF dates papers
