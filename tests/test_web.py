@@ -179,6 +179,7 @@ def test_search_page_without_results_suggests_something(client: TestClient) -> N
     assert r.status_code == 200 and "No papers match" in r.text and "Try fewer" in r.text
     r = client.get("/search", params={"q": "zzqxv splatting", "cat": "cs.CL"})
     assert "These do find papers:" in r.text and "the same words without the filters" in r.text
+    assert "Clear the filters above" in r.text
     assert 'href="/search?q=zzqxv+splatting">' in r.text  # the words find papers outside cs.CL
 
 
