@@ -137,7 +137,9 @@ def main() -> None:
     if args.db:
         env["PAPERWIRE_DATABASE_URL"] = args.db
     report: dict[str, object] = {"file": str(args.file), "workers": args.workers, "connections": args.connections,
-                                 "duration_s": args.duration, "cpus": os.cpu_count()}
+                                 "duration_s": args.duration, "cpus": os.cpu_count(),
+                                 # other work on the machine shows here; it competes for the same cores
+                                 "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     try:
         stats = json.loads(subprocess.run([str(BIN / "paperwire"), "stats", "--json"], env=env, check=True,
                                           capture_output=True, text=True).stdout)
@@ -165,6 +167,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         report["targets"] = TARGETS
         report["met"] = {name: report[name]["rps"] >= t["rps"] and report[name]["p99_ms"] < t["p99_ms"]  # type: ignore[index]
                          for name, t in TARGETS.items()}
