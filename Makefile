@@ -9,8 +9,11 @@ SHARED := $(abspath $(CURDIR)/../shared/data)
 SAMPLE := $(SHARED)/arxiv/sample-2k.jsonl.gz
 export PAPERWIRE_DATA_DIR ?= $(CURDIR)/var
 PYTEST_ARGS ?=
+# Front-end files Paperwire serves itself (KaTeX, Swagger UI), from the pinned package-lock.json.
+VENDOR := paperwire/web/static/vendor
+NPM ?= npm
 
-.PHONY: run serve test test-fast lint typecheck check bench services clean help
+.PHONY: run serve test test-fast lint typecheck check bench services web-assets clean help
 
 help:
 	@echo "make run        start the web service and the worker on SQLite in $(PAPERWIRE_DATA_DIR)"
@@ -35,7 +38,23 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.stamp: node_modules/.installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/katex/contrib $(VENDOR)/swagger-ui
+	cp node_modules/katex/dist/katex.min.css node_modules/katex/dist/katex.min.js node_modules/katex/LICENSE $(VENDOR)/katex/
+	cp node_modules/katex/dist/contrib/auto-render.min.js $(VENDOR)/katex/contrib/
+	cp -r node_modules/katex/dist/fonts $(VENDOR)/katex/fonts
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+		node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
+	touch $@
+
+web-assets: $(VENDOR)/.stamp
+
+run: $(VENV)/.runtime web-assets
 	$(BIN)/paperwire migrate
 	@if [ -f "$(SAMPLE)" ] && [ "$$($(BIN)/paperwire stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["papers"])')" = "0" ]; then \
 		echo "empty database: importing the 2k-paper sample"; $(BIN)/paperwire import --quiet "$(SAMPLE)"; fi
@@ -44,10 +63,10 @@ run: $(VENV)/.runtime
 services:
 	@scripts/ensure-services.sh
 
-test: $(VENV)/.dev services
+test: $(VENV)/.dev web-assets services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.dev services
+test-fast: $(VENV)/.dev web-assets services
 	$(BIN)/python -m pytest -m "not slow and not browser" -x $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -58,9 +77,11 @@ typecheck: $(VENV)/.dev
 
 check: lint typecheck
 
-bench: $(VENV)/.dev services
+bench: $(VENV)/.dev web-assets
+	@scripts/ensure-services.sh --bench
 	$(BIN)/python benchmarks/import_search.py
 	$(BIN)/python benchmarks/trending.py
+	$(BIN)/python benchmarks/web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output node_modules $(VENDOR)

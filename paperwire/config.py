@@ -53,11 +53,25 @@ class Settings(BaseSettings):
     )
     site_name: str = Field("Paperwire", description="Name shown in pages, feeds and emails.")
     web_workers: int = Field(1, ge=1, le=64, description="Web server processes started by 'serve'.")
+    web_threads: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Threads per web process that run page and API handlers. The work is mostly CPU "
+        "under Python's GIL, where more threads only queue for it and stretch the slowest responses; "
+        "raise it when a remote database makes handlers wait.",
+    )
     index_refresh_seconds: float = Field(
         5.0,
         ge=0,
         description="How often a running process checks the database for papers its local "
         "search index has not seen yet.",
+    )
+    web_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
+        "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
     )
     search_max_limit: int = Field(100, ge=1, le=1000, description="Largest page size a search may ask for.")
     max_query_chars: int = Field(1000, ge=10, description="Longer search queries are rejected.")

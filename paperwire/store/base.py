@@ -194,6 +194,29 @@ class Store(abc.ABC):
     def finish_copy(self) -> None:
         """Fix generated-key counters after a copy."""
 
+    @abc.abstractmethod
+    def list_in_category(
+        self,
+        category: str,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Paper]:
+        """The same page as ``list_papers(start, end, category, …)``, read in the order of the
+        category index (no sort of the whole category: fast for big categories and deep pages)."""
+
+    @abc.abstractmethod
+    def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
+        """Papers per category (cross-lists included) announced in ``[start, end]``, most first."""
+
+    @abc.abstractmethod
+    def last_change(self) -> tuple[int, datetime | None]:
+        """The change counter and when the change that raised it was written (None when empty).
+
+        One cheap read that validates cached pages: a new import raises both.
+        """
+
     # -- small key/value state (harvest cursors, watermarks) ---------------------------
     @abc.abstractmethod
     def get_state(self, key: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -235,6 +235,42 @@ class PapersSQL(SQLBase):
                 for r in tx.execute(f"{self._ENTRY_SQL} WHERE p.id IN ({placeholders(len(chunk))})", chunk).all():
                     found[r[1]] = self._entry(r)
         return found
+
+    def list_in_category(
+        self,
+        category: str,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Paper]:
+        source, where, params = self._listing_where(start, end, category)
+        cols = ", ".join(f"p.{c}" for c in PAPER_COLUMNS[:N_READ])
+        # c.announced and c.paper_id equal p.announced and p.id, and follow paper_categories_listing
+        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY c.announced DESC, c.paper_id DESC LIMIT ? OFFSET ?"
+        with self.read() as tx:
+            return [row_paper(r) for r in tx.execute(sql, [*params, limit, offset]).all()]
+
+    def category_counts(self, start: date | None = None, end: date | None = None) -> dict[str, int]:
+        if start or end:  # a window: walk the papers' date index, not every category row
+            clauses, params = ["p.announced IS NOT NULL"], []
+            if start:
+                clauses.append("p.announced >= ?")
+                params.append(start.isoformat())
+            if end:
+                clauses.append("p.announced <= ?")
+                params.append(end.isoformat())
+            sql = ("SELECT c.category, COUNT(*) FROM papers p JOIN paper_categories c ON c.paper_id = p.id "
+                   f"WHERE {' AND '.join(clauses)} GROUP BY c.category ORDER BY 2 DESC, 1")
+        else:
+            sql, params = "SELECT category, COUNT(*) FROM paper_categories GROUP BY category ORDER BY 2 DESC, 1", []
+        with self.read() as tx:
+            return {c: int(n) for c, n in tx.execute(sql, params).all()}
+
+    def last_change(self) -> tuple[int, datetime | None]:
+        with self.read() as tx:  # the unique index on seq makes this one index probe
+            row = tx.execute("SELECT seq, modified_at FROM papers ORDER BY seq DESC LIMIT 1").one()
+        return (int(row[0]), parse_instant(row[1])) if row else (0, None)
 
     def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
         last = ""

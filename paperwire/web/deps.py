@@ -1,32 +1,56 @@
-"""Request-scoped access to the application's runtime and shared helpers."""
+"""Request-scoped access to the application's runtime and shared response helpers."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+import orjson
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
+from paperwire.web.signals import NOTHING_KNOWN, PaperSignals
 
 
-def runtime(request: Request) -> Runtime:
-    """The Runtime this app was built with."""
+async def runtime(request: Request) -> Runtime:
+    """The Runtime this app was built with (async: FastAPI would run a sync one in a thread)."""
     rt: Runtime = request.app.state.runtime
     return rt
 
 
+def public_url(request: Request, path: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> str:
+    """An absolute URL on this site (from the configured base URL), dropping empty parameters."""
+    base: str = request.app.state.settings.public_url()
+    pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
+    query = urlencode([(k, v) for k, v in pairs if v is not None and v != "" and v is not False and v != []],
+                      doseq=True)
+    return f"{base}{path}" + (f"?{query}" if query else "")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    """A page from a template, with the canonical URL of the request."""
+    """A page from a template.
+
+    ``canonical`` defaults to the request's path without its query; pages whose
+    query selects content (search, page numbers) pass their own.
+    """
     templates: Jinja2Templates = request.app.state.templates
-    base = request.app.state.settings.public_url()
-    context.setdefault("canonical", base + request.url.path)
+    context.setdefault("canonical", public_url(request, request.url.path))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def paper_json(paper: Paper) -> dict[str, Any]:
+class JSON(Response):
+    """JSON encoded with orjson: fast, and dates as ISO strings."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def paper_json(paper: Paper, signals: PaperSignals = NOTHING_KNOWN, base_url: str = "") -> dict[str, Any]:
     """A paper as the JSON API shows it."""
     return {
         "id": paper.id,
@@ -46,5 +70,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "versions": [{"version": v.version, "created": v.created.isoformat() if v.created else None}
                      for v in paper.versions],
         "withdrawn": paper.withdrawn,
-        "urls": {"abs": paper.abs_url, "pdf": paper.pdf_url},
+        "urls": {"abs": paper.abs_url, "pdf": paper.pdf_url, "html": f"{base_url}/paper/{paper.id}"},
+        "upvotes": signals.upvotes,
+        "code": {"repo": signals.github_repo, "stars": signals.github_stars} if signals.github_repo else None,
     }

@@ -1,4 +1,9 @@
-"""Errors: JSON error objects under /api, friendly pages elsewhere; never a bare 500 for user input."""
+"""Errors: JSON error objects under /api, friendly pages elsewhere; never a bare 500 for user input.
+
+/api/v1 answers ``{"error": {"status", "code", "message", "details"}}``; the
+Hugging Face–compatible routes answer HF's ``{"error": "message"}``, which
+``huggingface_hub`` turns into its exceptions.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +18,43 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from paperwire.web.deps import render
+from paperwire.web.http import add_security_headers
 
 log = logging.getLogger(__name__)
+HF_PATHS = ("/api/daily_papers", "/api/papers/")
+
+
+# Python renames phrases now and then (422 became "Unprocessable Content" in 3.13); codes stay put.
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+         413: "content_too_large", 422: "unprocessable_entity", 429: "too_many_requests",
+         500: "internal_server_error", 503: "service_unavailable"}
 
 
 def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]:
     """The one error shape of the JSON API."""
-    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    code = CODES.get(status) or _phrase(status).lower().replace(" ", "_").replace("-", "_")
     body: dict[str, Any] = {"error": {"status": status, "code": code, "message": message}}
     if details is not None:
         body["error"]["details"] = details
     return body
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def respond(request: Request, status: int, message: str, details: Any = None) -> Response:
-    """An error as JSON for API paths, as a page otherwise."""
-    if request.url.path.startswith("/api/"):
+    """An error as JSON for API paths (HF's shape on HF's paths), as a page otherwise."""
+    path = request.url.path
+    if path.startswith(HF_PATHS):
+        return JSONResponse({"error": message}, status_code=status)
+    if path.startswith("/api/"):
         return JSONResponse(error_body(status, message, details), status_code=status)
     return render(request, "error.html", status_code=status, status=status, message=message,
-                  title=HTTPStatus(status).phrase)
+                  title=f"{status} · {_phrase(status)}", noindex=True)
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -44,7 +67,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        message = exc.detail if isinstance(exc.detail, str) else _phrase(exc.status_code)
         response = respond(request, exc.status_code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
@@ -59,4 +82,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return respond(request, 500, "Something went wrong on our side; it has been logged.")
+        response = respond(request, 500, "Something went wrong on our side; it has been logged.")
+        # Starlette sends this from outside the middleware stack: add the headers here.
+        add_security_headers(response.headers)
+        return response

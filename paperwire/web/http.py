@@ -1,0 +1,279 @@
+"""HTTP hygiene as plain ASGI middleware: conditional GETs, a response cache, security headers.
+
+Validators come from the data, not from the clock: a response's ETag is a
+digest of the database's instance id and change counter, the search index's
+loaded watermark, the program version and the request (path and query). Any import raises the
+counter, so every ETag changes and no cached page outlives the data it was
+built from; between imports a revalidation costs one indexed read and no
+rendering. The same key names entries of a small in-process LRU cache of
+rendered bodies (already gzip-compressed when the client accepts it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperwire.runtime import Runtime
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    # KaTeX positions glyphs with style attributes; styles cannot run code, scripts stay strict.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("x-frame-options", "DENY"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("cross-origin-opener-policy", "same-origin"),
+)
+REVALIDATE = "public, no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+NOT_CONDITIONAL = ("/static/", "/healthz")
+MAX_ENTRY_BYTES = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DataState:
+    """What a response may depend on: the store's last change and the index the searches read."""
+
+    seq: int
+    modified: datetime | None
+    index_mark: int
+
+    @property
+    def settled(self) -> bool:
+        """True when the search index has caught up with the store."""
+        return self.index_mark == self.seq
+
+
+def data_state(rt: Runtime) -> DataState:
+    """The current state (one indexed read of the store).
+
+    Integration points: when semantic indexes or trending/upvote/star tables land, their
+    own change counters belong here too, or their changes will not refresh cached pages.
+    """
+    seq, modified = rt.store.last_change()
+    # The watermark the index *reader* has loaded, not the one on disk: another process may
+    # have advanced the file while this process still searches the older snapshot. LocalIndexes
+    # has no public accessor for it yet.
+    loaded = getattr(rt.indexes, "_loaded_mark", None)
+    mark = int(loaded if loaded is not None else rt.indexes.watermark())
+    return DataState(seq, modified, mark)
+
+
+def add_security_headers(headers: MutableHeaders) -> None:
+    """Set the security headers (leaving any a route chose itself)."""
+    for name, value in SECURITY_HEADERS:
+        if name not in headers:
+            headers[name] = value
+
+
+class SecurityHeaders:
+    """Security headers on every response, long-lived caching for versioned static files."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        versioned = path.startswith("/static/") and b"v=" in scope.get("query_string", b"")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                add_security_headers(headers)
+                if path.startswith("/static/") and message["status"] in (200, 304):
+                    headers["cache-control"] = IMMUTABLE if versioned else REVALIDATE
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answer HEAD like GET without the body (feed readers and link checkers ask HEAD first)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+@dataclass(slots=True)
+class CachedResponse:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ResponseCache:
+    """A least-recently-used cache of whole responses, bounded in bytes (event-loop only)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+
+    def get(self, key: str) -> CachedResponse | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: CachedResponse) -> None:
+        if len(entry.body) > min(self.max_bytes // 4, MAX_ENTRY_BYTES):
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        self._entries[key] = entry
+        self.size += len(entry.body)
+        while self.size > self.max_bytes and self._entries:
+            _, evicted = self._entries.popitem(last=False)
+            self.size -= len(evicted.body)
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Weak comparison of an If-None-Match list with our ETag."""
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def not_modified_since(header: str, modified: datetime) -> bool:
+    """True when If-Modified-Since is at or after ``modified`` (HTTP dates have whole seconds)."""
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= since
+
+
+class ConditionalGet:
+    """ETag and Last-Modified on dynamic GETs, 304 when the client is current, cached bodies otherwise."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime, version: str, cache: ResponseCache | None,
+                 state: Callable[[Runtime], DataState] = data_state) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.version = version
+        self.cache = cache
+        self.state = state
+        self._instance = b""
+
+    def _key(self, scope: Scope, state: DataState) -> str:
+        if not self._instance:  # two databases with equal counters must not share validators
+            self._instance = self.runtime.store.instance_id().encode()
+        raw = b"|".join([
+            self._instance, self.version.encode(), str(state.seq).encode(), str(state.index_mark).encode(),
+            scope["path"].encode(), scope.get("query_string", b""),
+        ])
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(NOT_CONDITIONAL):
+            await self.app(scope, receive, send)
+            return
+        # inline, not in a worker thread: one indexed read costs less than the hop and the GIL convoy
+        state = self.state(self.runtime)
+        key = self._key(scope, state)
+        etag = f'W/"{key}"'
+        validators = [("etag", etag), ("cache-control", REVALIDATE), ("vary", "Accept-Encoding")]
+        if state.modified is not None and state.settled:  # a lagging index may still change results
+            validators.append(("last-modified", format_datetime(state.modified.astimezone(UTC), usegmt=True)))
+        request_headers = Headers(scope=scope)
+        if self._fresh(request_headers, etag, state):
+            await _send_all(send, 304, _encode(validators), b"")
+            return
+        gzip = "gzip" in request_headers.get("accept-encoding", "")
+        cache_key = f"{key}:{int(gzip)}"
+        cached = self.cache.get(cache_key) if self.cache is not None else None
+        if cached is not None:
+            await _send_all(send, cached.status, cached.headers, cached.body)
+            return
+        await self._respond(scope, receive, send, validators, cache_key)
+
+    @staticmethod
+    def _fresh(headers: Headers, etag: str, state: DataState) -> bool:
+        if_none_match = headers.get("if-none-match")
+        if if_none_match is not None:
+            return etag_matches(if_none_match, etag)
+        since = headers.get("if-modified-since")
+        return since is not None and state.modified is not None and state.settled and \
+            not_modified_since(since, state.modified)
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, validators: list[tuple[str, str]],
+                       cache_key: str) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+        cacheable = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, cacheable
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                opted_out = "no-store" in headers.get("cache-control", "")
+                if message["status"] == 200 and not opted_out and "set-cookie" not in headers:
+                    for name, value in validators:
+                        if name == "vary" and "vary" in headers:
+                            continue  # gzip already said Vary: Accept-Encoding
+                        headers[name] = value
+                    cacheable = self.cache is not None
+                start = message
+            elif message["type"] == "http.response.body" and cacheable:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and start is not None and self.cache is not None:
+                    body = b"".join(chunks)
+                    self.cache.put(cache_key, CachedResponse(start["status"], list(start["headers"]), body))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+def _encode(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+async def _send_all(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
