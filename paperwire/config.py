@@ -72,10 +72,14 @@ class Settings(BaseSettings):
         "file and cached in data_dir/models. Changing it changes the model id: stored vectors are recomputed.",
     )
     embed_threads: int = Field(
-        0, ge=0, le=256, description="Threads for computing embeddings (onnxruntime intra-op); 0: one per core."
+        0, ge=0, le=256, description="Embedding model calls run side by side, one core each; 0: one per CPU."
     )
     embed_batch_size: int = Field(
-        32, ge=1, le=1024, description="Texts per embedding model call (texts are grouped by length first)."
+        1,
+        ge=1,
+        le=1024,
+        description="Texts per embedding model call. 1 is fastest on abstracts, and the int8 variants need it: "
+        "they quantize activations per call, so texts sharing a call change each other's vectors.",
     )
     embed_max_tokens: int = Field(
         256,

@@ -5,16 +5,23 @@ vectors of shape ``(n, 384)``: the model's last hidden state mean-pooled over
 the attention mask, then L2-normalised (what sentence-transformers does for
 this model), so a dot product is the cosine similarity.
 
-Two details decide both quality and speed:
+Three details decide both quality and speed:
 
 - The packaged ``tokenizer.json`` pads every input to 128 tokens and
   truncates at 128. Both are switched off here: texts are truncated at
   ``max_tokens`` (256 by default, the model's training length) and padded
-  only to the longest text of their batch, and padding never enters the
-  mean because pooling honours the attention mask.
-- Texts are sorted by token length before batching, so each batch holds
-  texts of similar length and little compute goes to padding; results are
-  returned in input order.
+  only to the longest text of their model call, and padding never enters
+  the mean because pooling honours the attention mask.
+- The int8 variants quantize activations dynamically, with one range per
+  model call: texts embedded in one call would change each other's vectors
+  (cosine ≈ 0.99 to the text embedded alone). So by default each text runs
+  in its own call (``batch_size=1``), which also wastes nothing on padding;
+  the parallelism comes from ``threads`` workers running calls side by side,
+  each on one core, which measured faster on 256-token abstracts than
+  batching with onnxruntime's intra-op threads (docs/benchmarks.md).
+- Texts are sorted by token length (longest first, so the workers finish
+  together; with ``batch_size > 1`` each call holds texts of similar
+  length); results come back in input order.
 
 The model files and their variants (the faster re-quantised and fused
 builds) are handled by :mod:`paperwire.search.model_files`.
@@ -22,7 +29,9 @@ builds) are handled by :mod:`paperwire.search.model_files`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -53,11 +62,12 @@ class Embedder:
 
     dim = HIDDEN_SIZE
 
-    def __init__(self, files: ModelFiles, *, threads: int = 0, batch_size: int = 32, max_tokens: int = 256) -> None:
+    def __init__(self, files: ModelFiles, *, threads: int = 0, batch_size: int = 1, max_tokens: int = 256) -> None:
         """Open ``files`` (as returned by :func:`prepare_model`, which verified them).
 
-        ``threads`` is onnxruntime's intra-op thread count (0: one per
-        physical core); ``batch_size`` texts run per model call;
+        ``threads`` model calls run side by side, each single-threaded (0: one
+        per CPU available to this process); ``batch_size`` texts go into one
+        call (keep 1 with the int8 variants, see the module docstring);
         ``max_tokens`` counts the [CLS] and [SEP] tokens.
         """
         if not 3 <= max_tokens <= MAX_POSITIONS:
@@ -67,14 +77,16 @@ class Embedder:
         self.files = files
         self.batch_size = batch_size
         self.max_tokens = max_tokens
+        self.threads = threads or len(os.sched_getaffinity(0))
         self.tokenizer = Tokenizer.from_file(str(files.tokenizer))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1  # the graph is a chain: a second pool would only compete for cores
+        # Parallel calls on one core each beat intra-op threading here (no fork/join per operator).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(files.model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
 
@@ -85,7 +97,7 @@ class Embedder:
         variant: Variant = DEFAULT_VARIANT,
         *,
         threads: int = 0,
-        batch_size: int = 32,
+        batch_size: int = 1,
         max_tokens: int = 256,
         source: Path | None = None,
         tokenizer: Path | None = None,
@@ -124,13 +136,24 @@ class Embedder:
         if not texts:
             return out
         ids = [enc.ids for enc in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
-        # Stable sort: equal lengths keep input order, so results do not depend on the batch layout.
-        order = np.argsort(np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids)), kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            out[batch] = self._embed_ids([ids[i] for i in batch])
-            if progress:
-                progress(len(batch))
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        # Stable sort, longest first: equal lengths keep input order, so the calls do not depend on timing.
+        order = np.argsort(-lengths, kind="stable")
+        calls = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(call: np.ndarray) -> np.ndarray:
+            return self._embed_ids([ids[i] for i in call])
+
+        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed") if self.threads > 1 < len(calls) else None
+        try:
+            results = pool.map(run, calls) if pool else map(run, calls)
+            for call, vectors in zip(calls, results, strict=True):
+                out[call] = vectors
+                if progress:
+                    progress(len(call))
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
