@@ -141,11 +141,14 @@ def main() -> None:
         if args.openvino:
             try:
                 base = embedders.get("original") or Embedder.load(Path(tmp), "original", max_tokens=args.max_tokens)
-                ov = Embedder(base.files, threads=args.threads, batch_size=args.batch_size, max_tokens=args.max_tokens)
+                # One infer request is not reentrant: calls run one at a time, OpenVINO threads each
+                # call itself, and (fp32, so batch-mates cannot shift vectors) 32 length-sorted texts a call.
+                ov = Embedder(base.files, threads=1, batch_size=32, max_tokens=args.max_tokens)
                 session = OpenVinoSession(base.files.model, args.threads)
                 ov.session = session  # type: ignore[assignment]
                 embedders["openvino"] = ov
-                result["variants"]["openvino"] = {"model_id": f"openvino-{session.version}-fp32:{base.model_id}"}
+                result["variants"]["openvino"] = {"model_id": f"openvino-{session.version}-fp32:{base.model_id}",
+                                                  "batch_size": 32}
             except ImportError:
                 result["openvino"] = "not installed"
         vectors: dict[str, np.ndarray] = {}
