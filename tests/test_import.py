@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,10 @@ def test_kaggle_snapshot(store: Store) -> None:
 
 
 def test_estimated_announcement_skips_weekends_and_the_cutoff() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    friday_morning = datetime(2025, 3, 14, 10, tzinfo=timezone.utc)
-    friday_evening = datetime(2025, 3, 14, 20, tzinfo=timezone.utc)
+    friday_morning = datetime(2025, 3, 14, 10, tzinfo=UTC)
+    friday_evening = datetime(2025, 3, 14, 20, tzinfo=UTC)
     assert estimate_announced(friday_morning).isoformat() == "2025-03-17"
     assert estimate_announced(friday_evening).isoformat() == "2025-03-18"
 

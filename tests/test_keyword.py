@@ -46,8 +46,9 @@ def test_phrase_requires_adjacent_words(sample_runtime: Runtime) -> None:
 
 
 def test_exclusion(sample_runtime: Runtime) -> None:
-    base = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting", limit=100))
-    minus = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting -dynamic", limit=100))
+    store, indexes = sample_runtime.store, sample_runtime.indexes
+    base = search(store, indexes, SearchRequest("gaussian splatting", limit=100))
+    minus = search(store, indexes, SearchRequest("gaussian splatting -dynamic", limit=100))
     assert minus.total < base.total
     assert all("dynamic" not in (h.paper.title + h.paper.abstract).lower() for h in minus.hits if h.paper)
 
