@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,6 +87,30 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(2000, ge=1, description="Papers written per transaction on import.")
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    embed_variant: Literal["original", "requantized", "fused"] = Field(
+        "fused",
+        description="Build of the all-MiniLM-L6-v2 embedding model: 'original' (the packaged int8 file, fp32 "
+        "MatMuls), 'requantized' (int8 MatMuls) or 'fused' (fused attention and int8 kernels; fastest at the "
+        "same retrieval quality, see docs/benchmarks.md). Derived builds are made once from the packaged "
+        "file and cached in data_dir/models. Changing it changes the model id: stored vectors are recomputed.",
+    )
+    embed_threads: int = Field(
+        0, ge=0, le=256, description="Embedding model calls run side by side, one core each; 0: one per CPU."
+    )
+    embed_batch_size: int = Field(
+        1,
+        ge=1,
+        le=1024,
+        description="Texts per embedding model call. 1 is fastest on abstracts, and the int8 variants need it: "
+        "they quantize activations per call, so texts sharing a call change each other's vectors.",
+    )
+    embed_max_tokens: int = Field(
+        256,
+        ge=8,
+        le=512,
+        description="Texts are cut to this many tokens before embedding (the model was trained on 256). "
+        "Part of the model id.",
+    )
 
     # -- live ingestion (docs/ingestion.md) ---------------------------------------------
     contact_email: str = Field(
@@ -263,6 +287,10 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """The site's public URL without a trailing slash."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def models_dir(self) -> Path:
+        """Where derived embedding model files are cached."""
+        return self.data_dir / "models"
 
     def index_dir(self) -> Path:
         """Where this host keeps its search indexes."""
