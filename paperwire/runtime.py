@@ -37,6 +37,13 @@ class Runtime:
     def indexes(self) -> LocalIndexes:
         return LocalIndexes(self.store, self.settings)
 
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The key that signs tokens: the setting, or one generated once and kept in the database."""
+        from paperwire.accounts.keys import secret_key
+
+        return secret_key(self.settings, self.store)
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

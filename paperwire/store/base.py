@@ -28,6 +28,8 @@ from paperwire.models import (
     StoreStats,
     UpsertResult,
 )
+from paperwire.store.base_accounts import AccountsAPI, CommunityAPI
+from paperwire.store.base_digests import DigestsAPI
 
 
 @dataclass(slots=True)
@@ -48,8 +50,8 @@ class JobInfo:
     failures: int
 
 
-class Store(abc.ABC):
-    """Where papers and everything about them live."""
+class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
+    """Where papers and everything about them live (accounts and digests: base_accounts.py, base_digests.py)."""
 
     url: str
 

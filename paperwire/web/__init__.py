@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
-    from paperwire.web import api, errors, pages
+    from paperwire.web import accounts, api, community, errors, pages, subscriptions
 
     runtime = Runtime(settings, store)
 
@@ -43,4 +43,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(accounts.router)
+    app.include_router(accounts.api)
+    app.include_router(community.router)
+    app.include_router(community.api)
+    app.include_router(subscriptions.router)
     return app
