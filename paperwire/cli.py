@@ -370,6 +370,12 @@ def harvest_pwc(ctx: Context, path: Path) -> None:
     _finish(ctx, run_pwc(ctx.runtime.store, path))
 
 
+from paperwire.cli_mail import COMMANDS  # noqa: E402 - the commands there use Context and pass_ctx above
+
+for _command in COMMANDS:
+    cli.add_command(_command)
+
+
 def main() -> None:
     """Entry point of the ``paperwire`` script."""
     cli(prog_name="paperwire")
