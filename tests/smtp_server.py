@@ -72,7 +72,7 @@ class Handler:
                           ) -> str:
         with self.lock:
             if address in self.reject:
-                return "550 5.1.1 <%s>: no such user here" % address
+                return f"550 5.1.1 <{address}>: no such user here"
             if self.tempfail[address] > 0:
                 self.tempfail[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"

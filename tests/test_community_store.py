@@ -179,6 +179,7 @@ def test_outbox_claims_leases_and_outcomes(cstore: Store, clock: Clock) -> None:
     retaken = cstore.claim_outbox("C", 5, 60)
     assert [m.key for m in retaken] == ["k2"] and retaken[0].attempts == 2
     assert cstore.finish_outbox([("k2", "sent", None, None)], "B") == 0  # B's outcome arrives too late
+    assert cstore.renew_outbox(["k2"], "B", 60) == set() and cstore.renew_outbox(["k2"], "C", 60) == {"k2"}
     assert cstore.release_outbox(["k2"], "C", clock.now + timedelta(minutes=5), "server down") == 1
     again = cstore.get_outbox("k2")
     assert again is not None and again.state == "pending" and again.attempts == 1

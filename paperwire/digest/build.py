@@ -2,9 +2,12 @@
 topics, never a paper already sent to them, each with why it is there.
 
 Topic matching is the site's own search (``search.engine.search``) with the
-topic's query and the period's dates as filters, in keyword mode: a paper
-"matches your topic" exactly when a keyword search for the topic finds it
-among the period's papers. Identical topics are searched once per period,
+topic's query and the period's dates as filters, in keyword mode, with every
+word of the topic required (``strict_query``), as alert services do: a
+search ranks papers that share any word, which would fill a quiet day's
+digest with papers that merely mention "models". So a paper "matches your
+topic" exactly when the search ``strict_query(topic) after:start
+before:end+1`` finds it. Identical topics are searched once per period,
 however many subscribers share them.
 
 Trending is a seam: ``build_digests`` takes any ``Trending`` function. Until
@@ -23,8 +26,10 @@ from datetime import date, timedelta
 from paperwire.config import Settings
 from paperwire.digest.mail import message_id, sender_domain
 from paperwire.digest.models import DigestEntry, OutboxMessage, Period, Subscriber, Topic, period_for
+from paperwire.search.analysis import analyze
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
+from paperwire.search.query import parse_query
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
@@ -105,12 +110,19 @@ def compose(subscriber: Subscriber, trending: Sequence[str], matches: dict[str, 
     return list(entries.values())[:limit]
 
 
+def strict_query(query: str) -> str:
+    """The topic's query with each of its words also required (as a one-word phrase); phrases, authors
+    and filters are kept as they are. Stop words stay optional: they match nothing on their own."""
+    required = [f'"{w}"' for w in parse_query(query).words if analyze(w)]
+    return " ".join([query, *dict.fromkeys(required)])
+
+
 def topic_matches(store: Store, indexes: LocalIndexes, topics: Sequence[Topic], period: Period, per_topic: int,
                   errors: list[str] | None = None) -> dict[str, list[str]]:
     """For each distinct topic query, the ids a keyword search finds among the period's papers, best first."""
     found: dict[str, list[str]] = {}
     for query in dict.fromkeys(t.query() for t in topics):
-        request = SearchRequest(query, limit=per_topic, mode=TOPIC_MODE, after=period.start,
+        request = SearchRequest(strict_query(query), limit=per_topic, mode=TOPIC_MODE, after=period.start,
                                 before=period.end + timedelta(days=1))
         try:
             found[query] = [h.paper_id for h in search(store, indexes, request).hits]

@@ -208,7 +208,18 @@ class Sender:
         try:
             while batch := await self._claim():
                 prepared = await asyncio.to_thread(self._prepare, batch)
+                renewed = time.monotonic()
+                held = {m.key for m in batch}
                 for i, (message, data, sub) in enumerate(prepared):
+                    if time.monotonic() - renewed > self.settings.mail_lease_seconds / 3:
+                        # a slow server must not let the lease run out under us: another sender would
+                        # take these messages and send them too
+                        held = await asyncio.to_thread(self.store.renew_outbox, [m.key for m, _, _ in prepared[i:]],
+                                                       self.owner, self.settings.mail_lease_seconds)
+                        renewed = time.monotonic()
+                    if message.key not in held:
+                        log.warning("lost the lease of %s; another sender has it", message.key)
+                        continue
                     if data is None:
                         await self._record(message, "cancelled", "subscriber is no longer subscribed")
                         continue

@@ -84,6 +84,10 @@ class DigestsAPI(abc.ABC):
         returns how many did."""
 
     @abc.abstractmethod
+    def renew_outbox(self, keys: Sequence[str], owner: str, lease_seconds: float) -> set[str]:
+        """Extend the lease of claimed messages still held by ``owner``; returns those keys."""
+
+    @abc.abstractmethod
     def release_outbox(self, keys: Sequence[str], owner: str, next_attempt: datetime, error: str) -> int:
         """Give claimed messages back unsent (the SMTP server was unreachable): ``pending`` again at
         ``next_attempt``, and the claim's attempt is not counted."""

@@ -221,6 +221,18 @@ class DigestsSQL(SQLBase):
                 done += tx.rowcount
         return done
 
+    def renew_outbox(self, keys: Sequence[str], owner: str, lease_seconds: float) -> set[str]:
+        if not keys:
+            return set()
+        expires = iso(self.clock() + timedelta(seconds=lease_seconds))
+        marks = placeholders(len(keys))
+        with self.write() as tx:
+            tx.execute(f"UPDATE outbox SET lease_expires = ? WHERE key IN ({marks}) AND lease_owner = ? "
+                       "AND state = 'sending'", (expires, *keys, owner))
+            rows = tx.execute(f"SELECT key FROM outbox WHERE key IN ({marks}) AND lease_owner = ? "
+                              "AND state = 'sending'", (*keys, owner)).all()
+        return {r[0] for r in rows}
+
     def release_outbox(self, keys: Sequence[str], owner: str, next_attempt: datetime, error: str) -> int:
         if not keys:
             return 0
