@@ -62,7 +62,8 @@ def check_topic(topic: Topic) -> Topic:
     """A topic that can be searched, or ``SubscriptionError`` saying why not."""
     if len(topic.value) > MAX_TOPIC_CHARS:
         raise SubscriptionError(f"Topic too long (at most {MAX_TOPIC_CHARS} characters): {topic.value[:40]}…")
-    if parse_query(topic.query()).is_empty:
+    parsed = parse_query(topic.query())
+    if not (parsed.has_terms or parsed.categories):  # exclusions or dates alone would match everything
         raise SubscriptionError(f"Topic {topic.value!r} has no words to search for.")
     return topic
 
