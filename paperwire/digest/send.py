@@ -36,6 +36,7 @@ from paperwire.digest.mail import sender_address, sender_domain
 from paperwire.digest.mime import DkimSigner, to_bytes
 from paperwire.digest.models import OutboxMessage, Subscriber
 from paperwire.digest.render import Renderer
+from paperwire.models import Paper
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
@@ -128,21 +129,23 @@ class Sender:
                 self.left -= len(claimed)
             return claimed
 
-    def _prepare(self, batch: list[OutboxMessage]) -> list[tuple[OutboxMessage, bytes | None, Subscriber | None]]:
-        """Render a claimed batch; a message whose subscriber left (or is not confirmed) gets no bytes."""
+    def _load(self, batch: list[OutboxMessage]) -> tuple[dict[int, Subscriber | None], dict[str, Paper]]:
+        """What rendering a claimed batch needs from the store (read in a thread: it is I/O)."""
         subscribers = {sid: self.store.get_subscriber(sid) for sid in {m.subscriber_id for m in batch} if sid}
         paper_ids = [e["id"] for m in batch if m.kind == "digest" for e in m.payload["entries"]]
-        papers = self.store.get_papers(paper_ids) if paper_ids else {}
-        prepared: list[tuple[OutboxMessage, bytes | None, Subscriber | None]] = []
-        for message in batch:
-            sub = subscribers.get(message.subscriber_id) if message.subscriber_id else None
-            wanted = "pending" if message.kind == "subscription_confirm" else "confirmed"
-            if message.subscriber_id and (sub is None or sub.state != wanted):
-                prepared.append((message, None, sub))
-                continue
-            email = self.renderer.render(message, sub, papers)
-            prepared.append((message, to_bytes(email, message, self.settings, self.signer), sub))
-        return prepared
+        return subscribers, self.store.get_papers(paper_ids) if paper_ids else {}
+
+    def _render(self, message: OutboxMessage, sub: Subscriber | None, papers: dict[str, Paper]) -> bytes | None:
+        """The message's bytes; None when its subscriber left (or is not confirmed) since it was queued.
+
+        Rendering is CPU work: it runs on the event loop's thread, between sends, rather than in a
+        worker thread that would hold the GIL while the loop waits to read the server's replies.
+        """
+        wanted = "pending" if message.kind == "subscription_confirm" else "confirmed"
+        if message.subscriber_id and (sub is None or sub.state != wanted):
+            return None
+        email = self.renderer.render(message, sub, papers)
+        return to_bytes(email, message, self.settings, self.signer)
 
     # -- recording ------------------------------------------------------------------------------
     def _retry_at(self, attempts: int) -> datetime:
@@ -207,18 +210,25 @@ class Sender:
         sender = sender_address(self.settings)
         try:
             while batch := await self._claim():
-                prepared = await asyncio.to_thread(self._prepare, batch)
+                subscribers, papers = await asyncio.to_thread(self._load, batch)
                 renewed = time.monotonic()
                 held = {m.key for m in batch}
-                for i, (message, data, sub) in enumerate(prepared):
+                for i, message in enumerate(batch):
                     if time.monotonic() - renewed > self.settings.mail_lease_seconds / 3:
                         # a slow server must not let the lease run out under us: another sender would
                         # take these messages and send them too
-                        held = await asyncio.to_thread(self.store.renew_outbox, [m.key for m, _, _ in prepared[i:]],
+                        held = await asyncio.to_thread(self.store.renew_outbox, [m.key for m in batch[i:]],
                                                        self.owner, self.settings.mail_lease_seconds)
                         renewed = time.monotonic()
                     if message.key not in held:
                         log.warning("lost the lease of %s; another sender has it", message.key)
+                        continue
+                    sub = subscribers.get(message.subscriber_id) if message.subscriber_id else None
+                    try:
+                        data = self._render(message, sub, papers)
+                    except Exception as exc:  # a message that cannot be rendered must not stop the others
+                        log.exception("cannot render %s", message.key)
+                        await self._record(message, "failed", f"cannot render: {type(exc).__name__}: {exc}")
                         continue
                     if data is None:
                         await self._record(message, "cancelled", "subscriber is no longer subscribed")
@@ -232,7 +242,7 @@ class Sender:
                             self.stop = True
                             self.report.unreachable = str(exc)
                             log.error("%s", exc)
-                            keys = [m.key for m, _, _ in prepared[i:]]
+                            keys = [m.key for m in batch[i:]]
                             await asyncio.to_thread(self.store.release_outbox, keys, self.owner,
                                                     self._retry_at(1), str(exc))
                             self.report.retrying += len(keys)
