@@ -237,7 +237,9 @@ class Settings(BaseSettings):
         "'paperwire digest inbound' (an MTA pipe). Empty: mail_from.",
     )
     mail_max_attempts: int = Field(
-        6, ge=1, le=50, description="Delivery attempts of one message before a temporary failure becomes permanent."
+        10, ge=1, le=50,
+        description="Delivery attempts of one message before a temporary failure becomes permanent (with the "
+        "default backoff, about 8.5 hours of retries).",
     )
     mail_retry_seconds: float = Field(
         60.0, ge=0, description="Wait before retrying a temporary failure; doubled on each further attempt."

@@ -71,7 +71,8 @@ def test_a_digest_arrives_with_its_headers_and_reasons(mail_rt: Runtime, smtp: t
     assert header.startswith(f"<{BASE}/unsubscribe?token={sub.id}.0.") and ", <mailto:paperwire@localhost?" in header
     assert message["Message-ID"] == mail_rt.store.get_outbox(f"digest:{sub.id}:daily:2026-06-29").message_id  # type: ignore[union-attr]
     text, html = received.part("plain"), received.part("html")
-    assert "Energy-Based Models for Protein Design" in text and "Why: Trending today" in text
+    assert "Energy-Based Models for Protein Design" in text
+    assert "Why: New today" in text and "\r\nNEW\r\n" in text  # the stand-in for trending says what it is
     assert "Matches your topic energy-based models" in text and "By Ada Lovelace, whom you follow" in text
     assert "Matches your topic <em>energy-based models</em>" in html and f"{BASE}/paper/2606.00001" in html
     assert "α-helix" in text  # math as plain text

@@ -12,7 +12,8 @@ however many subscribers share them.
 
 Trending is a seam: ``build_digests`` takes any ``Trending`` function. Until
 the trending ranking is plugged in, ``newest_papers`` stands in for it — it
-is *not* a trending score, only the newest papers of the window.
+is *not* a trending score, only the newest papers of the window, and the
+digest says so to its readers ("New today", not "Trending today").
 """
 
 from __future__ import annotations
@@ -36,24 +37,29 @@ log = logging.getLogger(__name__)
 
 Trending = Callable[[str, date, int], list[str]]
 """``trending(window, day, limit)``: ids of the top ``limit`` papers trending in ``window``
-(``"day"`` or ``"week"``) as of ``day``, best first."""
+(``"day"`` or ``"week"``) as of ``day``, best first. An optional ``reason`` attribute names what the
+ranking is to readers (``"trending"`` by default)."""
 
 TOPIC_MODE = "keyword"
 ENQUEUE_CHUNK = 500
 
 
-def newest_papers(store: Store) -> Trending:
+class newest_papers:  # lower case: it is used like the function it stands in for
     """A stand-in for the trending ranking: the newest papers announced in the window.
 
-    Honest note: this is recency only, not a trending score (no stars, upvotes or velocity).
-    Replace it by passing the real ranking to ``build_digests`` / ``run_digests``.
+    Honest note: this is recency only, not a trending score (no stars, upvotes or velocity), so
+    readers see "New today" rather than "Trending today". Replace it by passing the real ranking to
+    ``build_digests`` / ``run_digests``.
     """
 
-    def trending(window: str, day: date, limit: int) -> list[str]:
-        start = day - timedelta(days=6 if window == "week" else 0)
-        return [p.id for p in store.list_papers(start, day, limit=limit)]
+    reason = "new"
 
-    return trending
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, window: str, day: date, limit: int) -> list[str]:
+        start = day - timedelta(days=6 if window == "week" else 0)
+        return [p.id for p in self.store.list_papers(start, day, limit=limit)]
 
 
 @dataclass
@@ -77,7 +83,8 @@ class BuildReport:
 
 
 def compose(subscriber: Subscriber, trending: Sequence[str], matches: dict[str, list[str]],
-            sent: set[tuple[int, str]], period: Period, settings: Settings) -> list[DigestEntry]:
+            sent: set[tuple[int, str]], period: Period, settings: Settings,
+            trend_kind: str = "trending") -> list[DigestEntry]:
     """One subscriber's digest: trending first, then each topic's matches; nothing sent before.
 
     A paper found several ways is listed once with every reason. Pure: what goes in depends
@@ -89,7 +96,7 @@ def compose(subscriber: Subscriber, trending: Sequence[str], matches: dict[str, 
     def fresh(pid: str) -> bool:
         return (subscriber.id, pid) not in sent
 
-    trend_reason = ("trending-week" if period.window == "week" else "trending-day", "")
+    trend_reason = (f"{trend_kind}-{period.window}", "")
     for pid in [p for p in trending if fresh(p)][: settings.digest_trending_papers]:
         entries[pid] = DigestEntry(pid, [trend_reason])
     for topic in subscriber.topics:
@@ -162,9 +169,10 @@ def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: S
     candidates = list(dict.fromkeys([*top, *(pid for ids in matches.values() for pid in ids)]))
     sent = store.already_sent(candidates) if candidates else set()
     domain, instance = sender_domain(settings), store.instance_id()
+    kind = str(getattr(trending, "reason", "trending"))
     digests = []
     for sub in subscribers:
-        entries = compose(sub, top, matches, sent, period, settings)
+        entries = compose(sub, top, matches, sent, period, settings, kind)
         if not entries:
             report.empty += 1
             continue

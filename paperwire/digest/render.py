@@ -29,7 +29,8 @@ from paperwire.digest.tokens import make_token
 from paperwire.models import Paper
 
 TEMPLATES = Path(__file__).parent / "templates"
-_REASON_TEXT = {"trending-day": "Trending today", "trending-week": "Trending this week"}
+_REASON_TEXT = {"trending-day": "Trending today", "trending-week": "Trending this week", "new-day": "New today",
+                "new-week": "New this week"}
 _REASON_FORMAT = {"query": "Matches your topic {}", "category": "New in your category {}",
                   "author": "By {}, whom you follow"}
 _REASON_HTML = {"query": "Matches your topic <em>{}</em>", "category": "New in your category <em>{}</em>",
@@ -127,10 +128,12 @@ class Renderer:
         day = date.fromisoformat(payload["day"])
         weekly = payload.get("frequency") == "weekly"
         heading = f"Week to {day:%A %-d %B %Y}" if weekly else f"{day:%A %-d %B %Y}"
-        trending = [e for e in entries if any(k.startswith("trending") for k, _ in e.reasons)]
+        trending = [e for e in entries if any(k.startswith(("trending-", "new-")) for k, _ in e.reasons)]
         topical = [e for e in entries if e not in trending]
+        stand_in = any(k.startswith("new-") for e in trending for k, _ in e.reasons)
+        top_title = "New" if stand_in else "Trending"
         sections_html, sections_text = [], []
-        for title, group in (("Trending", trending), ("On your topics", topical)):
+        for title, group in ((top_title, trending), ("On your topics", topical)):
             if not group:
                 continue
             items_html, items_text = [], []
@@ -141,8 +144,9 @@ class Renderer:
             sections_html.append({"title": title, "items": items_html})
             sections_text.append({"title": title, "items": items_text})
         n = len(entries)
-        summary = (f"{n} paper{'s' if n != 1 else ''}: {len(trending)} trending, {len(topical)} on your topics."
-                   if subscriber.topics else f"{n} trending paper{'s' if n != 1 else ''}.")
+        top_word = top_title.lower()
+        summary = (f"{n} paper{'s' if n != 1 else ''}: {len(trending)} {top_word}, {len(topical)} on your topics."
+                   if subscriber.topics else f"{n} {top_word} paper{'s' if n != 1 else ''}.")
         kind = "weekly" if weekly else "daily"
         subject = f"{self.settings.site_name} {kind} digest: {n} paper{'s' if n != 1 else ''} ({day:%-d %b %Y})"
         context: dict[str, Any] = {
