@@ -56,7 +56,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # -- the SMTP sink, in its own process ----------------------------------------------------------------
-def sink(port: int, count: Any, ready: Any, stop: Any) -> None:
+def sink(port: int, count: Any, ready: Any, stop: Any, out: Any) -> None:
     from aiosmtpd.controller import Controller
 
     recipients: Counter[str] = Counter()
@@ -73,8 +73,7 @@ def sink(port: int, count: Any, ready: Any, stop: Any) -> None:
     ready.set()
     stop.wait()
     controller.stop()
-    print(json.dumps({"distinct_recipients": len(recipients),
-                      "max_per_recipient": max(recipients.values(), default=0)}), file=sys.stderr)
+    out.send({"distinct_recipients": len(recipients), "max_per_recipient": max(recipients.values(), default=0)})
 
 
 # -- topics ------------------------------------------------------------------------------------------
@@ -178,6 +177,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="SMTP connections (smtp_connections)")
     parser.add_argument("--template", type=Path, help="SQLite copy of the imported corpus, made on first use")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dkim-key", type=Path, help="DKIM-sign every message with this PEM RSA key")
     args = parser.parse_args()
 
     from paperwire.config import Settings
@@ -199,16 +199,20 @@ def main() -> None:
         subscribers_csv = tmp / "subscribers.csv"
         distinct = write_subscribers(subscribers_csv, args.subscribers, pools, args.seed)
         smtp_port, web_port = free_port(), free_port()
+        dkim = ({"dkim_selector": "bench", "dkim_domain": "example.org",
+                 "dkim_private_key_path": args.dkim_key.absolute()} if args.dkim_key else {})
+        result["dkim"] = bool(dkim)
         settings = Settings(database_url=db, data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=smtp_port,
                             smtp_rate_per_second=0, smtp_connections=args.connections, index_refresh_seconds=3600,
-                            base_url="https://papers.example.org")
+                            base_url="https://papers.example.org", **dkim)
         runtime = Runtime(settings)
         imported = import_csv(runtime.store, settings, subscribers_csv, "bench")
         result["setup"] = {"subscribers_imported": imported.added, "distinct_topics_in_csv": distinct,
                            "seconds": round(time.perf_counter() - started, 1)}
 
         count, ready, stop = mp.Value("i", 0), mp.Event(), mp.Event()
-        smtp = mp.Process(target=sink, args=(smtp_port, count, ready, stop))
+        sink_report, sink_end = mp.Pipe(duplex=False)
+        smtp = mp.Process(target=sink, args=(smtp_port, count, ready, stop, sink_end))
         smtp.start()
         ready.wait(30)
         env = {**os.environ, "PAPERWIRE_SMTP_HOST": "127.0.0.1", "PAPERWIRE_SMTP_PORT": str(smtp_port)}
@@ -238,6 +242,7 @@ def main() -> None:
             web.terminate()
             web.wait(30)
             stop.set()
+            received = sink_report.recv() if sink_report.poll(30) else {}
             smtp.join(30)
         delivery = run.delivery
         assert delivery is not None
@@ -248,14 +253,15 @@ def main() -> None:
             "papers_per_digest": round(sum(b.papers for b in run.builds) / max(built, 1), 1),
             "build_s": round(sum(b.seconds for b in run.builds), 1), "deliver_s": round(delivery.seconds, 1),
             "total_s": round(total, 1), "digests_per_s": round(built / total, 1),
-            "sent": delivery.sent, "failed": delivery.failed, "received_by_smtp": count.value,
+            "sent": delivery.sent, "failed": delivery.failed, "received_by_smtp": count.value, **received,
             "outbox": runtime.store.outbox_counts(),
         }
         result["web_during_run"] = {"idle": summary([ms for p, ms, _ in samples if p == 0]),
                                     "during": summary([ms for p, ms, _ in samples if p == 1]),
                                     "errors": sum(1 for _, _, ok in samples if not ok)}
         result["target"] = {"digests": args.subscribers, "max_total_s": 120,
-                            "met": built == count.value == args.subscribers and total <= 120}
+                            "met": built == count.value == args.subscribers and total <= 120
+                            and received.get("max_per_recipient") == 1}
         runtime.close()
         if db.startswith("postgresql://"):
             from paperwire.store.postgres import drop_schema

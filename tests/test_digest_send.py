@@ -40,6 +40,7 @@ def test_double_opt_in_sends_nothing_before_confirmation(mail_rt: Runtime, smtp:
     (confirmation,) = handler.to("ann@example.org")  # the confirmation, and nothing else
     assert confirmation.message["Subject"] == "Confirm your Paperwire subscription"
     assert "List-Unsubscribe" not in confirmation.message
+    assert "/subscriptions/manage?token=" in confirmation.part("plain")  # the manage link is in every email
     token = token_of(confirmation.part("plain"))
     assert subs.confirm(token) is not None
     run_digests(mail_rt, "daily", MONDAY)

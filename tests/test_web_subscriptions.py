@@ -152,6 +152,19 @@ def test_manage_page_from_the_digest(mail_rt: Runtime, smtp: tuple[Handler, int]
     assert "You are unsubscribed" in r.text and mail_rt.store.get_subscriber(ann.id).state == "unsubscribed"  # type: ignore[union-attr]
 
 
+def test_an_unverified_account_is_linked_but_must_confirm(client: TestClient, smtp: tuple[Handler, int],
+                                                          mail_rt: Runtime) -> None:
+    from tests.test_web_accounts import sign_in, sign_up
+
+    sign_up(client, smtp[0], verify=False)
+    sign_in(client)
+    r = subscribe(client, "ann@example.org", frequency="daily")
+    assert "Check your email" in r.text  # type: ignore[attr-defined]
+    sub = mail_rt.store.get_subscriber_by_email("ann@example.org")
+    user = mail_rt.store.get_user_by_email("ann@example.org")
+    assert sub is not None and user is not None and sub.state == "pending" and sub.user_id == user.id
+
+
 def test_a_verified_account_subscribes_without_confirmation(client: TestClient, smtp: tuple[Handler, int],
                                                              mail_rt: Runtime) -> None:
     from tests.test_web_accounts import sign_in, sign_up

@@ -175,7 +175,8 @@ class Renderer:
                                   token=make_token(self.secret, "confirm", subscriber, expires))
             action_label = "Confirm my subscription"
             notes = [f"The link works until {expires:%-d %B %Y}. If you did not ask for this, ignore this email: "
-                     "you will not hear from us again."]
+                     "you will not hear from us again.",
+                     f"To change the topics or frequency first: {self.manage_url(subscriber)}"]
         elif message.kind == "subscription_manage":
             assert subscriber is not None
             subject, heading = f"Your {site} subscription", "Your subscription"

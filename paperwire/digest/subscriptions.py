@@ -114,13 +114,14 @@ class Subscriptions:
             raise SubscriptionError(str(exc)) from None
         frequency = check_frequency(frequency)
         topics = checked_topics(topics, self.settings.digest_max_topics)
-        trusted = user is not None and user.verified and not user.disabled and user.email == address
+        own = user is not None and not user.disabled and user.email == address
+        trusted = own and user is not None and user.verified
         existing = self.store.get_subscriber_by_email(address)
         if existing is None:
-            try:
+            try:  # a signed-in user's own address is linked to the account (confirmed only once verified)
                 sub = self.store.add_subscriber(address, frequency, topics, "confirmed" if trusted else "pending",
-                                                "account" if trusted else "web", new_nonce(),
-                                                user.id if trusted and user else None)
+                                                "account" if own else "web", new_nonce(),
+                                                user.id if own and user else None)
             except AlreadyExists:  # subscribed concurrently: treat as known
                 existing = self.store.get_subscriber_by_email(address)
                 assert existing is not None

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from paperwire.accounts.addresses import AddressError
 from paperwire.accounts.passwords import PasswordError
-from paperwire.accounts.service import AccountError, SignInError
+from paperwire.accounts.service import SIGNIN_THROTTLED, AccountError, SignInError
 from paperwire.web.auth import (
     CheckedDep,
     CheckedUserDep,
@@ -106,7 +106,7 @@ def signin(request: Request, who: CheckedDep, email: Text, password: Text, next:
         _, token, _ = accounts_of(request).sign_in(email, password, client_ip(request),
                                                    request.headers.get("user-agent"))
     except SignInError as exc:
-        throttled = "Too many" in str(exc)
+        throttled = str(exc) == SIGNIN_THROTTLED
         return page(request, who, "community/signin.html", status_code=429 if throttled else 401, title="Sign in",
                     error=str(exc), email=email, next=next)
     return _signed_in_response(request, token, safe_next(next))
