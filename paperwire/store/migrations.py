@@ -201,10 +201,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("embeddings", ("paper_id", "model")),),
     ),
-    # 0005 is the trending work's. Accounts: passwords are argon2id hashes, every secret token
-    # (sessions, emailed links, API tokens) is stored only as its SHA-256 digest.
+    # 0005 and 0006 are the trending and worker work's (on main). Accounts: passwords are argon2id
+    # hashes, every secret token (sessions, emailed links, API tokens) is stored only as its SHA-256.
     Migration(
-        "0006_accounts",
+        "0007_accounts",
         (
             """CREATE TABLE users (
                 id {serial},
@@ -298,7 +298,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # subscriber + period), so building twice never queues twice; digest_items remembers what each
     # subscriber was sent.
     Migration(
-        "0007_digests",
+        "0008_digests",
         (
             """CREATE TABLE subscribers (
                 id {serial},
