@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from paperwire.config import Settings, settings_table
 from paperwire.ingest.report import HarvestReport
-from paperwire.models import SearchResults
 from paperwire.runtime import Runtime
 
 
@@ -103,62 +102,24 @@ def settings_cmd(markdown: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--batch-size", type=click.IntRange(1, 100_000), help="Papers per transaction.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--embed", "then_embed", is_flag=True, help="Then embed the new and changed papers.")
 @pass_ctx
-def import_cmd(ctx: Context, paths: tuple[Path, ...], batch_size: int | None, quiet: bool) -> None:
+def import_cmd(ctx: Context, paths: tuple[Path, ...], batch_size: int | None, quiet: bool, then_embed: bool) -> None:
     """Import papers from JSON-lines files (Paperwire or Kaggle format, .gz or plain)."""
-    from paperwire.progress import import_with_progress
+    from paperwire.progress import embed_with_progress, import_with_progress
 
     runtime = ctx.runtime
+    show = not quiet and sys.stderr.isatty()
     try:
-        report = import_with_progress(runtime, list(paths), batch_size, show=not quiet and sys.stderr.isatty())
+        report = import_with_progress(runtime, list(paths), batch_size, show=show)
+        click.echo(report.summary())
+        if then_embed and runtime.embedder is not None:
+            click.echo(embed_with_progress(runtime, reembed=False, limit=None, show=show).summary())
     except KeyboardInterrupt:
         click.echo("interrupted: whole batches are saved, the one in progress was rolled back; "
                    "run the same command again to finish", err=True)
         sys.exit(130)
-    click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
-
-
-def _results_json(results: SearchResults) -> list[dict[str, Any]]:
-    rows = []
-    for hit in results.hits:
-        p = hit.paper
-        assert p is not None
-        rows.append({
-            "id": p.id, "title": p.title, "score": round(hit.score, 6), "authors": p.authors,
-            "categories": p.categories, "announced": p.announced.isoformat() if p.announced else None,
-            "url": p.abs_url, "ranks": hit.ranks,
-        })
-    return rows
-
-
-@cli.command()
-@click.argument("query")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@pass_ctx
-def search(ctx: Context, query: str, limit: int, sort: str, as_json: bool) -> None:
-    """Search papers (query syntax: "phrase", -word, author:, cat:, after:, before:, has:code)."""
-    from paperwire.search.engine import SearchError, SearchRequest
-    from paperwire.search.engine import search as run_search
-
-    runtime = ctx.runtime
-    runtime.indexes.sync()
-    try:
-        results = run_search(runtime.store, runtime.indexes, SearchRequest(query, limit=limit, sort=sort))
-    except SearchError as exc:
-        raise click.UsageError(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(_results_json(results), ensure_ascii=False, indent=2))
-        return
-    if not results.hits:
-        click.echo("no papers found", err=True)
-    for i, row in enumerate(_results_json(results), start=1):
-        first = row["authors"][0] + (" et al." if len(row["authors"]) > 1 else "") if row["authors"] else ""
-        click.echo(f"{i:>3}. [{row['score']:.2f}] {row['id']}  {row['title']}")
-        click.echo(f"     {first} · {row['announced'] or 'undated'} · {' '.join(row['categories'][:3])}")
-    click.echo(f"{results.total} matching papers", err=True)
 
 
 @cli.command()
@@ -214,57 +175,6 @@ def serve(ctx: Context, host: str | None, port: int | None, web_workers: int | N
 
     ctx.overrides.update({k: v for k, v in {"host": host, "port": port, "web_workers": web_workers}.items() if v})
     run_server(ctx.settings())
-
-
-@cli.group(name="eval")
-def eval_group() -> None:
-    """Measure search quality on public benchmarks."""
-
-
-def _print_metrics(metrics: dict[str, float], as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps({k: (int(v) if k == "queries" else round(v, 4)) for k, v in metrics.items()}))
-        return
-    for key, value in metrics.items():
-        click.echo(f"{key:<12} {int(value) if key == 'queries' else f'{value:.4f}'}")
-
-
-@eval_group.command(name="beir")
-@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option("--qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_beir(corpus: Path, queries: Path, qrels: Path, mode: str, as_json: bool) -> None:
-    """nDCG@10, Recall@100 and MRR@10 on a BEIR-layout benchmark (a throwaway index)."""
-    from paperwire.evaluation import evaluate_beir
-
-    _print_metrics(evaluate_beir(corpus, queries, qrels, mode), as_json)
-
-
-@eval_group.command(name="csfcube")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_csfcube(path: Path, mode: str, as_json: bool) -> None:
-    """NDCG@20 of ranking CSFCube's judged candidates for each query paper."""
-    from paperwire.evaluation import evaluate_csfcube
-
-    _print_metrics(evaluate_csfcube(path, mode), as_json)
-
-
-@eval_group.command(name="known-items")
-@click.option("--papers", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="The corpus: a Paperwire JSON-lines file.")
-@click.option("--items", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="JSON lines of {id, query, kind}.")
-@click.option("--mode", type=click.Choice(["keyword"]), default="keyword", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_known_items(papers: Path, items: Path, mode: str, as_json: bool) -> None:
-    """Known-item lookups: MRR@10 and hit@1/hit@10 of finding each query's one target paper."""
-    from paperwire.evaluation import evaluate_known_items
-
-    _print_metrics(evaluate_known_items(papers, items, mode), as_json)
 
 
 # -- harvest: live sources, one run of one source ----------------------------------------------
@@ -370,15 +280,16 @@ def harvest_pwc(ctx: Context, path: Path) -> None:
     _finish(ctx, run_pwc(ctx.runtime.store, path))
 
 
-def _add_live_commands() -> None:
-    # trending, worker, jobs, run live in cli_live.py (they import pass_ctx from here)
-    from paperwire.cli_live import COMMANDS
+def _add_commands() -> None:
+    # the other command modules import Context and pass_ctx from here, hence the late import
+    from paperwire import cli_live, cli_mail, cli_search
 
-    for command in COMMANDS:
-        cli.add_command(command)
+    for module in (cli_search, cli_live, cli_mail):
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
-_add_live_commands()
+_add_commands()
 
 
 def main() -> None:

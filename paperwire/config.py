@@ -73,14 +73,24 @@ class Settings(BaseSettings):
         description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
         "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
     )
+    index_refresh_wait_seconds: float = Field(
+        1.0, ge=0, description="How long a web request waits for its process's index to catch up with new papers "
+        "before answering from the index as it is.")
     search_max_limit: int = Field(100, ge=1, le=1000, description="Largest page size a search may ask for.")
     max_query_chars: int = Field(1000, ge=10, description="Longer search queries are rejected.")
+    semantic_search: bool = Field(True, description="Embed papers and offer semantic and hybrid search (the "
+                                  "embedding model ships with the package); false: keyword search only.")
+    embed_pipeline_batch: int = Field(64, ge=1, le=4096, description="Papers embedded and saved per transaction "
+                                      "by 'paperwire embed' and the worker (an interrupted run loses at most one).")
     search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
                                "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
     search_semantic_weight: float = Field(0.5, ge=0, le=1, description="Weight of the semantic side in hybrid "
                                           "fusion (the keyword side gets 1 minus this).")
     search_fusion_norm: str = Field("minmax", description="Score normalisation of convex fusion: minmax, zscore "
                                     "or dbsf.")
+    semantic_min_similarity: float = Field(0.3, ge=-1, le=1, description="Semantic and hybrid search count a "
+                                           "paper as a match only from this cosine similarity up (nonsense queries "
+                                           "score about 0.2-0.26 against everything).")
     vector_exact_limit: int = Field(300_000, ge=1000, description="Up to this many papers vector search scans "
                                     "every vector exactly; beyond it an IVF index is used.")
     vector_nprobe: int = Field(24, ge=1, description="Lists an IVF vector search probes (recall versus speed).")
@@ -272,6 +282,97 @@ class Settings(BaseSettings):
         3600.0, ge=0, description="An identical warning or error line is logged once per this many seconds; the "
         "repeats are counted and reported with the next one.")
 
+    # -- accounts, community, email digests (docs/accounts.md, docs/digests.md) ---------
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs session-independent tokens (unsubscribe, manage and confirm links, CSRF "
+        "cookies) and derives emailed account tokens. Empty: one is generated once and kept in the database "
+        "(state table) so every process agrees; set it to keep it out of database backups.",
+    )
+    signup_enabled: bool = Field(True, description="Let visitors create accounts at /signup.")
+    session_days: int = Field(30, ge=1, le=365, description="A signed-in session lasts this many days.")
+    login_max_failures_per_account: int = Field(
+        20, ge=1, le=100,
+        description="Failed sign-ins per hour for one email address before sign-in is refused for it "
+        "(counted whether or not the account exists, so the refusal reveals nothing).",
+    )
+    login_max_failures_per_ip: int = Field(
+        100, ge=1, description="Failed sign-ins per hour from one client address before it is refused."
+    )
+    mail_max_per_address_hour: int = Field(
+        5, ge=1,
+        description="Account and subscription emails (confirmations, resets) sent to one address per hour; "
+        "more requests are accepted but send nothing.",
+    )
+    password_reset_minutes: int = Field(
+        30, ge=5, le=30, description="A password reset link works once, for this many minutes."
+    )
+    verify_email_hours: int = Field(48, ge=1, le=168, description="An email verification link works this long.")
+    subscription_confirm_days: int = Field(
+        7, ge=1, le=30, description="A subscription confirmation link works this long."
+    )
+    smtp_host: str = Field("localhost", description="SMTP server that delivers outgoing mail.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587 for STARTTLS, 465 for TLS, 1025 "
+                           "for 'paperwire dev smtp-sink').")
+    smtp_tls: str = Field(
+        "none", pattern=r"^(none|starttls|tls)$",
+        description="none (plain; for a local relay or the dev sink), starttls (upgrade after connecting, "
+        "required, certificate verified) or tls (implicit TLS from the first byte).",
+    )
+    smtp_username: str = Field("", description="SMTP login; empty: no authentication.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password. Never logged.")
+    smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one SMTP command.")
+    smtp_connections: int = Field(
+        2, ge=1, le=32, description="SMTP connections used in parallel by one sender, each reused for many messages."
+    )
+    smtp_messages_per_connection: int = Field(
+        200, ge=1, description="Messages sent over one connection before it is closed and a new one opened."
+    )
+    smtp_rate_per_second: float = Field(
+        20.0, ge=0, description="Most messages sent per second by one sender, all connections together; 0: no limit."
+    )
+    mail_from: str = Field(
+        "paperwire@localhost",
+        description="Sender address of every email (the site name is its display name); its domain also names "
+        "Message-IDs.",
+    )
+    mail_unsubscribe_address: str = Field(
+        "",
+        description="Address in the mailto: part of List-Unsubscribe; mail to it is handled by "
+        "'paperwire digest inbound' (an MTA pipe). Empty: mail_from.",
+    )
+    mail_max_attempts: int = Field(
+        10, ge=1, le=50,
+        description="Delivery attempts of one message before a temporary failure becomes permanent (with the "
+        "default backoff, about 8.5 hours of retries).",
+    )
+    mail_retry_seconds: float = Field(
+        60.0, ge=0, description="Wait before retrying a temporary failure; doubled on each further attempt."
+    )
+    mail_lease_seconds: int = Field(
+        300, ge=1,
+        description="How long a sender holds the messages it claimed; a crashed sender's messages are sent "
+        "again after this (the only case where one may arrive twice).",
+    )
+    dkim_selector: str = Field("", description="DKIM selector; with dkim_domain and dkim_private_key_path, "
+                               "every message is DKIM-signed.")
+    dkim_domain: str = Field("", description="DKIM signing domain (d=).")
+    dkim_private_key_path: Path | None = Field(
+        None, description="Absolute path of the PEM RSA private key for DKIM signing."
+    )
+    digest_trending_papers: int = Field(5, ge=0, le=50, description="Top trending papers in every digest.")
+    digest_topic_papers: int = Field(5, ge=1, le=50, description="Most papers per topic in one digest.")
+    digest_max_papers: int = Field(30, ge=1, le=200, description="Most papers in one digest.")
+    digest_weekly_day: int = Field(0, ge=0, le=6, description="Weekday weekly digests go out (0 Monday … 6 Sunday).")
+    digest_max_topics: int = Field(20, ge=1, le=100, description="Most topics one subscriber may have.")
+
+    @field_validator("dkim_private_key_path")
+    @classmethod
+    def _absolute_key_path(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError(f"dkim_private_key_path must be an absolute path, got {str(value)!r}")
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
@@ -291,6 +392,10 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where derived embedding model files are cached."""
         return self.data_dir / "models"
+
+    def secure_cookies(self) -> bool:
+        """True when the public URL is HTTPS: cookies get ``Secure`` and the ``__Host-`` prefix."""
+        return self.public_url().startswith("https://")
 
     def index_dir(self) -> Path:
         """Where this host keeps its search indexes."""

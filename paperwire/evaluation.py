@@ -10,18 +10,24 @@ built in memory from the files: a throwaway index, never the store.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
+from paperwire.config import Settings
 from paperwire.models import IndexEntry
+from paperwire.search.embedder import LazyEmbedder
+from paperwire.search.embedding import TextEmbedder
+from paperwire.search.hybrid import MIN_POOL, MODES, FusionConfig
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.metrics import mean_metrics
 from paperwire.search.query import ParsedQuery, words_of
-
-MODES = ("keyword",)
+from paperwire.search.vectors import RowMeta, VectorIndex
 
 
 @dataclass
@@ -78,36 +84,89 @@ def load_csfcube(path: Path) -> tuple[Corpus, dict[str, str], Qrels]:
 
 
 class Retriever:
-    """Throwaway indexes over a corpus, searchable by mode."""
+    """Throwaway indexes over a corpus, searchable by mode.
 
-    def __init__(self, corpus: Corpus) -> None:
+    The corpus is embedded once per model (cached under ``cache_dir`` when
+    given: tuning runs the same corpus many times).
+    """
+
+    def __init__(self, corpus: Corpus, embedder: TextEmbedder | None = None, cache_dir: Path | None = None,
+                 fusion: FusionConfig | None = None) -> None:
         self.corpus = corpus
+        self.embedder = embedder
+        self.fusion = fusion or FusionConfig()
         self.keyword_index = KeywordIndex(None)
         self.keyword_index.write(
             (IndexEntry(i, key, title, text) for i, (key, title, text)
              in enumerate(zip(corpus.ids, corpus.titles, corpus.texts, strict=True))),
             replace=False,
         )
+        self.vectors: VectorIndex | None = None
+        if embedder is not None:
+            matrix = self._corpus_vectors(embedder, cache_dir)
+            self.vectors = VectorIndex(embedder.dim)
+            self.vectors.add(corpus.ids, matrix, [RowMeta(0, False, [])] * len(corpus.ids))
 
-    def keyword(self, text: str, k: int, only: Collection[str] | None = None) -> list[str]:
-        """Top-k ids by BM25, treating the query as plain words (benchmark queries are not syntax)."""
+    def _corpus_vectors(self, embedder: TextEmbedder, cache_dir: Path | None) -> np.ndarray:
+        texts = [f"{t}. {x}" if x else t for t, x in zip(self.corpus.titles, self.corpus.texts, strict=True)]
+        digest = hashlib.sha256("\x1e".join([embedder.model_id, *self.corpus.ids, *texts]).encode()).hexdigest()
+        path = cache_dir / f"{digest[:24]}.npy" if cache_dir else None
+        if path is not None and path.exists():
+            cached: np.ndarray = np.load(path)
+            return cached
+        matrix = embedder.embed(texts)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, matrix)
+        return matrix
+
+    def lexical(self, text: str, k: int, only: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k by BM25, the query read as plain words (benchmark queries are not syntax)."""
         hits, _ = self.keyword_index.search(ParsedQuery(words=words_of(text)), limit=k, only=only)
-        return [key for key, _ in hits]
+        return hits
+
+    def dense(self, text: str, k: int, only: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k by cosine to the embedded query."""
+        if self.embedder is None or self.vectors is None:
+            raise ValueError("semantic modes need an embedder")
+        keep = self.vectors.mask(None, allowed=list(only)) if only is not None else None
+        hits = self.vectors.search(self.embedder.embed_query(text), k, keep)
+        return [(key, score) for key, score in hits if score >= self.fusion.min_similarity]
 
     def search(self, mode: str, text: str, k: int, only: Collection[str] | None = None) -> list[str]:
+        """Top-k ids in ``mode``; hybrid fuses 100 candidates (or ``k``, if more) of each side."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        return self.keyword(text, k, only)
+        if mode == "keyword":
+            return [key for key, _ in self.lexical(text, k, only)]
+        if mode == "semantic":
+            return [key for key, _ in self.dense(text, k, only)]
+        pool = max(MIN_POOL, k)
+        return [key for key, _ in self.fusion.fuse(self.lexical(text, pool, only), self.dense(text, pool, only))][:k]
+
+
+def retriever_for(corpus: Corpus, mode: str, settings: Settings | None = None,
+                  embedder: TextEmbedder | None = None, fusion: FusionConfig | None = None) -> Retriever:
+    """A Retriever with what ``mode`` needs: the configured embedder and fusion unless given."""
+    settings = settings or Settings()
+    if mode != "keyword" and embedder is None:
+        embedder = LazyEmbedder(settings)
+    fusion = fusion or FusionConfig(settings.search_fusion,
+                                    (1 - settings.search_semantic_weight, settings.search_semantic_weight),
+                                    settings.search_fusion_norm,
+                                   min_similarity=settings.semantic_min_similarity)
+    return Retriever(corpus, embedder if mode != "keyword" else None, settings.data_dir / "eval-cache", fusion)
 
 
 Progress = Callable[[int], None]
 
 
-def evaluate_beir(corpus: Path, queries: Path, qrels: Path, mode: str = "keyword",
-                  progress: Progress | None = None) -> dict[str, float]:
+def evaluate_beir(corpus: Path, queries: Path, qrels: Path, mode: str = "hybrid", settings: Settings | None = None,
+                  progress: Progress | None = None, embedder: TextEmbedder | None = None,
+                  fusion: FusionConfig | None = None) -> dict[str, float]:
     """nDCG@10, Recall@100 and MRR@10 of one mode on a BEIR-layout benchmark."""
     docs, texts, judged = load_beir(corpus, queries, qrels)
-    retriever = Retriever(docs)
+    retriever = retriever_for(docs, mode, settings, embedder, fusion)
     rankings = {}
     for qid, text in texts.items():
         rankings[qid] = retriever.search(mode, text, 100)
@@ -116,16 +175,19 @@ def evaluate_beir(corpus: Path, queries: Path, qrels: Path, mode: str = "keyword
     return mean_metrics(rankings, judged)
 
 
-def evaluate_csfcube(path: Path, mode: str = "keyword", progress: Progress | None = None) -> dict[str, float]:
+def evaluate_csfcube(path: Path, mode: str = "hybrid", settings: Settings | None = None,
+                     progress: Progress | None = None, embedder: TextEmbedder | None = None,
+                     fusion: FusionConfig | None = None) -> dict[str, float]:
     """NDCG@20 of ranking each query's judged candidates by similarity to the query paper."""
     docs, queries, judged = load_csfcube(path)
-    retriever = Retriever(docs)
+    retriever = retriever_for(docs, mode, settings, embedder, fusion)
+    retriever.fusion.min_similarity = -1.0  # every candidate is ranked, as "similar papers" ranks neighbours
     by_id = {key: (title, text) for key, title, text in zip(docs.ids, docs.titles, docs.texts, strict=True)}
     rankings = {}
     for qid, paper_id in queries.items():
         title, text = by_id[paper_id]
         candidates = [c for c in judged[qid] if c != paper_id]
-        ranked = retriever.search(mode, f"{title} {text}", len(candidates), only=candidates)
+        ranked = retriever.search(mode, f"{title}. {text}", len(candidates), only=candidates)
         rankings[qid] = ranked + [c for c in candidates if c not in set(ranked)]  # unmatched ones last
         if progress:
             progress(1)
@@ -143,9 +205,11 @@ def load_papers_corpus(path: Path) -> Corpus:
     return Corpus(ids, titles, texts)
 
 
-def evaluate_known_items(papers: Path, items: Path, mode: str = "keyword") -> dict[str, float]:
+def evaluate_known_items(papers: Path, items: Path, mode: str = "hybrid", settings: Settings | None = None,
+                         embedder: TextEmbedder | None = None, fusion: FusionConfig | None = None
+                         ) -> dict[str, float]:
     """Known-item lookups: each query targets one paper; MRR@10 and hit rates, overall and by kind."""
-    retriever = Retriever(load_papers_corpus(papers))
+    retriever = retriever_for(load_papers_corpus(papers), mode, settings, embedder, fusion)
     by_kind: dict[str, list[int]] = {}
     for item in _jsonl(items):
         ranked = retriever.search(mode, item["query"], 10)

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from paperwire.ingest.bulk import ImportReport, import_and_index
 from paperwire.runtime import Runtime
+from paperwire.search.embedding import EmbedReport, embed_missing
 
 
 class RateColumn(ProgressColumn):
@@ -64,4 +65,25 @@ def import_with_progress(runtime: Runtime, paths: list[Path], batch_size: int | 
     return report
 
 
-__all__ = ["MofNCompleteColumn", "RateColumn", "import_with_progress"]
+
+def embed_with_progress(runtime: Runtime, reembed: bool, limit: int | None, show: bool) -> EmbedReport:
+    """Embed missing papers with a progress bar (rate and ETA) when ``show``."""
+    embedder = runtime.embedder
+    assert embedder is not None
+    store, batch = runtime.store, runtime.settings.embed_pipeline_batch
+    if not show:
+        report = embed_missing(store, embedder, batch, reembed=reembed, limit=limit)
+    else:
+        todo = store.count_papers_to_embed(embedder.model_id)
+        total = min(todo, limit) if limit else todo
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   RateColumn("papers", "papers"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True)) as bar:
+            task = bar.add_task("embedding", total=total, papers=0)
+
+            def advance(done: int, _left: int) -> None:
+                bar.update(task, advance=done, papers=bar.tasks[task].fields["papers"] + done)
+
+            report = embed_missing(store, embedder, batch, reembed=reembed, progress=advance, limit=limit)
+    runtime.indexes.sync()
+    return report

@@ -11,6 +11,7 @@ import logging
 from functools import cached_property
 
 from paperwire.config import Settings
+from paperwire.search.embedder import LazyEmbedder
 from paperwire.search.indexes import LocalIndexes
 from paperwire.store import Store, open_store
 
@@ -34,8 +35,20 @@ class Runtime:
         return store
 
     @cached_property
+    def embedder(self) -> LazyEmbedder | None:
+        """The embedding model (opened on first use), or None when semantic search is switched off."""
+        return LazyEmbedder(self.settings) if self.settings.semantic_search else None
+
+    @cached_property
     def indexes(self) -> LocalIndexes:
-        return LocalIndexes(self.store, self.settings)
+        return LocalIndexes(self.store, self.settings, self.embedder)
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The key that signs tokens: the setting, or one generated once and kept in the database."""
+        from paperwire.accounts.keys import secret_key
+
+        return secret_key(self.settings, self.store)
 
     def close(self) -> None:
         if "store" in self.__dict__:

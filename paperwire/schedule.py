@@ -82,18 +82,17 @@ def _harvest_stars(rt: Runtime) -> JobOutcome:
     return _from_report(run_stars(rt.store, rt.settings))
 
 
-NO_EMBEDDER = "skipped: no embedder configured (the Runtime has no embedding model yet)"
+NO_EMBEDDER = "skipped: semantic search is switched off (PAPERWIRE_SEMANTIC_SEARCH=false)"
 
 
 def _embed(rt: Runtime) -> JobOutcome:
-    # The embedding model is wired into Runtime separately (an ``embedder`` attribute, None when it is not
-    # configured). Until it is there, or while it is None, the job is skipped and says so.
-    embedder = getattr(rt, "embedder", None)
+    embedder = rt.embedder
     if embedder is None:
         return JobOutcome(NO_EMBEDDER, skipped=True)
     from paperwire.search.embedding import embed_missing
 
-    report = embed_missing(rt.store, embedder, limit=rt.settings.worker_embed_max_papers)
+    report = embed_missing(rt.store, embedder, rt.settings.embed_pipeline_batch,
+                           limit=rt.settings.worker_embed_max_papers)
     return JobOutcome(f"embed: {report.summary()}")
 
 

@@ -30,6 +30,8 @@ KAGGLE = FIXTURES_SHARED / "arxiv-kaggle" / "arxiv-metadata-oai-snapshot-200.jso
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BASE = os.environ.get("PAPERWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgres"]
+# fixtures of the accounts, community and digest tests (smtp, mail_rt)
+pytest_plugins = ["tests.community_helpers"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -94,6 +96,7 @@ def sample_runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     rt = Runtime(Settings(database_url=url, data_dir=tmp / "data", index_refresh_seconds=0))
     report = import_and_index(rt.store, rt.indexes, [SAMPLE])
     assert report.inserted == 2020 and report.rejected == 0
+    embed_sample(rt)
     yield rt
     rt.close()
     drop(url)
@@ -132,3 +135,51 @@ def make_client(fake_time: FakeTime, min_interval: float = 0.0, retries: int = 2
     cfg = HttpConfig(user_agent="Paperwire/test (+http://127.0.0.1; mailto:tests@example.org)", timeout=timeout,
                      retries=retries, backoff=1.0, min_interval=min_interval, **config)
     return HttpClient(cfg, headers, clock=fake_time.clock, sleep=fake_time.sleep, rand=lambda: 0.5)
+
+
+class CachedEmbedder:
+    """The real embedder, remembering vectors by text in a file shared by test runs and workers.
+
+    Embedding the 2k sample takes about a minute; every backend's sample store (and every later
+    run) reuses those vectors. The vectors are the model's own: nothing is faked.
+    """
+
+    def __init__(self, inner: Any, path: Path) -> None:
+        self.inner, self.path = inner, path
+        self.model_id, self.dim = inner.model_id, inner.dim
+
+    def embed(self, texts: Any) -> Any:
+        import fcntl
+
+        import numpy as np
+
+        from paperwire.search.embedding import text_hash
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cache = dict(np.load(self.path)) if self.path.exists() else {}
+            keys = [text_hash(t) for t in texts]
+            missing = [t for t, k in zip(texts, keys, strict=True) if k not in cache]
+            if missing:
+                for text, vector in zip(missing, self.inner.embed(missing), strict=True):
+                    cache[text_hash(text)] = vector
+                tmp = self.path.with_suffix(".tmp.npz")
+                np.savez(tmp, **cache)
+                os.replace(tmp, self.path)
+        return np.stack([cache[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> Any:
+        return self.inner.embed_query(text)
+
+
+def embed_sample(rt: Runtime) -> None:
+    """Embed the store's papers with the real model (vectors cached across runs), then index them."""
+    from paperwire.search.embedding import embed_missing
+
+    assert rt.embedder is not None
+    name = uuid.uuid5(uuid.NAMESPACE_URL, rt.embedder.model_id).hex
+    cached = CachedEmbedder(rt.embedder, ROOT / "test-output" / "cache" / f"embeddings-{name}.npz")
+    report = embed_missing(rt.store, cached, batch_size=500)
+    assert report.embedded == rt.store.stats().papers
+    rt.indexes.sync()

@@ -24,7 +24,7 @@ def ids_and_titles(rt: Runtime, q: str, **kw: object) -> list[tuple[str, str]]:
 
 
 def test_gaussian_splatting_ranks_splatting_papers_first(sample_runtime: Runtime) -> None:
-    top = ids_and_titles(sample_runtime, "gaussian splatting", limit=10)
+    top = ids_and_titles(sample_runtime, "gaussian splatting", limit=10, mode="keyword")
     assert len(top) == 10
     assert all("gaussian splat" in title.lower() for _, title in top[:5]), top
 

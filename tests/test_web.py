@@ -106,7 +106,7 @@ def test_paper_page(client: TestClient) -> None:
     for text in ("Simulation of prosthetic vision", "Daniel Palanker", "https://arxiv.org/abs/2503.11677",
                  "https://arxiv.org/pdf/2503.11677", "cs.HC", 'href="/search?q=author:%22Daniel%20Palanker%22"',
                  "Human-Computer Interaction", "@misc{park2025simulation,", "Copy BibTeX", "Similar papers",
-                 "semantic similarity is coming", "No repository known yet", 'href="/daily/2025-03-18"',
+                 "Nearest in meaning", "No repository known yet", 'href="/daily/2025-03-18"',
                  '<meta property="og:type" content="article">', 'name="citation_arxiv_id" content="2503.11677"',
                  '<link rel="canonical" href="http://127.0.0.1:8000/paper/2503.11677">'):
         assert text in r.text, text

@@ -28,6 +28,7 @@ OFFLINE = {
     "hf_url": CLOSED, "github_api_url": CLOSED, "http_retries": 1, "http_backoff_seconds": 0.0,
     "arxiv_min_interval_seconds": 0.0, "hf_min_interval_seconds": 0.0, "github_min_interval_seconds": 0.0,
     "hf_days_back": 0, "contact_email": "tests@example.org",
+    "semantic_search": False,  # the embed job is tested with the model in test_embedding_pipeline
 }
 
 

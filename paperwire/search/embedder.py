@@ -30,19 +30,20 @@ builds) are handled by :mod:`paperwire.search.model_files`.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
-from tokenizers import Tokenizer
 
 from paperwire.config import Settings
 from paperwire.search.model_files import (
     DEFAULT_VARIANT,
     HIDDEN_SIZE,
     MODEL_NAME,
+    MODEL_SHA256,
+    RECIPE,
     ModelFileError,
     ModelFiles,
     Variant,
@@ -54,7 +55,12 @@ MAX_POSITIONS = 512
 
 Progress = Callable[[int], None]
 
-__all__ = ["Embedder", "ModelFileError", "Progress"]
+__all__ = ["Embedder", "LazyEmbedder", "ModelFileError", "Progress"]
+
+
+def model_id_for(label: str, max_tokens: int, source_sha256: str = MODEL_SHA256) -> str:
+    """The identity of a variant (``label``: e.g. ``fused-r1``) of the packaged model at a token cap."""
+    return f"{MODEL_NAME}/sha256:{source_sha256[:16]}/{label}/max{max_tokens}"
 
 
 class Embedder:
@@ -78,6 +84,10 @@ class Embedder:
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.threads = threads or len(os.sched_getaffinity(0))
+        # imported here: a process that never embeds (an import, a keyword search) does not pay for them
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
         self.tokenizer = Tokenizer.from_file(str(files.tokenizer))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
@@ -122,8 +132,7 @@ class Embedder:
 
         Vectors made under another id are not comparable and must be recomputed.
         """
-        f = self.files
-        return f"{MODEL_NAME}/sha256:{f.source_sha256[:16]}/{f.label}/max{self.max_tokens}"
+        return model_id_for(self.files.label, self.max_tokens, self.files.source_sha256)
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Unit-length float32 vectors, shape ``(len(texts), dim)``, in input order.
@@ -178,3 +187,37 @@ class Embedder:
         pooled: np.ndarray = np.einsum("bsd,bs->bd", hidden, weights) / counts
         unit: np.ndarray = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return unit.astype(np.float32)
+
+
+class LazyEmbedder:
+    """The configured embedder, opened on first use.
+
+    Its identity is known without opening the model, so a process that only
+    imports or serves keyword searches never pays for loading it.
+    """
+
+    dim = HIDDEN_SIZE
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        variant = settings.embed_variant
+        label = variant if variant == "original" else f"{variant}-r{RECIPE}"
+        self.model_id = model_id_for(label, settings.embed_max_tokens)
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> Embedder:
+        """The real embedder (verifying, and on first use building, its files)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder.from_settings(self.settings)
+                if self._embedder.model_id != self.model_id:
+                    raise ModelFileError(f"model id {self._embedder.model_id} differs from {self.model_id}")
+            return self._embedder
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.loaded.embed(texts, progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.loaded.embed_query(text)

@@ -33,6 +33,8 @@ class TextEmbedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    def embed_query(self, text: str) -> np.ndarray: ...
+
 
 class ModelMismatch(RuntimeError):
     """The store holds embeddings of another model."""

@@ -9,6 +9,7 @@ grows with the page asked for, so deep pages stay consistent.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -20,6 +21,7 @@ from paperwire.search.keyword import KeywordIndex
 from paperwire.search.query import ParsedQuery
 from paperwire.search.vectors import VectorIndex
 
+log = logging.getLogger(__name__)
 MODES = ("hybrid", "keyword", "semantic")
 MIN_POOL = 100
 
@@ -38,6 +40,9 @@ class FusionConfig:
     weights: tuple[float, float] = (0.5, 0.5)
     norm: str = "minmax"
     rrf_k: float = 60.0
+    # below this cosine a paper is not "a match" for the query: nonsense or off-topic queries score
+    # 0.2-0.26 against the whole corpus, on-topic ones 0.35 and up (docs/benchmarks.md)
+    min_similarity: float = 0.3
 
     def fuse(self, keyword: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]]
              ) -> list[tuple[str, float]]:
@@ -58,12 +63,12 @@ class Ranking:
 
 
 def dense_candidates(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex, embedder: QueryEmbedder,
-                     k: int) -> tuple[list[tuple[str, float]], int]:
-    """The k nearest papers to the query text among those every filter allows, and how many it allows."""
+                     k: int, min_similarity: float = 0.0) -> list[tuple[str, float]]:
+    """The k nearest papers to the query text among those every filter allows, above ``min_similarity``."""
     allowed, excluded = keyword.filter_keys(pq)
     keep = vectors.mask(pq, allowed, excluded)
     query = embedder.embed_query(pq.text)
-    return vectors.search(query, k, keep), int(keep.sum())
+    return [(key, score) for key, score in vectors.search(query, k, keep) if score >= min_similarity]
 
 
 def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, embedder: QueryEmbedder | None,
@@ -79,12 +84,20 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
     if not semantic_ready or vectors is None or embedder is None:
         raise LookupError("semantic search needs embeddings: run 'paperwire embed'")
     pool = max(MIN_POOL, offset + limit)
-    dense, allowed = dense_candidates(pq, keyword, vectors, embedder, pool)
+    fusion = fusion or FusionConfig()
+    try:
+        dense = dense_candidates(pq, keyword, vectors, embedder, pool, fusion.min_similarity)
+    except (OSError, RuntimeError) as exc:  # a broken model file: keyword search still answers
+        if mode == "semantic":
+            raise LookupError(f"semantic search is unavailable: {exc}") from exc
+        log.error("semantic ranking failed, answering with keyword ranking: %s", exc)
+        hits, total = keyword.search(pq, limit, offset, sort)
+        return Ranking(hits, total, "keyword", {key: {"keyword": offset + i + 1} for i, (key, _) in enumerate(hits)})
     ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
     if mode == "semantic":
-        return Ranking(dense[offset : offset + limit], allowed, "semantic", ranks)
+        return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
     lexical, total = keyword.search(pq, pool, 0, "relevance")
     for i, (key, _) in enumerate(lexical):
         ranks.setdefault(key, {})["keyword"] = i + 1
-    fused = (fusion or FusionConfig()).fuse(lexical, dense)
+    fused = fusion.fuse(lexical, dense)
     return Ranking(fused[offset : offset + limit], max(total, len(fused)), "hybrid", ranks)

@@ -60,7 +60,8 @@ class LocalIndexes:
         self.embedder = embedder
         self.fusion = FusionConfig(settings.search_fusion, (1 - settings.search_semantic_weight,
                                                             settings.search_semantic_weight),
-                                   settings.search_fusion_norm)
+                                   settings.search_fusion_norm,
+                                   min_similarity=settings.semantic_min_similarity)
         self.dir: Path = settings.index_dir() / store.instance_id()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")
@@ -142,7 +143,7 @@ class LocalIndexes:
         """Catch up with the store if the last check is older than the refresh interval.
 
         With ``background`` set (web processes), the catch-up runs in a thread of its own and the
-        request goes on with the index as it is: a search never waits for indexing.
+        request waits for it at most ``index_refresh_wait_seconds``: a search never waits long.
         """
         now = time.monotonic()
         if now - self._last_check < self.settings.index_refresh_seconds:
@@ -152,9 +153,13 @@ class LocalIndexes:
             self._catch_up()
             return
         with self._refresh_lock:
-            if self._refresher is None or not self._refresher.is_alive():
-                self._refresher = threading.Thread(target=self._catch_up_logged, name="index-refresh", daemon=True)
-                self._refresher.start()
+            if self._refresher is not None and self._refresher.is_alive():
+                return
+            self._refresher = threading.Thread(target=self._catch_up_logged, name="index-refresh", daemon=True)
+            self._refresher.start()
+        # a small catch-up (the usual case) is waited for, so a page right after a write shows it;
+        # a long one is not: the request goes on with the index it has
+        self._refresher.join(self.settings.index_refresh_wait_seconds)
 
     def _catch_up(self) -> None:
         mark = self.watermark()

@@ -32,6 +32,8 @@ from paperwire.models import (
     TrendingPage,
     UpsertResult,
 )
+from paperwire.store.base_accounts import AccountsAPI, CommunityAPI
+from paperwire.store.base_digests import DigestsAPI
 
 
 @dataclass(slots=True)
@@ -53,8 +55,8 @@ class JobInfo:
     last_summary: str | None = None
 
 
-class Store(abc.ABC):
-    """Where papers and everything about them live."""
+class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
+    """Where papers and everything about them live (accounts and digests: base_accounts.py, base_digests.py)."""
 
     url: str
 

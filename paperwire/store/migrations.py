@@ -223,6 +223,152 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # What a job's last run did ("hf: 1 page, 34 new papers ..."; "skipped: no embedder"), for 'paperwire jobs'.
     Migration("0006_job_summary", ("ALTER TABLE jobs ADD COLUMN last_summary TEXT",)),
+    # 0005 and 0006 are the trending and worker work's (on main). Accounts: passwords are argon2id
+    # hashes, every secret token (sessions, emailed links, API tokens) is stored only as its SHA-256.
+    Migration(
+        "0007_accounts",
+        (
+            """CREATE TABLE users (
+                id {serial},
+                email TEXT NOT NULL UNIQUE,
+                handle TEXT NOT NULL,
+                handle_key TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                verified_at TEXT,
+                disabled_at TEXT,
+                is_admin INTEGER NOT NULL DEFAULT 0,
+                library_public INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                ip TEXT,
+                user_agent TEXT
+            )""",
+            "CREATE INDEX sessions_user ON sessions (user_id)",
+            "CREATE INDEX sessions_expires ON sessions (expires_at)",
+            # emailed single-use tokens: the link carries HMAC(secret, id); only its digest is kept
+            """CREATE TABLE account_tokens (
+                id TEXT PRIMARY KEY,
+                token_hash TEXT NOT NULL UNIQUE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                purpose TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                used_at TEXT
+            )""",
+            "CREATE INDEX account_tokens_user ON account_tokens (user_id, purpose)",
+            """CREATE TABLE api_tokens (
+                id {serial},
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                last_used TEXT,
+                revoked_at TEXT
+            )""",
+            "CREATE INDEX api_tokens_user ON api_tokens (user_id)",
+            # one row per counted event (failed sign-in, email sent), shared by every process
+            """CREATE TABLE throttle (
+                id {serial},
+                scope TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX throttle_scope ON throttle (scope, at)",
+            "CREATE INDEX throttle_at ON throttle (at)",
+            """CREATE TABLE upvotes (
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, paper_id)
+            )""",
+            "CREATE INDEX upvotes_paper ON upvotes (paper_id)",
+            "CREATE INDEX upvotes_time ON upvotes (created_at)",
+            """CREATE TABLE library (
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                saved_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, paper_id)
+            )""",
+            "CREATE INDEX library_paper ON library (paper_id)",
+            "CREATE INDEX library_time ON library (saved_at)",
+            # one row per paper: a second submission of the same paper is merged into the first
+            """CREATE TABLE submissions (
+                paper_id TEXT PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                submitted_at TEXT NOT NULL,
+                source_url TEXT NOT NULL,
+                times INTEGER NOT NULL DEFAULT 1,
+                hidden_at TEXT,
+                hidden_reason TEXT
+            )""",
+            "CREATE INDEX submissions_time ON submissions (submitted_at)",
+            "CREATE INDEX submissions_user ON submissions (user_id, submitted_at)",
+        ),
+        tables=(("users", ("id",)), ("sessions", ("token_hash",)), ("account_tokens", ("id",)),
+                ("api_tokens", ("id",)), ("throttle", ("id",)), ("upvotes", ("user_id", "paper_id")),
+                ("library", ("user_id", "paper_id")), ("submissions", ("paper_id",))),
+    ),
+    # Digests and the email outbox: one outbox row per message with a unique key (a digest's is
+    # subscriber + period), so building twice never queues twice; digest_items remembers what each
+    # subscriber was sent.
+    Migration(
+        "0008_digests",
+        (
+            """CREATE TABLE subscribers (
+                id {serial},
+                email TEXT NOT NULL UNIQUE,
+                frequency TEXT NOT NULL,
+                state TEXT NOT NULL,
+                source TEXT NOT NULL,
+                user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+                nonce TEXT NOT NULL,
+                topics TEXT NOT NULL DEFAULT '[]',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                confirmed_at TEXT,
+                unsubscribed_at TEXT,
+                last_error TEXT
+            )""",
+            "CREATE INDEX subscribers_due ON subscribers (state, frequency, id)",
+            "CREATE INDEX subscribers_user ON subscribers (user_id)",
+            """CREATE TABLE outbox (
+                key TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                subscriber_id BIGINT,
+                period TEXT,
+                payload TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt TEXT NOT NULL,
+                lease_owner TEXT,
+                lease_expires TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                last_error TEXT
+            )""",
+            "CREATE INDEX outbox_due ON outbox (state, next_attempt)",
+            "CREATE INDEX outbox_subscriber ON outbox (subscriber_id, created_at)",
+            """CREATE TABLE digest_items (
+                outbox_key TEXT NOT NULL REFERENCES outbox (key) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL,
+                subscriber_id BIGINT NOT NULL,
+                PRIMARY KEY (outbox_key, paper_id)
+            )""",
+            "CREATE INDEX digest_items_subscriber ON digest_items (subscriber_id, paper_id)",
+            "CREATE INDEX digest_items_paper ON digest_items (paper_id)",
+        ),
+        tables=(("subscribers", ("id",)), ("outbox", ("key",)), ("digest_items", ("outbox_key", "paper_id"))),
+    ),
 )
 
 

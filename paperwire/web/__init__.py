@@ -33,7 +33,18 @@ to get a `304` when nothing changed.
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
-    from paperwire.web import api, assets, errors, feed_routes, hf_routes, pages, search_pages
+    from paperwire.web import (
+        accounts,
+        api,
+        assets,
+        community,
+        errors,
+        feed_routes,
+        hf_routes,
+        pages,
+        search_pages,
+        subscriptions,
+    )
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache, SecurityHeaders
 
     runtime = Runtime(settings, store)
@@ -61,6 +72,11 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(feed_routes.router)
     app.include_router(search_pages.router)
     app.include_router(pages.router)
+    app.include_router(accounts.router)
+    app.include_router(accounts.api)
+    app.include_router(community.router)
+    app.include_router(community.api)
+    app.include_router(subscriptions.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

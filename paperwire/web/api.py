@@ -25,7 +25,7 @@ from paperwire.web.listings import Listing, list_category, list_period, list_tre
 from paperwire.web.periods import Kind, PeriodError, containing, parse_period
 from paperwire.web.searching import ENGINE_SORT, SORT_NOTES
 from paperwire.web.signals import PaperSignals, paper_signals
-from paperwire.web.similar import METHOD, NOTE, similar_papers
+from paperwire.web.similar import NOTES, similar_papers
 
 router = APIRouter(prefix="/api/v1", tags=["Papers"], responses=m.ERRORS)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -84,9 +84,9 @@ def _listing(request: Request, listing: Listing, kind: str, key: str | None) -> 
 def similar(request: Request, rt: RT, paper_id: str,
             limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
     paper = _get(rt, split_version(paper_id)[0])
-    hits = similar_papers(rt, paper, limit)
+    hits, method = similar_papers(rt, paper, limit)
     signals = paper_signals(rt.store, [h.paper_id for h in hits])
-    return JSON({"id": paper.id, "method": METHOD, "note": NOTE, "papers": _hits(request, hits, signals)})
+    return JSON({"id": paper.id, "method": method, "note": NOTES[method], "papers": _hits(request, hits, signals)})
 
 
 @router.get("/papers/{paper_id:path}/bibtex", summary="A BibTeX entry for one paper",

@@ -105,7 +105,7 @@ class ListingOut(PageLinks):
 
 class SimilarOut(BaseModel):
     id: str
-    method: str = Field(description="How similarity is judged (keyword until semantic similarity lands).")
+    method: str = Field(description="How similarity was judged: semantic (embeddings) or keyword (not embedded yet).")
     note: str
     papers: list[HitOut]
 
@@ -126,4 +126,14 @@ class CategoriesOut(BaseModel):
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorOut, "description": "Not found"},
     422: {"model": ErrorOut, "description": "Invalid parameters"},
+}
+# Endpoints that act for a signed-in user or an API token.
+PERSONAL_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERRORS,
+    400: {"model": ErrorOut, "description": "The request cannot be carried out as asked"},
+    401: {"model": ErrorOut, "description": "Not signed in and no (valid) API token"},
+    403: {"model": ErrorOut, "description": "Forbidden: CSRF check failed, read-only token, or account disabled"},
+    409: {"model": ErrorOut, "description": "Conflicts with the current state"},
+    429: {"model": ErrorOut, "description": "Too many requests; try again later"},
+    502: {"model": ErrorOut, "description": "arXiv could not be reached to fetch a submitted paper"},
 }

@@ -26,7 +26,7 @@ from paperwire.web.periods import (
     span_label,
 )
 from paperwire.web.signals import paper_signals
-from paperwire.web.similar import NOTE as SIMILAR_NOTE
+from paperwire.web.similar import NOTES as SIMILAR_NOTES
 from paperwire.web.similar import similar_papers
 
 router = APIRouter(include_in_schema=False)
@@ -156,11 +156,11 @@ def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
             raise HTTPException(404, f"There is no paper {paper_id!r} here.")
         return render(request, "error.html", status_code=404, status=404, title="404 · Not Found", noindex=True,
                       message=f"There is no paper {bare} here.", arxiv_url=f"https://arxiv.org/abs/{bare}")
-    similar = similar_papers(rt, paper)
+    similar, similar_method = similar_papers(rt, paper)
     ids = [paper.id] + [h.paper_id for h in similar]
     signals = paper_signals(rt.store, ids)
     return render(request, "paper.html", title=paper.title, paper=paper, signals=signals, sig=signals[paper.id],
-                  similar=similar, similar_note=SIMILAR_NOTE, bibtex=bibtex(paper),
+                  similar=similar, similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
                   categories=[category(c) for c in paper.categories], description=paper.abstract)
 
 

@@ -1,0 +1,62 @@
+"""Throttling that holds across processes: counters live in the store (``throttle`` table).
+
+Sign-in failures are counted per email address (whether or not an account
+exists, so a refusal tells nothing about accounts) and per client address,
+over the last hour. Emails sent on a visitor's request (confirmations,
+resets) are counted per recipient, so nobody can use the site to flood an
+inbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from paperwire.config import Settings
+from paperwire.store import Store
+from paperwire.store.core import utcnow
+
+WINDOW = timedelta(hours=1)
+KEEP = timedelta(days=1)
+
+
+def _key(kind: str, value: str) -> str:
+    # addresses are kept as digests: the table needs to tell them apart, not to read them
+    return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
+
+
+class Throttle:
+    """Limits on sign-in failures and on emails, shared by every process of the site."""
+
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    def login_blocked(self, email: str, ip: str | None) -> bool:
+        """True when this address or this client had too many failures in the last hour."""
+        account, client = _key("login-account", email), _key("login-ip", ip or "-")
+        counts = self.store.count_events([account, client], self.clock() - WINDOW)
+        return (counts[account] >= self.settings.login_max_failures_per_account
+                or counts[client] >= self.settings.login_max_failures_per_ip)
+
+    def login_failed(self, email: str, ip: str | None) -> None:
+        """Count a failed sign-in against the address and the client."""
+        self.store.record_event([_key("login-account", email), _key("login-ip", ip or "-")], self.clock() - KEEP)
+
+    def login_succeeded(self, email: str) -> None:
+        """A correct password clears the address's failures (the client's stay counted)."""
+        self.store.clear_events(_key("login-account", email))
+
+    def allow(self, kind: str, value: str, limit: int) -> bool:
+        """Whether one more ``kind`` event for ``value`` fits in ``limit`` an hour; counts it when it does."""
+        scope = _key(kind, value)
+        if self.store.count_events([scope], self.clock() - WINDOW)[scope] >= limit:
+            return False
+        self.store.record_event([scope], self.clock() - KEEP)
+        return True
+
+    def mail_allowed(self, address: str) -> bool:
+        """Whether one more email may go to ``address`` this hour; counts it when it may."""
+        return self.allow("mail", address, self.settings.mail_max_per_address_hour)

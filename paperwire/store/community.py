@@ -1,0 +1,157 @@
+"""The community in SQL: upvotes, libraries, submissions, and the activity trending reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from paperwire.accounts.models import CommunityActivity, Submission
+from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+
+_SUBMISSION_SELECT = (
+    "SELECT s.paper_id, s.user_id, u.handle, s.submitted_at, s.source_url, s.times, s.hidden_at, s.hidden_reason "
+    "FROM submissions s JOIN users u ON u.id = s.user_id"
+)
+_VISIBLE = "s.hidden_at IS NULL AND u.disabled_at IS NULL"
+VERSION_KEY = "community_version"
+
+
+def bump_community_version(tx: Tx, now: str) -> None:
+    """Count a change of what pages show of the community (upvotes, submissions, moderation), in the
+    writer's own transaction: caches key on it."""
+    tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO UPDATE SET "
+               "value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at",
+               (VERSION_KEY, now))
+
+
+def _row_submission(r: Sequence[Any]) -> Submission:
+    submitted = parse_instant(r[3])
+    assert submitted is not None
+    return Submission(paper_id=r[0], user_id=int(r[1]), handle=r[2], submitted_at=submitted, source_url=r[4],
+                      times=int(r[5]), hidden_at=parse_instant(r[6]), hidden_reason=r[7])
+
+
+class CommunitySQL(SQLBase):
+    """Upvotes, libraries and submissions."""
+
+    def _toggle(self, table: str, time_column: str, user_id: int, paper_id: str, on: bool) -> bool:
+        with self.write() as tx:
+            if on:
+                tx.execute(f"INSERT INTO {table} (user_id, paper_id, {time_column}) VALUES (?, ?, ?) "
+                           "ON CONFLICT DO NOTHING", (user_id, paper_id, self._now()))
+            else:
+                tx.execute(f"DELETE FROM {table} WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
+            changed = tx.rowcount == 1
+            if changed:
+                bump_community_version(tx, self._now())
+            return changed
+
+    def set_upvote(self, user_id: int, paper_id: str, on: bool) -> bool:
+        return self._toggle("upvotes", "created_at", user_id, paper_id, on)
+
+    def set_saved(self, user_id: int, paper_id: str, on: bool) -> bool:
+        return self._toggle("library", "saved_at", user_id, paper_id, on)
+
+    def upvote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        ids = list(dict.fromkeys(paper_ids))
+        with self.read() as tx:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                rows = tx.execute(
+                    "SELECT v.paper_id, COUNT(*) FROM upvotes v JOIN users u ON u.id = v.user_id "
+                    f"WHERE v.paper_id IN ({placeholders(len(chunk))}) AND u.disabled_at IS NULL GROUP BY v.paper_id",
+                    chunk,
+                ).all()
+                counts.update((r[0], int(r[1])) for r in rows)
+        return counts
+
+    def viewer_marks(self, user_id: int, paper_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+        ids = list(dict.fromkeys(paper_ids))
+        upvoted: set[str] = set()
+        saved: set[str] = set()
+        with self.read() as tx:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                where = f"user_id = ? AND paper_id IN ({placeholders(len(chunk))})"
+                upvoted.update(r[0] for r in tx.execute(f"SELECT paper_id FROM upvotes WHERE {where}",
+                                                        (user_id, *chunk)).all())
+                saved.update(r[0] for r in tx.execute(f"SELECT paper_id FROM library WHERE {where}",
+                                                      (user_id, *chunk)).all())
+        return {pid: (pid in upvoted, pid in saved) for pid in ids}
+
+    def library(self, user_id: int, limit: int = 50, offset: int = 0) -> list[tuple[str, datetime]]:
+        with self.read() as tx:
+            rows = tx.execute("SELECT paper_id, saved_at FROM library WHERE user_id = ? "
+                              "ORDER BY saved_at DESC, paper_id LIMIT ? OFFSET ?", (user_id, limit, offset)).all()
+        return [(r[0], parse_instant(r[1]) or datetime.min) for r in rows]
+
+    def count_library(self, user_id: int) -> int:
+        with self.read() as tx:
+            return int(tx.execute("SELECT COUNT(*) FROM library WHERE user_id = ?", (user_id,)).scalar())
+
+    def add_submission(self, paper_id: str, user_id: int, source_url: str) -> tuple[Submission, bool]:
+        with self.write() as tx:
+            tx.execute("INSERT INTO submissions (paper_id, user_id, submitted_at, source_url) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (paper_id) DO UPDATE SET times = submissions.times + 1",
+                       (paper_id, user_id, self._now(), source_url[:500]))
+            bump_community_version(tx, self._now())
+            row = tx.execute(f"{_SUBMISSION_SELECT} WHERE s.paper_id = ?", (paper_id,)).one()
+        assert row is not None
+        submission = _row_submission(row)
+        return submission, submission.times == 1 and submission.user_id == user_id
+
+    def submissions_for(self, paper_ids: Sequence[str], include_hidden: bool = False) -> dict[str, Submission]:
+        ids = list(dict.fromkeys(paper_ids))
+        found: dict[str, Submission] = {}
+        visible = "" if include_hidden else f" AND {_VISIBLE}"
+        with self.read() as tx:
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i : i + CHUNK]
+                rows = tx.execute(f"{_SUBMISSION_SELECT} WHERE s.paper_id IN ({placeholders(len(chunk))}){visible}",
+                                  chunk).all()
+                found.update((r[0], _row_submission(r)) for r in rows)
+        return found
+
+    def list_submissions(self, limit: int = 50, offset: int = 0, user_id: int | None = None,
+                         include_hidden: bool = False) -> list[Submission]:
+        where = [] if include_hidden else [_VISIBLE]
+        params: list[Any] = []
+        if user_id is not None:
+            where.append("s.user_id = ?")
+            params.append(user_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.read() as tx:
+            rows = tx.execute(f"{_SUBMISSION_SELECT}{clause} ORDER BY s.submitted_at DESC, s.paper_id "
+                              "LIMIT ? OFFSET ?", (*params, limit, offset)).all()
+        return [_row_submission(r) for r in rows]
+
+    def set_submission_hidden(self, paper_id: str, hidden: bool, reason: str | None = None) -> bool:
+        with self.write() as tx:
+            tx.execute("UPDATE submissions SET hidden_at = ?, hidden_reason = ? WHERE paper_id = ?",
+                       (self._now() if hidden else None, reason if hidden else None, paper_id))
+            changed = tx.rowcount == 1
+            bump_community_version(tx, self._now())
+            return changed
+
+    def community_version(self) -> int:
+        value = self.get_state(VERSION_KEY)
+        return int(value) if value else 0
+
+    def community_activity(self, start: datetime, end: datetime) -> dict[str, CommunityActivity]:
+        span = (iso(start), iso(end))
+        activity: dict[str, CommunityActivity] = {}
+        with self.read() as tx:
+            for table, column, attr in (("upvotes", "created_at", "upvotes"), ("library", "saved_at", "saves")):
+                rows = tx.execute(
+                    f"SELECT t.paper_id, COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id "
+                    f"WHERE t.{column} >= ? AND t.{column} < ? AND u.disabled_at IS NULL GROUP BY t.paper_id", span,
+                ).all()
+                for pid, n in rows:
+                    setattr(activity.setdefault(pid, CommunityActivity()), attr, int(n))
+            rows = tx.execute(f"SELECT s.paper_id FROM submissions s JOIN users u ON u.id = s.user_id "
+                              f"WHERE s.submitted_at >= ? AND s.submitted_at < ? AND {_VISIBLE}", span).all()
+            for (pid,) in rows:
+                activity.setdefault(pid, CommunityActivity()).submitted = True
+        return activity

@@ -1,0 +1,92 @@
+"""Shared pieces of the accounts, community and digest tests: hand-made papers, settings pointing at a
+real aiosmtpd server, and helpers to read forms and emails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperwire.config import Settings
+from paperwire.models import Paper
+from paperwire.runtime import Runtime
+from paperwire.store import Store
+from tests.smtp_server import Handler, Received, smtp_server
+
+BASE = "http://testserver"  # TestClient's host: links in emails work as they are
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+# Hand-made papers (not real arXiv records): titles chosen so topic searches have known answers.
+PAPERS = [
+    Paper("2606.00001", "Energy-Based Models for Protein Design", "We train energy-based models on protein "
+          "structures with $\\alpha$-helix priors.", ["Ada Lovelace", "Alan Turing"], ["cs.LG", "q-bio.BM"],
+          announced=date(2026, 6, 29)),
+    Paper("2606.00002", "Scaling Energy-Based Models", "Energy-based models scale with data.", ["Grace Hopper"],
+          ["cs.LG"], announced=date(2026, 6, 29)),
+    Paper("2606.00003", "Gaussian Splatting in the Wild", "Splatting outdoor scenes.", ["Edsger Dijkstra"],
+          ["cs.CV"], announced=date(2026, 6, 29)),
+    Paper("2606.00004", f"Attack {HOSTILE} on Retrieval", f"Abstract with {HOSTILE} inside.", [f"Eve {HOSTILE}"],
+          ["cs.CR"], announced=date(2026, 6, 29)),
+    Paper("2606.00005", "Language Models as Judges", "Large language models grade essays.", ["Barbara Liskov"],
+          ["cs.CL"], announced=date(2026, 6, 30)),
+    Paper("2606.00006", "Energy-Based Models Revisited", "A second look at energy-based models.", ["Ada Lovelace"],
+          ["cs.LG"], announced=date(2026, 6, 30)),
+    Paper("2606.00007", "Diffusion for Video", "Video diffusion models.", ["Donald Knuth"], ["cs.CV"],
+          announced=date(2026, 6, 30)),
+    Paper("2605.00001", "An Older Energy-Based Model", "Energy-based model from May.", ["Ada Lovelace"], ["cs.LG"],
+          announced=date(2026, 5, 20)),
+]
+
+
+def mail_settings(db_url: str, tmp_path: Path, port: int, **more: Any) -> Settings:
+    """Settings for a test: the database, a local data dir, and SMTP at the test server."""
+    values: dict[str, Any] = {
+        "database_url": db_url, "data_dir": tmp_path / "data", "index_refresh_seconds": 0, "smtp_host": "127.0.0.1",
+        "smtp_port": port, "smtp_rate_per_second": 0, "mail_retry_seconds": 0, "base_url": BASE,
+        "smtp_timeout_seconds": 5, "http_retries": 0,
+    }
+    values.update(more)
+    return Settings(**values)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Handler, int]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd): ``(handler, port)``."""
+    with smtp_server() as pair:
+        yield pair
+
+
+@pytest.fixture
+def mail_rt(db_url: str, tmp_path: Path, store: Store, smtp: tuple[Handler, int]) -> Iterator[Runtime]:
+    """A Runtime with the hand-made papers indexed and mail going to the test SMTP server."""
+    store.upsert_papers(PAPERS)
+    rt = Runtime(mail_settings(db_url, tmp_path, smtp[1]), store)
+    rt.indexes.sync()
+    yield rt
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+def link_in(received: Received, path: str) -> str:
+    """The first link to ``path`` in a message's text part, made relative to the site."""
+    match = re.search(re.escape(BASE + path) + r"\S*", received.part("plain"))
+    assert match, f"no {path} link in {received.part('plain')[:500]}"
+    return match.group(0)[len(BASE):]
+
+
+def token_of(link: str) -> str:
+    """The ``token`` parameter of a link."""
+    match = re.search(r"[?&]token=([^&\s]+)", link)
+    assert match
+    from urllib.parse import unquote
+
+    return unquote(match.group(1))

@@ -1,0 +1,114 @@
+"""The newcomer's path against a live server (uvicorn in its own process) with httpx: sign up, verify,
+upvote, submit a paper (fetched from the replayed arXiv API), subscribe with topics, confirm, receive a
+digest in a real SMTP server, and unsubscribe in one click."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from paperwire.store import Store
+from tests.community_helpers import PAPERS
+from tests.conftest import FIXTURES_SHARED
+from tests.replay import ReplayServer, load_arxivpy
+from tests.smtp_server import Handler, Received, free_port, smtp_server
+from tests.test_multiprocess import wait_ready
+
+pytestmark = pytest.mark.slow
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def link(received: Received, base: str, path: str) -> str:
+    match = re.search(re.escape(base + path) + r"\S*", received.part("plain"))
+    assert match, received.part("plain")
+    return match.group(0)
+
+
+@pytest.fixture
+def arxiv() -> Iterator[ReplayServer]:
+    with ReplayServer() as server:
+        for path in sorted((FIXTURES_SHARED / "arxiv-api").glob("arxivpy_id_*.json")):
+            route, recorded = load_arxivpy(path)
+            server.add(route, recorded)
+        yield server
+
+
+def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, arxiv: ReplayServer) -> None:
+    store.upsert_papers(PAPERS)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with smtp_server() as (handler, smtp_port):
+        env = {**os.environ, "PAPERWIRE_BASE_URL": base, "PAPERWIRE_SMTP_HOST": "127.0.0.1",
+               "PAPERWIRE_SMTP_PORT": str(smtp_port), "PAPERWIRE_SMTP_RATE_PER_SECOND": "0",
+               "PAPERWIRE_ARXIV_API_URL": arxiv.url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
+               "PAPERWIRE_HTTP_RETRIES": "0"}
+        common = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(tmp_path / "data")]
+        server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            wait_ready(port, server)
+            with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
+                _newcomer(browser, handler, base)
+                digest = subprocess.run([*common, "digest", "run", "--period", "daily", "--date", "2026-06-29"],
+                                        env=env, capture_output=True, text=True, timeout=120)
+                assert digest.returncode == 0, digest.stderr
+                assert "1 digests built" in digest.stdout, digest.stdout
+            (received,) = [m for m in handler.to("ann.digests@example.org") if "digest" in m.message["Subject"]]
+            text = received.part("plain")
+            assert "Matches your topic energy-based models" in text and "Energy-Based Models for Protein Design" in text
+            url = re.search(r"<(http[^>]+)>", received.message["List-Unsubscribe"]).group(1)  # type: ignore[union-attr]
+            assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            with httpx.Client(timeout=30) as provider:  # the mail provider's one-click POST, without cookies
+                r = provider.post(url, content=b"List-Unsubscribe=One-Click",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+            assert r.status_code == 200 and not r.is_redirect and "You are unsubscribed" in r.text
+            sub = store.get_subscriber_by_email("ann.digests@example.org")
+            assert sub is not None and sub.state == "unsubscribed"
+        finally:
+            server.terminate()
+            server.communicate(timeout=30)
+
+
+def _newcomer(browser: httpx.Client, handler: Handler, base: str) -> None:
+    page = browser.get("/signup")
+    r = browser.post("/signup", data={"csrf_token": form_token(page.text), "email": "ann@example.org",
+                                      "handle": "ann", "password": "correct horse battery"})
+    assert r.status_code == 200 and "Check your email" in r.text
+    assert handler.wait_for(1), "no verification email"
+    r = browser.get(link(handler.to("ann@example.org")[0], base, "/account/verify"))
+    assert r.status_code == 200 and "verified" in r.text
+    page = browser.get("/signin")
+    r = browser.post("/signin", data={"csrf_token": form_token(page.text), "email": "ann@example.org",
+                                      "password": "correct horse battery"})
+    assert r.status_code == 200 and "Your account" in r.text  # followed the redirect to /account
+    token = form_token(r.text)
+    r = browser.post("/upvote/2606.00002", data={"csrf_token": token, "next": "/submissions"})
+    assert r.status_code == 200
+    r = browser.post("/submit", data={"csrf_token": token, "paper": "https://arxiv.org/abs/1707.08567v1"})
+    assert r.status_code == 200 and "Submitted" in r.text
+    listing = browser.get("/submissions").text
+    assert "1707.08567" in listing and 'href="/u/ann"' in listing
+    assert browser.get("/api/v1/community", params={"ids": "2606.00002"}).json()["2606.00002"]["upvotes"] == 1
+    page = browser.get("/subscribe")
+    r = browser.post("/subscribe", data={"csrf_token": form_token(page.text), "email": "ann.digests@example.org",
+                                         "frequency": "daily", "queries": "energy-based models",
+                                         "categories": "cs.CV"})
+    assert r.status_code == 200 and "Check your email" in r.text
+    assert handler.wait_for(2), "no confirmation email"
+    confirm = link(handler.to("ann.digests@example.org")[0], base, "/subscriptions/confirm")
+    page = browser.get(confirm)
+    token_value = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = browser.post("/subscriptions/confirm", data={"csrf_token": form_token(page.text), "token": token_value})
+    assert r.status_code == 200 and "Subscription confirmed" in r.text
