@@ -11,7 +11,6 @@ export PAPERWIRE_DATA_DIR ?= $(CURDIR)/var
 PYTEST_ARGS ?=
 # Front-end files Paperwire serves itself (KaTeX, Swagger UI), from the pinned package-lock.json.
 VENDOR := paperwire/web/static/vendor
-NPM ?= npm
 
 .PHONY: run serve test test-fast lint typecheck check bench services web-assets clean help
 
@@ -38,8 +37,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+# npm is not needed: scripts/npm_fetch.py fetches the locked tarballs from the npm registry and
+# checks their sha512 (what `npm ci` would do for these dependency-free packages).
+node_modules/.installed: package.json package-lock.json scripts/npm_fetch.py
+	$(PYTHON) scripts/npm_fetch.py
 	touch $@
 
 $(VENDOR)/.stamp: node_modules/.installed

@@ -1,0 +1,208 @@
+"""Search speed: embedding throughput, hybrid latency at 75k and at 1M papers. Prints one JSON object.
+
+    .venv/bin/python benchmarks/search.py [--data-dir DIR] [--scale 1000000] [--skip-1m]
+
+1. Embedding throughput: title + abstract of 1,000 real papers, 256-token cap, the configured variant;
+   median docs/s of 3 runs.
+2. 75k: the real corpus in a SQLite store, every paper embedded (vectors cached in DATA_DIR by model and
+   corpus, so only the first run pays the ~30 minutes), the hybrid search function end to end
+   (parse, query embedding, keyword and vector candidates, fusion, fetching papers from the store) over
+   200 seeded queries: 100 short (2-4 words) and 100 long (10-40 words) taken from real abstracts.
+3. 1M: a scaled corpus the script generates — titles and abstracts recombined from real papers (the
+   title of one, sentences of two others), vectors synthetic but clustered like the real ones (a real
+   vector plus Gaussian noise, renormalised) — in the keyword index and an IVF vector index; the same
+   ranking code (``paperwire.search.hybrid.rank``) with real query embeddings.
+Vector memory is faiss's code size per paper (the filter columns add 13 bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from paperwire.config import Settings
+from paperwire.models import IndexEntry
+from paperwire.runtime import Runtime
+from paperwire.search.embedding import quantize, text_hash
+from paperwire.search.hybrid import FusionConfig, rank
+from paperwire.search.keyword import KeywordIndex
+from paperwire.search.query import parse_query, words_of
+from paperwire.search.vectors import RowMeta, VectorIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = ROOT.parent / "shared" / "data" / "arxiv" / "cs-2025-2026.jsonl.gz"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def load() -> list[dict[str, object]]:
+    with gzip.open(FULL, "rt") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def doc_text(record: dict[str, object]) -> str:
+    title, abstract = " ".join(str(record["title"]).split()), " ".join(str(record["abstract"]).split())
+    return f"{title}. {abstract}" if abstract else title
+
+
+def queries(records: list[dict[str, object]], seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for i, record in enumerate(rng.sample(records, 200)):
+        words = words_of(str(record["abstract"]))
+        size = rng.randint(2, 4) if i % 2 == 0 else rng.randint(10, 40)
+        start = rng.randint(0, max(0, len(words) - size))
+        out.append(" ".join(words[start : start + size]))
+    return out
+
+
+def throughput(runtime: Runtime, records: list[dict[str, object]]) -> dict[str, float]:
+    embedder = runtime.embedder
+    assert embedder is not None
+    texts = [doc_text(r) for r in records[:1000]]
+    embedder.embed(texts[:20])  # build/open the model first
+    rates = []
+    for _ in range(3):
+        started = time.perf_counter()
+        embedder.embed(texts)
+        rates.append(len(texts) / (time.perf_counter() - started))
+    return {"docs_per_s_median": round(statistics.median(rates), 1), "runs": [round(r, 1) for r in rates],
+            "variant": runtime.settings.embed_variant, "target": ">= 60"}
+
+
+def corpus_vectors(runtime: Runtime, records: list[dict[str, object]], cache_dir: Path) -> np.ndarray:
+    embedder = runtime.embedder
+    assert embedder is not None
+    texts = [doc_text(r) for r in records]
+    digest = hashlib.sha256("\x1e".join([embedder.model_id, *texts]).encode()).hexdigest()[:24]
+    path = cache_dir / f"full-{digest}.npy"
+    if path.exists():
+        cached: np.ndarray = np.load(path)
+        return cached
+    matrix = embedder.embed(texts)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(path, matrix)
+    return matrix
+
+
+def latency(run: object, qs: list[str]) -> dict[str, float]:
+    assert callable(run)
+    for q in qs[:10]:
+        run(q)
+    times = []
+    for q in qs:
+        started = time.perf_counter()
+        run(q)
+        times.append((time.perf_counter() - started) * 1000)
+    short, long_ = times[0::2], times[1::2]
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2),
+            "short_p50_ms": round(statistics.median(short), 2), "long_p50_ms": round(statistics.median(long_), 2)}
+
+
+def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray,
+           qs: list[str]) -> dict[str, object]:
+    from paperwire.ingest.bulk import import_and_index
+    from paperwire.search.engine import SearchRequest, search
+
+    store = runtime.store
+    import_and_index(store, runtime.indexes, [FULL])
+    embedder = runtime.embedder
+    assert embedder is not None
+    tasks = store.papers_to_embed(embedder.model_id, len(records) + 10)
+    row_of = {str(r["id"]): i for i, r in enumerate(records)}
+    for i in range(0, len(tasks), 5000):
+        chunk = tasks[i : i + 5000]
+        codes = quantize(vectors[[row_of[t.id] for t in chunk]])
+        store.save_embeddings(embedder.model_id, embedder.dim, [
+            (t.id, data, scale, text_hash(t.text), t.paper_seq) for t, (data, scale) in zip(chunk, codes, strict=True)
+        ])
+    runtime.indexes.sync()
+    vi = runtime.indexes.vectors.index if runtime.indexes.vectors else None
+    assert vi is not None and len(vi) == len(records)
+
+    def hybrid(q: str) -> None:
+        search(store, runtime.indexes, SearchRequest(q, limit=10, mode="hybrid"))
+
+    def filtered(q: str) -> None:
+        search(store, runtime.indexes, SearchRequest(q + " cat:cs.CL after:2026-01", limit=10, mode="hybrid"))
+
+    return {"papers": len(records), "hybrid": latency(hybrid, qs), "hybrid_with_filters": latency(filtered, qs),
+            "vector_bytes_per_paper": int(vi.index.sa_code_size()), "index": "exact 8-bit scan",
+            "targets": {"p95_ms": "<= 25", "vector_bytes_per_paper": "<= 400"}}
+
+
+def at_scale(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray, qs: list[str],
+             n: int) -> dict[str, object]:
+    rng = np.random.default_rng(5)
+    sentences = [str(r["abstract"]).split(". ") for r in records]
+    keyword = KeywordIndex(None, heap_bytes=400_000_000)
+    started = time.perf_counter()
+
+    def entries() -> object:
+        for i in range(n):
+            a, b, c = rng.integers(0, len(records), 3)
+            abstract = ". ".join(sentences[b][: len(sentences[b]) // 2] + sentences[c][len(sentences[c]) // 2 :])
+            yield IndexEntry(i, f"s{i}", str(records[a]["title"]), abstract, [], list(records[a]["categories"]))  # type: ignore[arg-type]
+
+    keyword.write(entries(), replace=False)  # type: ignore[arg-type]
+    keyword_s = time.perf_counter() - started
+    started = time.perf_counter()
+    vi = VectorIndex(vectors.shape[1], exact_limit=300_000)
+    for i in range(0, n, 100_000):
+        size = min(100_000, n - i)
+        base = vectors[rng.integers(0, len(vectors), size)]
+        noisy = base + rng.normal(0, 0.02, base.shape).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        vi.add([f"s{j}" for j in range(i, i + size)], noisy, [RowMeta(20260101, False, ["cs.CV"])] * size)
+    vi = vi.rebuilt()  # past the exact limit: IVF
+    vector_s = time.perf_counter() - started
+    embedder = runtime.embedder
+    assert embedder is not None
+    fusion = FusionConfig(runtime.settings.search_fusion,
+                          (1 - runtime.settings.search_semantic_weight, runtime.settings.search_semantic_weight),
+                          runtime.settings.search_fusion_norm, min_similarity=runtime.settings.semantic_min_similarity)
+
+    def hybrid(q: str) -> None:
+        rank(parse_query(q), keyword, vi, embedder, "hybrid", 0, 10, fusion=fusion)
+
+    return {"papers": n, "build_s": {"keyword": round(keyword_s, 1), "vectors": round(vector_s, 1)},
+            "hybrid_rank": latency(hybrid, qs), "index": f"IVF 8-bit, nprobe {vi.nprobe}",
+            "vector_bytes_per_paper": int(vi.index.sa_code_size()) + 8,
+            "targets": {"p95_ms": "<= 60", "vector_bytes_per_paper": "<= 400"}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "paperwire-bench")
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--skip-1m", action="store_true")
+    args = parser.parse_args()
+    records = load()
+    qs = queries(records)
+    with tempfile.TemporaryDirectory(prefix="pw-search-") as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/s.db", data_dir=args.data_dir.absolute(),
+                            index_refresh_seconds=3600)
+        runtime = Runtime(settings)
+        result: dict[str, object] = {"embedding_throughput": throughput(runtime, records)}
+        vectors = corpus_vectors(runtime, records, settings.data_dir / "bench-cache")
+        result["75k"] = at_75k(runtime, records, vectors, qs)
+        if not args.skip_1m:
+            result["1m"] = at_scale(runtime, records, vectors, qs, args.scale)
+        runtime.close()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
