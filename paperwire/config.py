@@ -84,7 +84,7 @@ class Settings(BaseSettings):
                                       "by 'paperwire embed' and the worker (an interrupted run loses at most one).")
     search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
                                "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
-    search_semantic_weight: float = Field(0.5, ge=0, le=1, description="Weight of the semantic side in hybrid "
+    search_semantic_weight: float = Field(0.4, ge=0, le=1, description="Weight of the semantic side in hybrid "
                                           "fusion (the keyword side gets 1 minus this).")
     search_fusion_norm: str = Field("minmax", description="Score normalisation of convex fusion: minmax, zscore "
                                     "or dbsf.")

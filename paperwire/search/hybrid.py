@@ -37,7 +37,8 @@ class FusionConfig:
     """Which fusion function, with which weights (keyword, semantic) and options."""
 
     name: str = "convex"
-    weights: tuple[float, float] = (0.5, 0.5)
+    # chosen on the SciFact training split's tune half (benchmarks/tune_fusion.py, docs/benchmarks.md)
+    weights: tuple[float, float] = (0.6, 0.4)
     norm: str = "minmax"
     rrf_k: float = 60.0
     # below this cosine a paper is not "a match" for the query: nonsense or off-topic queries score
