@@ -9,6 +9,7 @@ batches behind and re-running it finishes the job (writes are upserts).
 from __future__ import annotations
 
 import gzip
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -183,9 +184,27 @@ def import_and_index(
     progress: ProgressSink | None = None,
     index_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import files, then bring this host's search index up to date; times both."""
+    """Import files while this host's search index follows them (in a thread); times both."""
     started = time.perf_counter()
-    report = import_files(store, paths, batch_size, on_error, progress)
-    report.indexed = indexes.sync(progress=index_progress)
+    until = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def follow() -> None:
+        try:
+            outcome["indexed"] = indexes.follow(until, index_progress)
+        except BaseException as exc:  # re-raised in the importing thread
+            outcome["error"] = exc
+
+    follower = threading.Thread(target=follow, name="index-follower")
+    follower.start()
+    try:
+        report = import_files(store, paths, batch_size, on_error, progress)
+    finally:  # also on Ctrl-C: what was committed gets indexed
+        until.set()
+        follower.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    report.indexed = outcome["indexed"]
+    indexes.sync()  # anything else behind (vectors of embedded papers)
     report.seconds = time.perf_counter() - started
     return report

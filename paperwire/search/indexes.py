@@ -128,12 +128,33 @@ class LocalIndexes:
             self._loaded_mark = self._last_seen
             return done
 
-    def _changes(self, mark: int, progress: Progress | None) -> Iterator[IndexEntry]:
+    def follow(self, until: threading.Event, progress: Progress | None = None) -> int:
+        """Index papers while another thread of this process writes them, until ``until`` is set and
+        everything committed before it is indexed: one writer and one commit for a whole import, the
+        indexing overlapping the import instead of following it."""
+        with self._host_lock(blocking=True):
+            mark = self.watermark()
+            clear = self.store.max_seq() < mark
+            if clear:
+                mark = 0
+            done = self.keyword.write(self._changes(mark, progress, until), replace=mark > 0, clear=clear)
+            self._set_watermark(self._last_seen)
+            self._loaded_mark = self._last_seen
+            return done
+
+    def _changes(self, mark: int, progress: Progress | None,
+                 until: threading.Event | None = None) -> Iterator[IndexEntry]:
         self._last_seen = mark
+        finishing = until is None
         while True:
             rows = self.store.changed_since(self._last_seen, SYNC_BATCH)
             if not rows:
-                return
+                if finishing:
+                    return
+                assert until is not None
+                # one more look after the writer says it is done: its last commit may be new
+                finishing = until.wait(0.05)
+                continue
             yield from rows
             self._last_seen = rows[-1].seq
             if progress:
