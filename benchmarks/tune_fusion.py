@@ -126,9 +126,7 @@ def main() -> None:
     best = tuned[0][2]
 
     def report(fusion: FusionConfig | None, mode: str) -> dict[str, object]:
-        # every judged candidate is ranked, as "similar papers" ranks neighbours: no similarity floor
-        cs_fusion = FusionConfig(**{**fusion.__dict__, "min_similarity": -1.0}) if fusion else None
-        cs_rank = rank_all(cs, cs_fusion, mode)
+        cs_rank = rank_all(cs, fusion, mode)
         cs_rank = {q: r + [c for c in cs_candidates[q] if c not in set(r)] for q, r in cs_rank.items()}
         return {
             "scifact_tune_ndcg@10": scifact_ndcg("tune", fusion, mode),

@@ -181,7 +181,6 @@ def evaluate_csfcube(path: Path, mode: str = "hybrid", settings: Settings | None
     """NDCG@20 of ranking each query's judged candidates by similarity to the query paper."""
     docs, queries, judged = load_csfcube(path)
     retriever = retriever_for(docs, mode, settings, embedder, fusion)
-    retriever.fusion.min_similarity = -1.0  # every candidate is ranked, as "similar papers" ranks neighbours
     by_id = {key: (title, text) for key, title, text in zip(docs.ids, docs.titles, docs.texts, strict=True)}
     rankings = {}
     for qid, paper_id in queries.items():
