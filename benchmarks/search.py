@@ -23,6 +23,7 @@ import hashlib
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -91,9 +92,18 @@ def corpus_vectors(runtime: Runtime, records: list[dict[str, object]], cache_dir
     if path.exists():
         cached: np.ndarray = np.load(path)
         return cached
-    matrix = embedder.embed(texts)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for i in range(0, len(texts), 5000):  # chunks cached on their own, so a killed run resumes
+        part_path = cache_dir / f"part-{digest}-{i:06d}.npy"
+        if not part_path.exists():
+            np.save(part_path, embedder.embed(texts[i : i + 5000]))
+            print(f"embedded {min(i + 5000, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
+        parts.append(np.load(part_path))
+    matrix = np.concatenate(parts)
     np.save(path, matrix)
+    for part_path in cache_dir.glob(f"part-{digest}-*.npy"):
+        part_path.unlink()
     return matrix
 
 
