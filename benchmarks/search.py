@@ -1,11 +1,13 @@
 """Search speed: embedding throughput, hybrid latency at 75k and at 1M papers. Prints one JSON object.
 
     .venv/bin/python benchmarks/search.py [--data-dir DIR] [--scale 1000000] [--skip-1m]
+                                          [--real-vectors N] [--skip-throughput]
 
 1. Embedding throughput: title + abstract of 1,000 real papers, 256-token cap, the configured variant;
    median docs/s of 3 runs.
 2. 75k: the real corpus in a SQLite store, every paper embedded (vectors cached in DATA_DIR by model and
-   corpus, so only the first run pays the ~30 minutes), the hybrid search function end to end
+   corpus, 5,000 at a time, so only the first run pays the ~45 CPU-minutes; ``--real-vectors N`` embeds
+   only the first N and gives the rest clustered synthetic vectors as at 1M), the hybrid search function end to end
    (parse, query embedding, keyword and vector candidates, fusion, fetching papers from the store) over
    200 seeded queries: 100 short (2-4 words) and 100 long (10-40 words) taken from real abstracts.
 3. 1M: a scaled corpus the script generates — titles and abstracts recombined from real papers (the
