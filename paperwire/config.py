@@ -231,8 +231,9 @@ class Settings(BaseSettings):
     trending_hf_weight: float = Field(
         1.0, ge=0, description="Weight of ln(1 + Hugging Face upvotes gained in the window) in the trending score.")
     trending_community_weight: float = Field(
-        1.0, ge=0, description="Weight of ln(1 + Paperwire community upvotes gained in the window) in the trending "
-        "score (no upvotes are recorded yet: 0 for every paper).")
+        1.0, ge=0, description="Weight of ln(1 + upvotes made in the window by Paperwire's own enabled accounts) in "
+        "the trending score (saves do not count). Its age discount stops at one window, so an old paper the "
+        "community upvotes now can trend; 0 ignores the community.")
     trending_fresh_weight: float = Field(
         0.5, ge=0,
         description="Freshness prior added to every candidate's signal before the age decay: recent papers without "

@@ -100,7 +100,7 @@ def _trending(rt: Runtime) -> JobOutcome:
     from paperwire.trending import recompute
 
     started = time.perf_counter()
-    counts = recompute(rt.store, rt.settings)
+    counts = recompute(rt.store, rt.settings, rt.store.clock())
     ranked = ", ".join(f"{window} {n}" for window, n in counts.items())
     return JobOutcome(f"trending: papers ranked: {ranked}; {time.perf_counter() - started:.1f} s")
 
