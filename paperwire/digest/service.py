@@ -17,7 +17,7 @@ from email.header import decode_header, make_header
 
 from paperwire.accounts.addresses import AddressError, normalize_email
 from paperwire.config import Settings
-from paperwire.digest.build import BuildReport, Trending, build_digests, newest_papers, plan
+from paperwire.digest.build import BuildReport, StoredTrending, Trending, build_digests, plan
 from paperwire.digest.mime import DkimSigner, to_bytes
 from paperwire.digest.models import FREQUENCIES, Subscriber, period_for
 from paperwire.digest.render import Email, Renderer
@@ -70,7 +70,8 @@ def run_digests(runtime: Runtime, period: str | None, day: date | None = None, t
     """Build the ``period`` (daily, weekly, or None for both) digests due on ``day`` and send the outbox.
 
     On a day that is not a sending day for a frequency nothing is built for it (``any_day``
-    builds anyway, for trying things out); the outbox is delivered either way.
+    builds anyway, for trying things out); the outbox is delivered either way. ``trending``
+    defaults to the stored ranking of each period's window (``build.StoredTrending``).
     """
     day = day or today()
     run = DigestRun()
@@ -79,7 +80,7 @@ def run_digests(runtime: Runtime, period: str | None, day: date | None = None, t
     run.not_due = [f for f in frequencies if f not in due]
     if due:
         runtime.indexes.sync()
-        ranking = trending or newest_papers(runtime.store)
+        ranking = trending or StoredTrending(runtime.store)
         for frequency in due:
             run.builds.append(build_digests(runtime.store, runtime.indexes, runtime.settings, frequency, day, ranking))
     if send:
@@ -107,7 +108,7 @@ def preview(runtime: Runtime, email: str, day: date | None = None, trending: Tre
     period = period_for(sub.frequency, day or today())
     report = BuildReport(period.key)
     store, settings = runtime.store, runtime.settings
-    digests = plan(store, runtime.indexes, settings, [sub], period, trending or newest_papers(store), report)
+    digests = plan(store, runtime.indexes, settings, [sub], period, trending or StoredTrending(store), report)
     if not digests:
         return sub, None, None
     message = digests[0][0]
