@@ -189,3 +189,22 @@ def test_the_commands_say_mail_is_off(mail_rt: Runtime, smtp: tuple[Handler, int
     assert result.exit_code == 1
     assert "mail is off: no SMTP server is set (PAPERWIRE_SMTP_HOST is empty)" in result.stdout
     assert [m.state for m in mail_rt.store.list_outbox()] == ["pending"] and smtp[0].messages == []
+
+
+@pytest.mark.parametrize("trending_minutes", [30.0, 0.0])
+def test_the_digest_job_refreshes_a_ranking_that_is_behind(clocked: Store, clock: Clock, db_url: str, tmp_path: Path,
+                                                          smtp: tuple[Handler, int], trending_minutes: float) -> None:
+    handler, port = smtp
+    rt = runtime_for(clocked, db_url, tmp_path, port, schedule_trending_minutes=trending_minutes)
+    confirmed(clocked, "ann@example.org")
+    clock.now = datetime(2026, 6, 29, 7, 0, tzinfo=UTC)
+    runs = by_name(Worker(rt, only=["digest-daily", "deliver-outbox"], owner="w1").run_once())
+    text = handler.to("ann@example.org")[0].part("plain")
+    if trending_minutes:  # the trending job never ran: the digest job computes the day's ranking first
+        assert runs["digest-daily"].summary.endswith("; day trending ranking recomputed first (it was behind)")
+        assert clocked.trending_page("day").computed_at == clock.now
+        assert "Why: Trending today: announced today" in text
+    else:  # trending is switched off: nothing is computed behind the operator's back, the digest says "New"
+        assert "recomputed" not in runs["digest-daily"].summary
+        assert clocked.trending_page("day").computed_at is None
+        assert "Why: New today" in text and "Trending" not in text
