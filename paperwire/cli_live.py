@@ -63,7 +63,7 @@ def trending_cmd(ctx: Context, window: str, limit: int, offset: int, recompute: 
               help="Run only this job (repeatable).")
 @pass_ctx
 def worker_cmd(ctx: Context, once: bool, force: bool, only: tuple[str, ...]) -> None:
-    """Run the scheduled jobs (harvests, stars, embeddings, trending) until stopped (SIGTERM, Ctrl-C)."""
+    """Run the scheduled jobs (harvests, stars, embeddings, trending, digests, mail) until stopped (SIGTERM, Ctrl-C)."""
     from paperwire.worker import Worker, install_repeat_filter
 
     if force and not once:

@@ -231,8 +231,9 @@ class Settings(BaseSettings):
     trending_hf_weight: float = Field(
         1.0, ge=0, description="Weight of ln(1 + Hugging Face upvotes gained in the window) in the trending score.")
     trending_community_weight: float = Field(
-        1.0, ge=0, description="Weight of ln(1 + Paperwire community upvotes gained in the window) in the trending "
-        "score (no upvotes are recorded yet: 0 for every paper).")
+        1.0, ge=0, description="Weight of ln(1 + upvotes made in the window by Paperwire's own enabled accounts) in "
+        "the trending score (saves do not count). Its age discount stops at one window, so an old paper the "
+        "community upvotes now can trend; 0 ignores the community.")
     trending_fresh_weight: float = Field(
         0.5, ge=0,
         description="Freshness prior added to every candidate's signal before the age decay: recent papers without "
@@ -263,6 +264,16 @@ class Settings(BaseSettings):
         "embedder is configured); 0 disables.")
     schedule_trending_minutes: float = Field(
         30.0, ge=0, description="Worker: minutes between recomputations of the trending rankings; 0 disables.")
+    schedule_digest_daily_minutes: float = Field(
+        30.0, ge=0, description="Worker: minutes between looks at whether the daily digests are due (Monday to "
+        "Friday from digest_daily_hour_utc); each period's digests are queued once, and a subscriber confirmed "
+        "later that day gets that day's digest at the next look; 0 disables.")
+    schedule_digest_weekly_minutes: float = Field(
+        30.0, ge=0, description="Worker: minutes between looks at whether the weekly digests are due "
+        "(digest_weekly_day from digest_weekly_hour_utc); 0 disables.")
+    schedule_deliver_outbox_minutes: float = Field(
+        5.0, ge=0, description="Worker: minutes between deliveries of the outbox over SMTP (queued digests, "
+        "confirmations and account emails, and temporary failures whose retry is due); 0 disables.")
     worker_lease_seconds: int = Field(
         300, ge=1, description="A running job's lease; the worker renews it every third of this. A worker that dies "
         "stops renewing and the job is run again once the lease has expired.")
@@ -311,7 +322,10 @@ class Settings(BaseSettings):
     subscription_confirm_days: int = Field(
         7, ge=1, le=30, description="A subscription confirmation link works this long."
     )
-    smtp_host: str = Field("localhost", description="SMTP server that delivers outgoing mail.")
+    smtp_host: str = Field(
+        "", description="SMTP server that delivers outgoing mail (localhost for a local relay). Empty: mail is off — "
+        "nothing is sent, and every message (digests, confirmations, account emails) waits in the outbox until "
+        "a server is set.")
     smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587 for STARTTLS, 465 for TLS, 1025 "
                            "for 'paperwire dev smtp-sink').")
     smtp_tls: str = Field(
@@ -364,6 +378,11 @@ class Settings(BaseSettings):
     digest_topic_papers: int = Field(5, ge=1, le=50, description="Most papers per topic in one digest.")
     digest_max_papers: int = Field(30, ge=1, le=200, description="Most papers in one digest.")
     digest_weekly_day: int = Field(0, ge=0, le=6, description="Weekday weekly digests go out (0 Monday … 6 Sunday).")
+    digest_daily_hour_utc: int = Field(
+        6, ge=0, le=23, description="Hour (UTC) from which the worker queues the day's daily digests (arXiv "
+        "announces around 00:00 UTC; the trending ranking is refreshed first if it is behind).")
+    digest_weekly_hour_utc: int = Field(
+        6, ge=0, le=23, description="Hour (UTC) of digest_weekly_day from which the worker queues the weekly digests.")
     digest_max_topics: int = Field(20, ge=1, le=100, description="Most topics one subscriber may have.")
 
     @field_validator("dkim_private_key_path")

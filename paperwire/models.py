@@ -339,9 +339,10 @@ class TrendingInputs:
 
     ``papers`` holds the candidates (papers linked to a repository with stars
     in the window, papers with Hugging Face activity in it, papers announced
-    in it) as ``id -> (announced, submitted)``; ``links`` every code link
-    of those papers as ``(paper_id, repo, source)``, ``repo_papers`` how many
-    papers link each of those repositories.
+    in it, papers the community upvoted or submitted in it) as
+    ``id -> (announced, submitted)``; ``links`` every code link of those
+    papers as ``(paper_id, repo, source)``, ``repo_papers`` how many papers
+    link each of those repositories.
     """
 
     start: datetime

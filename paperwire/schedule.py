@@ -100,9 +100,38 @@ def _trending(rt: Runtime) -> JobOutcome:
     from paperwire.trending import recompute
 
     started = time.perf_counter()
-    counts = recompute(rt.store, rt.settings)
+    counts = recompute(rt.store, rt.settings, rt.store.clock())
     ranked = ", ".join(f"{window} {n}" for window, n in counts.items())
     return JobOutcome(f"trending: papers ranked: {ranked}; {time.perf_counter() - started:.1f} s")
+
+
+def _digests(rt: Runtime, frequency: str) -> JobOutcome:
+    from paperwire.digest.service import scheduled_digests
+
+    run = scheduled_digests(rt, frequency, rt.store.clock())
+    return JobOutcome(f"digest-{frequency}: {run.line()}")
+
+
+def _digest_daily(rt: Runtime) -> JobOutcome:
+    return _digests(rt, "daily")
+
+
+def _digest_weekly(rt: Runtime) -> JobOutcome:
+    return _digests(rt, "weekly")
+
+
+def _deliver_outbox(rt: Runtime) -> JobOutcome:
+    from paperwire.digest.service import deliver_outbox
+
+    report = deliver_outbox(rt)
+    if report.mail_off:  # not a failure to retry sooner: nothing will change until someone sets a server
+        counts = rt.store.outbox_counts()
+        waiting = counts.get("pending", 0) + counts.get("sending", 0)
+        return JobOutcome(f"skipped: {report.unreachable} ({waiting} now)", skipped=True)
+    summary = f"deliver-outbox: {report.line()}"
+    if report.unreachable:  # a set server that cannot be used: a failure, retried; the messages wait
+        return JobOutcome(summary, report.unreachable[:MAX_ERROR_CHARS])
+    return JobOutcome(summary + (f"; first problem: {report.errors[0]}" if report.errors else ""))
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -113,6 +142,11 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("harvest-stars", "GitHub stars of the linked repositories that are due", _harvest_stars),
     JobSpec("embed", "embeddings of new and changed papers (needs an embedder)", _embed),
     JobSpec("trending", "recompute the day, week and month trending rankings", _trending),
+    JobSpec("digest-daily", "queue the daily digests of the day (Mon-Fri, from digest_daily_hour_utc)", _digest_daily),
+    JobSpec("digest-weekly", "queue the weekly digests (digest_weekly_day, from digest_weekly_hour_utc)",
+            _digest_weekly),
+    JobSpec("deliver-outbox", "send the outbox over SMTP: digests, confirmations, account emails, due retries",
+            _deliver_outbox),
 )
 JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
 

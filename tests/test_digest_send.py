@@ -73,7 +73,7 @@ def test_a_digest_arrives_with_its_headers_and_reasons(mail_rt: Runtime, smtp: t
     assert message["Message-ID"] == mail_rt.store.get_outbox(f"digest:{sub.id}:daily:2026-06-29").message_id  # type: ignore[union-attr]
     text, html = received.part("plain"), received.part("html")
     assert "Energy-Based Models for Protein Design" in text
-    assert "Why: New today" in text and "\r\nNEW\r\n" in text  # the stand-in for trending says what it is
+    assert "Why: New today" in text and "\r\nNEW\r\n" in text  # no ranking computed yet: newest, said so
     assert "Matches your topic energy-based models" in text and "By Ada Lovelace, whom you follow" in text
     assert "Matches your topic <em>energy-based models</em>" in html and f"{BASE}/paper/2606.00001" in html
     assert "α-helix" in text  # math as plain text
@@ -90,7 +90,7 @@ def test_no_double_send_across_runs(mail_rt: Runtime, smtp: tuple[Handler, int])
     assert second.builds[0].built == 0 and second.builds[0].already == 5
     assert second.delivery is not None and second.delivery.sent == 0
     assert set(handler.per_recipient().values()) == {1}
-    run_digests(mail_rt, "daily", date(2026, 6, 30))  # Tuesday: new papers only
+    run_digests(mail_rt, "daily", date(2026, 6, 30))  # Tuesday: papers not sent on Monday only
     tuesday = [m for m in handler.messages if "30 Jun 2026" in m.message["Subject"]]
     monday_ids = {w for m in handler.messages if "29 Jun" in m.message["Subject"] for w in m.part("plain").split()}
     assert tuesday and not any(f"{BASE}/paper/2606.00001" in m.part("plain") for m in tuesday)

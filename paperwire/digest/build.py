@@ -10,10 +10,14 @@ topic" exactly when the search ``strict_query(topic) after:start
 before:end+1`` finds it. Identical topics are searched once per period,
 however many subscribers share them.
 
-Trending is a seam: ``build_digests`` takes any ``Trending`` function. Until
-the trending ranking is plugged in, ``newest_papers`` stands in for it — it
-is *not* a trending score, only the newest papers of the window, and the
-digest says so to its readers ("New today", not "Trending today").
+The top section is the stored trending ranking of the digest's window
+(``StoredTrending``: ``day`` for daily digests, ``week`` for weekly ones, as
+the worker's ``trending`` job last computed it), each paper with the
+ranking's reasons ("Trending this week: +312 stars this week · announced 2
+days ago"). Only when that window was never computed does the section list
+the newest papers of the period instead, and then it says so ("New today",
+not "Trending today"). ``build_digests`` takes any other ``Trending``
+function too.
 """
 
 from __future__ import annotations
@@ -32,34 +36,63 @@ from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import parse_query
 from paperwire.store import Store
+from paperwire.trending.formula import summary
 
 log = logging.getLogger(__name__)
-
-Trending = Callable[[str, date, int], list[str]]
-"""``trending(window, day, limit)``: ids of the top ``limit`` papers trending in ``window``
-(``"day"`` or ``"week"``) as of ``day``, best first. An optional ``reason`` attribute names what the
-ranking is to readers (``"trending"`` by default)."""
 
 TOPIC_MODE = "keyword"
 ENQUEUE_CHUNK = 500
 
 
-class newest_papers:  # lower case: it is used like the function it stands in for
-    """A stand-in for the trending ranking: the newest papers announced in the window.
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A paper of a digest's top section, and why it is there.
 
-    Honest note: this is recency only, not a trending score (no stars, upvotes or velocity), so
-    readers see "New today" rather than "Trending today". Replace it by passing the real ranking to
-    ``build_digests`` / ``run_digests``.
+    ``kind`` is ``trending`` (from a trending ranking; ``why`` is its reasons,
+    ``+312 stars this week · announced 2 days ago``) or ``new`` (the newest
+    papers, listed only when no ranking was ever computed).
     """
 
-    reason = "new"
+    paper_id: str
+    kind: str = "trending"
+    why: str = ""
+
+
+Trending = Callable[[str, date, int], Sequence[Pick | str]]
+"""``trending(window, day, limit)``: the top ``limit`` papers of ``window`` (``"day"`` or ``"week"``)
+for the digest sent on ``day``, best first. A bare id is a trending pick without reasons."""
+
+
+def as_picks(items: Sequence[Pick | str]) -> list[Pick]:
+    """Picks from what a ``Trending`` function returned."""
+    return [item if isinstance(item, Pick) else Pick(item) for item in items]
+
+
+def newest_papers(store: Store, window: str, day: date, limit: int) -> list[Pick]:
+    """The newest papers announced in the window ending on ``day``, as ``new`` picks: recency only, not a
+    trending score, which is why readers see "New today" rather than "Trending today"."""
+    start = day - timedelta(days=6 if window == "week" else 0)
+    return [Pick(p.id, "new") for p in store.list_papers(start, day, limit=limit)]
+
+
+class StoredTrending:
+    """The stored trending ranking of a window (``Store.trending_page``), as the worker last computed it.
+
+    Each pick carries the ranking's reasons. A window whose ranking was never computed (a new
+    instance whose worker has not run ``trending`` yet) gives the newest papers instead, as ``new``
+    picks; a computed ranking that is empty gives nothing.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def __call__(self, window: str, day: date, limit: int) -> list[str]:
-        start = day - timedelta(days=6 if window == "week" else 0)
-        return [p.id for p in self.store.list_papers(start, day, limit=limit)]
+    def __call__(self, window: str, day: date, limit: int) -> list[Pick]:
+        page = self.store.trending_page(window, limit, 0)
+        if page.computed_at is None:
+            log.info("digests: the %s trending ranking was never computed; listing the newest papers instead",
+                     window)
+            return newest_papers(self.store, window, day, limit)
+        return [Pick(e.paper_id, "trending", summary(e.reasons)) for e in page.entries]
 
 
 @dataclass
@@ -82,13 +115,13 @@ class BuildReport:
                 f"in {self.seconds:.1f} s")
 
 
-def compose(subscriber: Subscriber, trending: Sequence[str], matches: dict[str, list[str]],
-            sent: set[tuple[int, str]], period: Period, settings: Settings,
-            trend_kind: str = "trending") -> list[DigestEntry]:
+def compose(subscriber: Subscriber, trending: Sequence[Pick | str], matches: dict[str, list[str]],
+            sent: set[tuple[int, str]], period: Period, settings: Settings) -> list[DigestEntry]:
     """One subscriber's digest: trending first, then each topic's matches; nothing sent before.
 
-    A paper found several ways is listed once with every reason. Pure: what goes in depends
-    only on the arguments.
+    A trending paper's reason is ``(f"{kind}-{window}", why)``, e.g. ``("trending-week", "+312 stars
+    this week")``. A paper found several ways is listed once with every reason. Pure: what goes in
+    depends only on the arguments.
     """
     entries: dict[str, DigestEntry] = {}
     limit = settings.digest_max_papers
@@ -96,9 +129,8 @@ def compose(subscriber: Subscriber, trending: Sequence[str], matches: dict[str, 
     def fresh(pid: str) -> bool:
         return (subscriber.id, pid) not in sent
 
-    trend_reason = (f"{trend_kind}-{period.window}", "")
-    for pid in [p for p in trending if fresh(p)][: settings.digest_trending_papers]:
-        entries[pid] = DigestEntry(pid, [trend_reason])
+    for pick in [p for p in as_picks(trending) if fresh(p.paper_id)][: settings.digest_trending_papers]:
+        entries.setdefault(pick.paper_id, DigestEntry(pick.paper_id, [(f"{pick.kind}-{period.window}", pick.why)]))
     for topic in subscriber.topics:
         taken = 0
         for pid in matches.get(topic.query(), []):
@@ -162,17 +194,16 @@ def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: S
          trending: Trending, report: BuildReport) -> list[tuple[OutboxMessage, list[str]]]:
     """The digests of ``subscribers`` for ``period``, not yet queued (empty ones left out)."""
     per_topic = settings.digest_topic_papers * 2 + 5  # room for papers some subscribers already had
-    top = trending(period.window, period.day, settings.digest_trending_papers * 3 + 10)
+    top = as_picks(trending(period.window, period.day, settings.digest_trending_papers * 3 + 10))
     matches = topic_matches(store, indexes, [t for s in subscribers for t in s.topics], period, per_topic,
                             report.errors)
     report.topics = len(matches)
-    candidates = list(dict.fromkeys([*top, *(pid for ids in matches.values() for pid in ids)]))
+    candidates = list(dict.fromkeys([*(p.paper_id for p in top), *(pid for ids in matches.values() for pid in ids)]))
     sent = store.already_sent(candidates) if candidates else set()
     domain, instance = sender_domain(settings), store.instance_id()
-    kind = str(getattr(trending, "reason", "trending"))
     digests = []
     for sub in subscribers:
-        entries = compose(sub, top, matches, sent, period, settings, kind)
+        entries = compose(sub, top, matches, sent, period, settings)
         if not entries:
             report.empty += 1
             continue
@@ -190,6 +221,8 @@ def build_digests(store: Store, indexes: LocalIndexes, settings: Settings, frequ
                   trending: Trending | None = None, only: Sequence[int] | None = None) -> BuildReport:
     """Queue the digests of every confirmed ``frequency`` subscriber for the period sent on ``day``.
 
+    ``trending`` defaults to the stored ranking of the period's window (``StoredTrending``).
+
     Idempotent: a subscriber whose digest for the period is queued already (by this or an earlier
     run, whatever its state) is left out, so running twice never sends twice.
     """
@@ -202,7 +235,7 @@ def build_digests(store: Store, indexes: LocalIndexes, settings: Settings, frequ
     todo = [s for s in subscribers if digest_key(s.id, period) not in done]
     report.already = len(subscribers) - len(todo)
     if todo:
-        digests = plan(store, indexes, settings, todo, period, trending or newest_papers(store), report)
+        digests = plan(store, indexes, settings, todo, period, trending or StoredTrending(store), report)
         for i in range(0, len(digests), ENQUEUE_CHUNK):
             chunk = digests[i : i + ENQUEUE_CHUNK]
             queued = set(store.enqueue_digests(chunk))

@@ -132,7 +132,8 @@ def period_for(frequency: str, day: date) -> Period:
 
 @dataclass(slots=True)
 class DigestEntry:
-    """One paper of a digest and why: reasons ``(trending-day|trending-week, "")`` or ``(topic kind, value)``."""
+    """One paper of a digest and why: reasons ``(trending-day|trending-week, the ranking's reasons)``,
+    ``(new-day|new-week, "")`` (no ranking was computed yet) or ``(topic kind, value)``."""
 
     paper_id: str
     reasons: list[tuple[str, str]] = field(default_factory=list)

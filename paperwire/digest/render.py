@@ -47,16 +47,23 @@ class Email:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _ranked(kind: str, value: str) -> str:
+    """``Trending this week: +312 stars this week · announced 2 days ago`` (``Trending this week`` alone
+    when the ranking gave no reasons)."""
+    label = _REASON_TEXT[kind]
+    return f"{label}: {value}" if value else label
+
+
 def why_text(reasons: list[tuple[str, str]]) -> str:
-    """``Trending today · Matches your topic energy-based models``."""
-    return " · ".join(_REASON_FORMAT[k].format(v) if k in _REASON_FORMAT else _REASON_TEXT.get(k, v)
-                      for k, v in reasons)
+    """``Trending today: +40 stars today · Matches your topic energy-based models``."""
+    return " · ".join(_REASON_FORMAT[k].format(v) if k in _REASON_FORMAT
+                      else _ranked(k, v) if k in _REASON_TEXT else v for k, v in reasons)
 
 
 def why_html(reasons: list[tuple[str, str]]) -> Markup:
-    """The same with topic names emphasised (and escaped)."""
-    parts = [Markup(_REASON_HTML[k]).format(v) if k in _REASON_HTML else escape(_REASON_TEXT.get(k, v))
-             for k, v in reasons]
+    """The same with topic names emphasised (and everything escaped)."""
+    parts = [Markup(_REASON_HTML[k]).format(v) if k in _REASON_HTML
+             else escape(_ranked(k, v) if k in _REASON_TEXT else v) for k, v in reasons]
     return Markup(" &middot; ").join(parts)
 
 
@@ -130,8 +137,9 @@ class Renderer:
         heading = f"Week to {day:%A %-d %B %Y}" if weekly else f"{day:%A %-d %B %Y}"
         trending = [e for e in entries if any(k.startswith(("trending-", "new-")) for k, _ in e.reasons)]
         topical = [e for e in entries if e not in trending]
-        stand_in = any(k.startswith("new-") for e in trending for k, _ in e.reasons)
-        top_title = "New" if stand_in else "Trending"
+        # the newest papers, listed when no ranking was ever computed, are not called trending
+        newest = any(k.startswith("new-") for e in trending for k, _ in e.reasons)
+        top_title = "New" if newest else "Trending"
         sections_html, sections_text = [], []
         for title, group in ((top_title, trending), ("On your topics", topical)):
             if not group:

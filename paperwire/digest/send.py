@@ -14,7 +14,8 @@ Temporary failures (4xx, dropped connections, timeouts) are retried with
 exponential backoff up to ``mail_max_attempts``; permanent ones (5xx) are
 recorded at once, and a refused recipient marks its subscriber ``bounced``.
 An unreachable server costs no attempt: the claimed messages go back to
-``pending`` and the run stops.
+``pending`` and the run stops. With no server set (``smtp_host`` empty) mail
+is off: nothing is claimed, and every message waits in the outbox.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from paperwire.store import Store
 log = logging.getLogger(__name__)
 BATCH = 20
 MAX_BACKOFF = timedelta(hours=6)
+MAIL_OFF = "mail is off: no SMTP server is set (PAPERWIRE_SMTP_HOST is empty); messages wait in the outbox"
 
 
 @dataclass
@@ -55,6 +57,7 @@ class DeliveryReport:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     unreachable: str | None = None
+    mail_off: bool = False
 
     def line(self) -> str:
         return (f"sent {self.sent}, failed {self.failed}, to retry {self.retrying}, cancelled {self.cancelled} "
@@ -261,7 +264,13 @@ class Sender:
             await self._close(client)
 
     async def run(self) -> DeliveryReport:
-        """Send until nothing is due (or ``limit`` messages were taken, or the server is unreachable)."""
+        """Send until nothing is due (or ``limit`` messages were taken, or the server is unreachable).
+
+        With mail off (no ``smtp_host``) nothing is claimed: ``unreachable`` says so and ``mail_off`` is set.
+        """
+        if not self.settings.smtp_host:
+            self.report.unreachable, self.report.mail_off = MAIL_OFF, True
+            return self.report
         started = time.perf_counter()
         await asyncio.gather(*(self._worker() for _ in range(self.settings.smtp_connections)))
         self.report.seconds = time.perf_counter() - started

@@ -1,8 +1,11 @@
 """What the CLI and the worker call: run a period's digests, deliver the outbox, preview, inbound mail.
 
-Worker hook: ``run_digests(runtime, period, day)`` builds the digests due on
-``day`` and sends them (with anything else queued), and ``deliver_outbox``
-retries what is due; both are safe to run from several processes at once.
+``run_digests(runtime, period, day)`` builds the digests due on ``day`` and
+sends them (with anything else queued), and ``deliver_outbox`` sends (and
+retries) what is due; both are safe to run from several processes at once.
+The worker's ``digest-daily`` and ``digest-weekly`` jobs call
+``scheduled_digests`` (queue the period's digests once they are due) and its
+``deliver-outbox`` job calls ``deliver_outbox``.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
 from paperwire.accounts.addresses import AddressError, normalize_email
 from paperwire.config import Settings
-from paperwire.digest.build import BuildReport, Trending, build_digests, newest_papers, plan
+from paperwire.digest.build import BuildReport, StoredTrending, Trending, build_digests, plan
 from paperwire.digest.mime import DkimSigner, to_bytes
 from paperwire.digest.models import FREQUENCIES, Subscriber, period_for
 from paperwire.digest.render import Email, Renderer
@@ -70,7 +73,8 @@ def run_digests(runtime: Runtime, period: str | None, day: date | None = None, t
     """Build the ``period`` (daily, weekly, or None for both) digests due on ``day`` and send the outbox.
 
     On a day that is not a sending day for a frequency nothing is built for it (``any_day``
-    builds anyway, for trying things out); the outbox is delivered either way.
+    builds anyway, for trying things out); the outbox is delivered either way. ``trending``
+    defaults to the stored ranking of each period's window (``build.StoredTrending``).
     """
     day = day or today()
     run = DigestRun()
@@ -79,12 +83,72 @@ def run_digests(runtime: Runtime, period: str | None, day: date | None = None, t
     run.not_due = [f for f in frequencies if f not in due]
     if due:
         runtime.indexes.sync()
-        ranking = trending or newest_papers(runtime.store)
+        ranking = trending or StoredTrending(runtime.store)
         for frequency in due:
             run.builds.append(build_digests(runtime.store, runtime.indexes, runtime.settings, frequency, day, ranking))
     if send:
         run.delivery = deliver_outbox(runtime)
     return run
+
+
+def due_day(frequency: str, now: datetime, settings: Settings) -> tuple[date | None, str]:
+    """The sending day whose ``frequency`` digests are due at ``now``: today (UTC) on a sending day, from
+    its hour (``digest_daily_hour_utc`` / ``digest_weekly_hour_utc``) on; else None and why not yet."""
+    now = now.astimezone(UTC)
+    if not is_sending_day(frequency, now.date(), settings):
+        return None, f"not a sending day ({now:%A})"
+    hour = settings.digest_daily_hour_utc if frequency == "daily" else settings.digest_weekly_hour_utc
+    if now.hour < hour:
+        return None, f"due today from {hour:02d}:00 UTC"
+    return now.date(), ""
+
+
+@dataclass
+class ScheduledRun:
+    """What one scheduled look at a frequency's digests did: built (``build``) or why not (``waiting``)."""
+
+    frequency: str
+    build: BuildReport | None = None
+    waiting: str = ""
+    refreshed: str | None = None
+
+    def line(self) -> str:
+        if self.build is None:
+            return f"{self.frequency}: nothing to build: {self.waiting}"
+        refreshed = f"; {self.refreshed} trending ranking recomputed first (it was behind)" if self.refreshed else ""
+        return self.build.line() + refreshed
+
+
+def refresh_ranking(runtime: Runtime, window: str, now: datetime) -> bool:
+    """Recompute ``window``'s trending ranking when the worker's ``trending`` job is behind — never run, or
+    not for two of its intervals (a worker that just started may reach the digests first) — so a digest
+    never carries a stale ranking. Nothing is done when that job is disabled."""
+    from paperwire.trending import recompute
+
+    minutes = runtime.settings.schedule_trending_minutes
+    if minutes <= 0:
+        return False
+    computed = runtime.store.trending_page(window, 1, 0).computed_at
+    if computed is not None and now - computed <= timedelta(minutes=2 * minutes):
+        return False
+    recompute(runtime.store, runtime.settings, now, windows=[window])
+    return True
+
+
+def scheduled_digests(runtime: Runtime, frequency: str, now: datetime) -> ScheduledRun:
+    """Queue ``frequency``'s digests of the current period if they are due at ``now`` (``due_day``).
+
+    What the worker's ``digest-daily`` and ``digest-weekly`` jobs run. Idempotent: a digest already
+    queued for a subscriber and period is never queued again, so every later look that day queues
+    only those of subscribers confirmed since. Sending is the ``deliver-outbox`` job's.
+    """
+    day, why = due_day(frequency, now, runtime.settings)
+    if day is None:
+        return ScheduledRun(frequency, waiting=why)
+    window = period_for(frequency, day).window
+    refreshed = window if refresh_ranking(runtime, window, now) else None
+    run = run_digests(runtime, frequency, day, send=False)
+    return ScheduledRun(frequency, run.builds[0], refreshed=refreshed)
 
 
 def deliver_outbox(runtime: Runtime, keys: Sequence[str] | None = None, limit: int | None = None) -> DeliveryReport:
@@ -107,7 +171,7 @@ def preview(runtime: Runtime, email: str, day: date | None = None, trending: Tre
     period = period_for(sub.frequency, day or today())
     report = BuildReport(period.key)
     store, settings = runtime.store, runtime.settings
-    digests = plan(store, runtime.indexes, settings, [sub], period, trending or newest_papers(store), report)
+    digests = plan(store, runtime.indexes, settings, [sub], period, trending or StoredTrending(store), report)
     if not digests:
         return sub, None, None
     message = digests[0][0]

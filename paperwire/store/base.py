@@ -34,6 +34,7 @@ from paperwire.models import (
 )
 from paperwire.store.base_accounts import AccountsAPI, CommunityAPI
 from paperwire.store.base_digests import DigestsAPI
+from paperwire.store.core import Clock
 
 
 @dataclass(slots=True)
@@ -59,6 +60,8 @@ class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
     """Where papers and everything about them live (accounts and digests: base_accounts.py, base_digests.py)."""
 
     url: str
+    clock: Clock
+    """The store's notion of now (UTC): what it stamps writes with; tests set their own."""
 
     # -- lifecycle -----------------------------------------------------------------
     @abc.abstractmethod
@@ -336,13 +339,14 @@ class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
 
     # -- trending (paperwire/trending/, docs/trending.md) ----------------------------------
     @abc.abstractmethod
-    def trending_inputs(self, start: datetime, end: datetime) -> TrendingInputs:
+    def trending_inputs(self, start: datetime, end: datetime, also: Sequence[str] = ()) -> TrendingInputs:
         """What the trending score of the window ``(start, end]`` reads, in a few bulk queries.
 
         Candidates (never withdrawn ones): stored papers linked to a repository with star snapshots or
         backfilled history in the window, papers with Hugging Face upvote
-        snapshots in it or on a daily list of its days, and papers announced
-        in its days. Cost follows the window's activity, not the store's size.
+        snapshots in it or on a daily list of its days, papers announced
+        in its days, and the stored papers of ``also`` (those with community
+        activity in the window). Cost follows the window's activity, not the store's size.
         """
 
     @abc.abstractmethod

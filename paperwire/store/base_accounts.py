@@ -181,5 +181,6 @@ class CommunityAPI(abc.ABC):
 
     @abc.abstractmethod
     def community_activity(self, start: datetime, end: datetime) -> dict[str, CommunityActivity]:
-        """Per paper: upvotes and saves made in ``[start, end)`` and whether it was submitted then
-        (visible submissions, enabled accounts only). Trending reads this."""
+        """Per paper: upvotes and saves made in ``(start, end]`` (the trending window: what happened up to
+        ``end`` included) and whether it was submitted then (visible submissions, enabled accounts only).
+        Trending reads this."""

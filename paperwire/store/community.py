@@ -146,12 +146,12 @@ class CommunitySQL(SQLBase):
             for table, column, attr in (("upvotes", "created_at", "upvotes"), ("library", "saved_at", "saves")):
                 rows = tx.execute(
                     f"SELECT t.paper_id, COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id "
-                    f"WHERE t.{column} >= ? AND t.{column} < ? AND u.disabled_at IS NULL GROUP BY t.paper_id", span,
+                    f"WHERE t.{column} > ? AND t.{column} <= ? AND u.disabled_at IS NULL GROUP BY t.paper_id", span,
                 ).all()
                 for pid, n in rows:
                     setattr(activity.setdefault(pid, CommunityActivity()), attr, int(n))
             rows = tx.execute(f"SELECT s.paper_id FROM submissions s JOIN users u ON u.id = s.user_id "
-                              f"WHERE s.submitted_at >= ? AND s.submitted_at < ? AND {_VISIBLE}", span).all()
+                              f"WHERE s.submitted_at > ? AND s.submitted_at <= ? AND {_VISIBLE}", span).all()
             for (pid,) in rows:
                 activity.setdefault(pid, CommunityActivity()).submitted = True
         return activity

@@ -2,7 +2,8 @@
 
 Reading the inputs never walks the whole papers table: candidates come
 from the time indexes (star snapshots and history of the window, HF
-upvote snapshots and daily lists of the window, papers announced in it),
+upvote snapshots and daily lists of the window, papers announced in it)
+and the papers the caller names (the community's of the window),
 so the cost follows the activity of the window, not the size of the store.
 A window's ranking is replaced whole in one transaction, so a reader sees
 either the previous complete ranking or the new one.
@@ -60,7 +61,7 @@ def _series_with_baseline(tx: Tx, table: str, key: str, value: str, start: str, 
 class TrendingSQL(SQLBase):
     """Inputs of the trending computation and the stored rankings."""
 
-    def trending_inputs(self, start: datetime, end: datetime) -> TrendingInputs:
+    def trending_inputs(self, start: datetime, end: datetime, also: Sequence[str] = ()) -> TrendingInputs:
         s, e = iso(start) or "", iso(end) or ""
         first_day, last_day = start.date().isoformat(), end.date().isoformat()
         out = TrendingInputs(start, end)
@@ -92,7 +93,7 @@ class TrendingSQL(SQLBase):
                     "AND withdrawn = 0",
                     (first_day, last_day)).all():
                 out.papers[pid] = (date.fromisoformat(announced), parse_instant(submitted))
-            wanted = sorted(({pid for pid, _, _ in linked} | set(upvotes) | featured) - set(out.papers))
+            wanted = sorted(({pid for pid, _, _ in linked} | set(upvotes) | featured | set(also)) - set(out.papers))
             for chunk in _chunks(wanted):
                 for pid, announced, submitted in tx.execute(
                         "SELECT id, announced, submitted FROM papers "

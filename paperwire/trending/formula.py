@@ -1,13 +1,13 @@
 """The trending score: a pure function of a paper's signals, its age and the window.
 
-For a window ending at ``now``::
+For a window of length ``W`` ending at ``now``::
 
-    signal = w_stars · ln(1 + stars gained in the window)
-           + w_hf    · ln(1 + Hugging Face upvotes gained in the window)
-           + w_comm  · ln(1 + community upvotes gained in the window)
-           + w_fresh                                   (the freshness prior)
-    decay  = 2 ^ (−age / half-life of the window)
-    score  = signal · decay
+    signal    = w_stars · ln(1 + stars gained in the window)
+              + w_hf    · ln(1 + Hugging Face upvotes gained in the window)
+              + w_fresh                                   (the freshness prior)
+    community = w_comm  · ln(1 + Paperwire upvotes gained in the window)
+    decay(a)  = 2 ^ (−a / half-life of the window)
+    score     = signal · decay(age) + community · decay(min(age, W))
 
 The logarithm damps counts, so a paper with 10,000 stars does not bury one
 with upvotes and stars of its own, and the sum rewards papers with several
@@ -16,7 +16,18 @@ with Code's "stars per hour", with a half-life per window: a paper one
 half-life old needs roughly the square of a fresh paper's gains to tie it.
 The freshness prior (below ln 2, the worth of a single star at weight 1)
 ranks recent papers without any signal after every paper with one, newest
-first. docs/trending.md explains the choices and gives an example.
+first.
+
+Community upvotes are this instance's own readers voting *now*: an upvote
+counts when it was made in the window, by an account that is not disabled
+(saves do not count: a library is a private reading list, and an account
+that upvotes and saves a paper would count twice). Their discount stops at
+one window's age, so a paper announced last year that the community
+upvotes this week can still trend — ranked like a paper one window old,
+after a new paper with the same upvotes. Stars and Hugging Face upvotes keep
+the full discount: an old, famous repository gains stars every week without
+anyone rediscovering the paper. docs/trending.md explains the choices and
+gives an example.
 """
 
 from __future__ import annotations
@@ -71,7 +82,8 @@ class Signals:
     says which (``arxiv``, ``hf``, or ``submitted`` when only the submission
     date is known). ``repo`` is the paper's best-linked repository, whose
     stars count; ``repo_stars`` its latest total; ``hf_upvotes`` the latest
-    HF total.
+    HF total; ``community`` the upvotes Paperwire's own enabled accounts
+    made in the window.
     """
 
     paper_id: str
@@ -96,12 +108,14 @@ class ScoreParts:
     age_hours: float
     decay: float
     total: float
+    community_decay: float = 1.0
 
     def as_dict(self) -> dict[str, float]:
         """Rounded for storage and display."""
         return {"stars": round(self.stars, 6), "hf": round(self.hf, 6), "community": round(self.community, 6),
                 "fresh": round(self.fresh, 6), "age_hours": round(self.age_hours, 2),
-                "decay": round(self.decay, 6), "total": round(self.total, 6)}
+                "decay": round(self.decay, 6), "community_decay": round(self.community_decay, 6),
+                "total": round(self.total, 6)}
 
 
 def damp(count: float) -> float:
@@ -124,12 +138,15 @@ def decay(hours: float, half_life_days: float) -> float:
 def score(signals: Signals, window: str, now: datetime, formula: Formula) -> ScoreParts:
     """The trending score of ``signals`` in ``window`` at ``now``, with its pieces."""
     hours = age_hours(signals.published, now, window)
-    factor = decay(hours, formula.half_life_days[check_window(window)])
+    half_life = formula.half_life_days[check_window(window)]
+    factor = decay(hours, half_life)
+    # community upvotes are votes cast in the window: their discount stops at one window's age
+    community_factor = decay(min(hours, WINDOW_LENGTH[window].total_seconds() / 3600), half_life)
     stars = formula.star_weight * damp(signals.stars_gained)
     hf = formula.hf_weight * damp(signals.hf_gained)
     community = formula.community_weight * damp(signals.community)
-    total = (stars + hf + community + formula.fresh_weight) * factor
-    return ScoreParts(stars, hf, community, formula.fresh_weight, hours, factor, total)
+    total = (stars + hf + formula.fresh_weight) * factor + community * community_factor
+    return ScoreParts(stars, hf, community, formula.fresh_weight, hours, factor, total, community_factor)
 
 
 # -- reasons ---------------------------------------------------------------------------------
@@ -158,7 +175,8 @@ def explain(signals: Signals, window: str, now: datetime) -> list[dict[str, Any]
     """Why a paper ranks where it does, as ``{"kind", "text", "value"}`` reasons in display order.
 
     Only signals that raised the score are named (``+312 stars this week``,
-    ``48 upvotes on Hugging Face``), then the age (``announced 2 days ago``).
+    ``48 upvotes on Hugging Face``, ``+5 upvotes on Paperwire this week``),
+    then the age (``announced 2 days ago``).
     """
     phrase = WINDOW_PHRASE[check_window(window)]
     reasons: list[dict[str, Any]] = []

@@ -1,8 +1,9 @@
 """Trending over a store: recompute the stored rankings, and read them ready for pages, the API and the CLI.
 
 ``recompute`` is what the worker's ``trending`` job runs: for each window
-it reads the inputs (``Store.trending_inputs``), scores them with the pure
-formula and replaces the window's ranking in one transaction. Readers never
+it reads the inputs (``Store.trending_inputs``) and the community's upvotes
+and submissions of the window (``Store.community_activity``), scores them
+with the pure formula and replaces the window's ranking in one transaction. Readers never
 compute anything: ``ranking`` pages through a stored ranking with the
 papers, ``paper_trend`` explains one paper's places and draws its stars.
 """
@@ -19,20 +20,34 @@ from paperwire.models import TRENDING_WINDOWS, Paper, TrendingEntry
 from paperwire.sparkline import sparkline_svg
 from paperwire.store import Store
 from paperwire.trending.formula import WINDOW_LENGTH, WINDOW_PHRASE, Formula, check_window, rank, summary
-from paperwire.trending.signals import best_repo, cumulative_stars, gather
+from paperwire.trending.signals import best_repo, community_signals, cumulative_stars, gather
 
 
 def compute(store: Store, window: str, now: datetime, formula: Formula, keep: int | None = None,
             community: Mapping[str, int] | None = None) -> list[TrendingEntry]:
-    """The ranking of ``window`` ending at ``now``, computed from the store (nothing is written)."""
+    """The ranking of ``window`` ending at ``now``, computed from the store (nothing is written).
+
+    ``community`` (upvotes per paper) replaces what the store records of the community in the window;
+    by default the store's ``community_activity`` of the window is read. Papers with community
+    activity are candidates however old they are.
+    """
     start = now - WINDOW_LENGTH[check_window(window)]
-    return rank(gather(store.trending_inputs(start, now), community), window, now, formula, keep)
+    if community is None:
+        community, extra = community_signals(store.community_activity(start, now))
+    else:
+        extra = {pid for pid, n in community.items() if n > 0}
+    inputs = store.trending_inputs(start, now, also=sorted(extra))
+    return rank(gather(inputs, community), window, now, formula, keep)
 
 
 def recompute(store: Store, settings: Settings, now: datetime | None = None,
               windows: Sequence[str] = TRENDING_WINDOWS,
               community: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Recompute and store each window's ranking (one transaction per window); returns papers ranked per window."""
+    """Recompute and store each window's ranking (one transaction per window); returns papers ranked per window.
+
+    Each window counts the community upvotes made in it (``compute``); ``community`` overrides them
+    for every window.
+    """
     now = now or datetime.now(UTC)
     formula = Formula.from_settings(settings)
     counts: dict[str, int] = {}

@@ -3,7 +3,8 @@
 Stars gained come from the star snapshots (exact counts at instants) and,
 before a repository's first snapshot, from its backfilled history (new
 stars per day). Hugging Face upvotes gained come from the upvote snapshots
-taken on every fetch. A paper's stars are those of its best-linked
+taken on every fetch. Community upvotes come from ``Store.community_activity``
+(``community_signals``). A paper's stars are those of its best-linked
 repository only — not a sum over forks, mirrors or the libraries it
 mentions — and a repository linked to several papers counts for each.
 """
@@ -14,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from paperwire.accounts.models import CommunityActivity
 from paperwire.models import HFActivity, RepoStars, TrendingInputs
 from paperwire.trending.formula import Signals
 
@@ -102,12 +104,25 @@ def debut(announced: date | None, submitted: datetime | None, featured: datetime
     return submitted, "submitted"
 
 
+def community_signals(activity: Mapping[str, CommunityActivity]) -> tuple[dict[str, int], set[str]]:
+    """What trending takes from the community's activity in a window (``Store.community_activity``, which
+    already leaves out disabled accounts and hidden submissions): the upvotes per paper, and the
+    candidates it adds — every paper upvoted or submitted in the window, however old.
+
+    Saves do not count: a library is a private reading list, often of papers not read yet, and an
+    account that upvotes and saves a paper would count twice. A submission counts through the
+    upvote its submitter gives it on submitting (``accounts.community.submit``), not on its own.
+    """
+    upvotes = {pid: a.upvotes for pid, a in activity.items() if a.upvotes > 0}
+    return upvotes, {pid for pid, a in activity.items() if a.upvotes > 0 or a.submitted}
+
+
 def gather(inputs: TrendingInputs, community: Mapping[str, int] | None = None) -> list[Signals]:
     """Each candidate paper's signals for the window of ``inputs``.
 
-    ``community`` maps paper ids to upvotes gained on Paperwire in the window
-    (none are recorded yet: until then every paper has 0); it adds no
-    candidates of its own.
+    ``community`` maps paper ids to upvotes gained on Paperwire in the window.
+    It adds no candidates here: ``inputs`` must already hold them (``compute``
+    asks ``Store.trending_inputs`` for the community's papers too).
     """
     links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for pid, linked, source in inputs.links:
