@@ -17,6 +17,7 @@ from paperwire.accounts.passwords import HASHER, PasswordError, hash_password, v
 from paperwire.accounts.service import SIGNIN_FAILED, SIGNIN_THROTTLED, AccountError, Accounts, SignInError
 from paperwire.config import Settings
 from paperwire.store import Store, open_store
+from tests.clock import Clock
 from tests.community_helpers import PAPERS
 from tests.conftest import FIXTURES_SHARED
 from tests.replay import ReplayServer, load_arxivpy
@@ -24,17 +25,9 @@ from tests.replay import ReplayServer, load_arxivpy
 SECRET = b"test-secret"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 29, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 6, 29, 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture

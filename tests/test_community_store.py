@@ -9,20 +9,13 @@ import pytest
 from paperwire.digest.models import OutboxMessage, Topic
 from paperwire.store import Store, open_store
 from paperwire.store.base_accounts import AlreadyExists
+from tests.clock import Clock
 from tests.community_helpers import PAPERS
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 29, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 6, 29, 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture

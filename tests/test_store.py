@@ -8,6 +8,7 @@ import pytest
 
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
+from tests.clock import Clock
 
 
 def paper(pid: str, day: str, cats: list[str] | None = None, title: str = "T", version: int = 0) -> Paper:
@@ -100,16 +101,8 @@ def test_write_failure_rolls_back_the_whole_batch(store: Store) -> None:
     assert store.stats().papers == 0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_jobs_lease_once_and_retry_after_a_crash(db_url: str) -> None:
-    clock = Clock()
+    clock = Clock(datetime(2026, 1, 1, tzinfo=UTC))
     store = open_store(db_url, clock=clock)
     other = open_store(db_url, clock=clock)
     try:

@@ -22,6 +22,7 @@ from paperwire.ingest.hf import parse_daily
 from paperwire.models import CodeLink, Paper, RepoCheck, SourceBatch, TrendingEntry
 from paperwire.store import Store, open_store
 from paperwire.trending import Formula, Signals, paper_trend, ranking, recompute, score
+from tests.clock import Clock
 from tests.conftest import FIXTURES_SHARED
 
 NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
@@ -29,14 +30,6 @@ T1 = datetime(2026, 7, 31, 6, tzinfo=UTC)  # first fetch of the 07-31 list
 T2 = datetime(2026, 8, 1, 6, tzinfo=UTC)  # second fetch, a day later
 HF = FIXTURES_SHARED / "hf-papers"
 SETTINGS = Settings(data_dir=Path("/nonexistent"))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T1
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def save_daily(store: Store, day: str, bump: dict[str, int] | None = None) -> None:
@@ -53,7 +46,7 @@ def check(store: Store, clock: Clock, repo: str, when: datetime, stars: int) -> 
 
 @pytest.fixture
 def world(db_url: str) -> Iterator[Store]:
-    clock = Clock()
+    clock = Clock(T1)
     store = open_store(db_url, clock=clock)
     store.migrate()
     clock.now = datetime(2026, 7, 15, 6, tzinfo=UTC)

@@ -24,6 +24,7 @@ from paperwire.store import Store, open_store
 from paperwire.trending import Formula, paper_trend, ranking, recompute, score
 from paperwire.trending.formula import Signals
 from paperwire.worker import Worker
+from tests.clock import Clock
 
 NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
 SETTINGS = Settings(data_dir=Path("/nonexistent"))
@@ -40,17 +41,9 @@ FRESH = paper("2607.00001", date(2026, 8, 1), "Announced today, no signal")
 IGNORED = paper("2502.00001", date(2025, 2, 1), "Never upvoted")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW - timedelta(days=2)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW - timedelta(days=2))
 
 
 @pytest.fixture

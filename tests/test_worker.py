@@ -21,6 +21,7 @@ from paperwire.runtime import Runtime
 from paperwire.schedule import NO_EMBEDDER, JobOutcome, JobSpec, job_statuses, retry_seconds, status_lines
 from paperwire.store import Store, open_store
 from paperwire.worker import RepeatFilter, Worker
+from tests.clock import Clock
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 OFFLINE = {
@@ -32,17 +33,9 @@ OFFLINE = {
 }
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 8, 1, 12, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 8, 1, 12, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from paperwire.digest.service import run_digests
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
 from paperwire.worker import JobRun, Worker
+from tests.clock import Clock
 from tests.community_helpers import PAPERS, mail_settings
 from tests.smtp_server import Handler, free_port
 
@@ -27,17 +28,9 @@ MAIL_JOBS = ["trending", "digest-daily", "digest-weekly", "deliver-outbox"]
 MONDAY = date(2026, 6, 29)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 29, 5, 0, tzinfo=UTC)  # a Monday, before the digests' hour (06:00 UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 6, 29, 5, 0, tzinfo=UTC))  # a Monday, before the digests' hour (06:00 UTC)
 
 
 @pytest.fixture
