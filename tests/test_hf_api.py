@@ -79,7 +79,7 @@ def test_list_daily_papers_sort_and_pages(hf: HfApi) -> None:
     second = [p.id for p in hf.list_daily_papers(month="2026-05", sort="publishedAt", limit=10, p=1)]
     assert len(first) == len(second) == 10 and not set(first) & set(second)
     trending = [p.id for p in hf.list_daily_papers(month="2026-05", sort="trending", limit=10)]
-    assert trending == first  # trending is newest first until trending scores are available
+    assert trending == first  # never computed here: trending falls back to newest first
     assert list(hf.list_daily_papers(submitter="someone")) == []  # nobody submits papers here
 
 

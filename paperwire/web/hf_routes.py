@@ -96,7 +96,8 @@ def daily_papers(
     month: Annotated[str | None, Query(description="YYYY-MM, e.g. 2026-05")] = None,
     submitter: Annotated[str | None, Query(description="HF username of the submitter (none are known here)")] = None,
     sort: Annotated[Literal["publishedAt", "trending"], Query(
-        description="trending is ordered by newest until trending scores are available")] = "publishedAt",
+        description="publishedAt: newest first; trending (without date, week or month): the stored ranking "
+                    "of the last 24 hours, by rank")] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=10_000, description="Page number, from 0")] = 0,
     limit: Annotated[int, Query(ge=1, le=HF_MAX_LIMIT)] = 50,
 ) -> Response:

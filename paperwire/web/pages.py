@@ -13,7 +13,14 @@ from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import public_url, render, runtime
-from paperwire.web.listings import Listing, list_category, list_period, list_trending
+from paperwire.web.listings import (
+    TRENDING_WINDOW,
+    Listing,
+    computed_phrase,
+    list_category,
+    list_period,
+    list_trending,
+)
 from paperwire.web.paging import pager
 from paperwire.web.periods import (
     WINDOW_LABELS,
@@ -36,6 +43,7 @@ Cat = Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z.\-]*$")]
 PAGE_SIZE = 25
 GRANULARITY: tuple[tuple[Kind, str], ...] = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 SIDEBAR_CATEGORIES = 14
+WINDOW_SPANS = {"today": "24 hours", "week": "7 days", "month": "30 days"}
 
 
 def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **context: Any) -> Response:
@@ -43,7 +51,10 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         raise HTTPException(404, f"There is no page {page} here; this listing has {listing.pages}.")
     params = {"cat": listing.category or ""}
     path = request.url.path
-    counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
+    if listing.computed_at is not None:  # a ranking: the categories of the ranked papers
+        counts = rt.store.trending_category_counts(TRENDING_WINDOW[context["active_tab"]])
+    else:
+        counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
     return render(
         request, "listing.html", listing=listing, signals=listing.signals,
         pager=pager(path, params, page, listing.pages),
@@ -55,7 +66,9 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
 def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
     listing = list_trending(rt.store, name, cat or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
-    if name == "today" and listing.end:  # a window ends on the newest announcement day: name it
+    if listing.computed_at is not None:
+        span = f"The {WINDOW_SPANS[name]} to {computed_phrase(listing.computed_at)}"
+    elif name == "today" and listing.end:  # a window ends on the newest announcement day: name it
         span = f"{containing('day', listing.end).label}, the newest announcement day"
     tabs = [(key, label, "/" if key == "today" else f"/trending/{key}") for key, label in WINDOW_LABELS.items()]
     heading = "Trending papers" + (f" in {cat}" if cat else "")
