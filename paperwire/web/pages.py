@@ -8,11 +8,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
+from paperwire.accounts.community import paper_community
 from paperwire.models import is_arxiv_id, split_version
 from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
+from paperwire.trending import paper_trend
+from paperwire.web.auth import VisitorDep, page
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import public_url, render, runtime
+from paperwire.web.http import PERSONAL
 from paperwire.web.listings import (
     TRENDING_WINDOW,
     Listing,
@@ -159,7 +163,7 @@ def category_page(request: Request, rt: RT, code: str, page: PageNo = 1) -> Resp
 
 
 @router.get("/paper/{paper_id:path}")
-def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
+def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Response:
     bare, version = split_version(paper_id)
     if version:
         return RedirectResponse(f"/paper/{bare}", status_code=308)
@@ -172,9 +176,17 @@ def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
     similar, similar_method = similar_papers(rt, paper)
     ids = [paper.id] + [h.paper_id for h in similar]
     signals = paper_signals(rt.store, ids)
-    return render(request, "paper.html", title=paper.title, paper=paper, signals=signals, sig=signals[paper.id],
-                  similar=similar, similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
-                  categories=[category(c) for c in paper.categories], description=paper.abstract)
+    context: dict[str, Any] = dict(
+        title=paper.title, paper=paper, signals=signals, sig=signals[paper.id], similar=similar,
+        similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
+        categories=[category(c) for c in paper.categories], description=paper.abstract,
+        trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
+        next=f"/paper/{paper.id}")
+    if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
+        response = page(request, who, "paper.html", noindex=False, **context)
+        response.headers["Cache-Control"] = PERSONAL
+        return response
+    return render(request, "paper.html", user=None, csrf_token="", **context)
 
 
 @router.get("/robots.txt")
