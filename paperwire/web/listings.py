@@ -42,7 +42,7 @@ class Listing:
     """One page of papers with what is needed to show and page through it.
 
     Ranked (trending) listings also carry ``entries`` (paper id → its place in
-    the ranking) and ``computed_at`` (when the ranking was computed).
+    the ranking), ``computed_at`` (when the ranking was computed) and ``window``.
     """
 
     papers: list[Paper]
@@ -59,6 +59,7 @@ class Listing:
     next: Period | None = None
     entries: dict[str, TrendingEntry] = field(default_factory=dict)
     computed_at: datetime | None = None
+    window: str | None = None  # the stored ranking's window (day, week, month) of a ranked listing
 
     @property
     def page(self) -> int:
@@ -114,7 +115,7 @@ def list_trending(store: Store, name: str, category: str | None = None, limit: i
                    ORDER_NOTES[TRENDING].format(when=computed_phrase(at)),
                    (at - WINDOW_LENGTH[ranked]).date(), at.date(), category,
                    paper_signals(store, [p.id for p in papers]),
-                   entries={e.paper_id: e for e in page.entries}, computed_at=at)
+                   entries={e.paper_id: e for e in page.entries}, computed_at=at, window=ranked)
 
 
 def list_period(store: Store, period: Period, category: str | None = None, limit: int = 25,

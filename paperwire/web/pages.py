@@ -13,12 +13,12 @@ from paperwire.models import is_arxiv_id, split_version
 from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
 from paperwire.trending import paper_trend
-from paperwire.web.auth import VisitorDep, page
+from paperwire.web.auth import VisitorDep
+from paperwire.web.auth import page as personal_page
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import public_url, render, runtime
 from paperwire.web.http import PERSONAL
 from paperwire.web.listings import (
-    TRENDING_WINDOW,
     Listing,
     computed_phrase,
     list_category,
@@ -55,8 +55,8 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         raise HTTPException(404, f"There is no page {page} here; this listing has {listing.pages}.")
     params = {"cat": listing.category or ""}
     path = request.url.path
-    if listing.computed_at is not None:  # a ranking: the categories of the ranked papers
-        counts = rt.store.trending_category_counts(TRENDING_WINDOW[context["active_tab"]])
+    if listing.window is not None:  # a ranking: the categories of the ranked papers
+        counts = rt.store.trending_category_counts(listing.window)
     else:
         counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
     return render(
@@ -183,7 +183,7 @@ def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Resp
         trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
         next=f"/paper/{paper.id}")
     if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
-        response = page(request, who, "paper.html", noindex=False, **context)
+        response = personal_page(request, who, "paper.html", noindex=False, **context)
         response.headers["Cache-Control"] = PERSONAL
         return response
     return render(request, "paper.html", user=None, csrf_token="", **context)

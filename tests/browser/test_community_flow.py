@@ -76,14 +76,15 @@ def service(world: tuple[str, Store], tmp_path: Path, arxiv: ReplayServer,
                "PAPERWIRE_ARXIV_API_URL": arxiv.url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
                "PAPERWIRE_HTTP_RETRIES": "0"}
         common = [sys.executable, "-m", "paperwire", "--db", url, "--data-dir", str(tmp_path / "data")]
-        server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
+            server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT, text=True)
         try:
             wait_ready(port, server)
             yield base, handler, common, env
         finally:
             server.terminate()
-            server.communicate(timeout=30)
+            server.wait(timeout=30)
 
 
 @pytest.fixture
