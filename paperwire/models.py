@@ -382,3 +382,30 @@ class TrendingPage:
     computed_at: datetime | None
     offset: int = 0
     limit: int = 20
+
+
+@dataclass(slots=True)
+class SignalData:
+    """What pages show of many papers' signals, read in a few bulk queries (``Store.signal_data``).
+
+    ``hf_upvotes``: the most upvotes each paper had on any Hugging Face daily
+    list; ``community``: upvotes on this site (disabled accounts excluded);
+    ``links``: each paper's ``(repo, source)`` code links; ``repo_papers``:
+    how many papers link each of those repositories; ``repos``: what is known
+    of them (full name, latest star count). Papers without any are absent.
+    """
+
+    hf_upvotes: dict[str, int] = field(default_factory=dict)
+    community: dict[str, int] = field(default_factory=dict)
+    links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    repo_papers: dict[str, int] = field(default_factory=dict)
+    repos: dict[str, Repository] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DataVersion:
+    """What pages show besides the papers (rankings, stars, HF upvotes, the community) as one opaque
+    ``token`` that changes with any of them, and when the newest of those changes was written."""
+
+    token: str
+    modified: datetime | None

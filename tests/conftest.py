@@ -31,7 +31,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BASE = os.environ.get("PAPERWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgres"]
 # fixtures of the accounts, community and digest tests (smtp, mail_rt)
-pytest_plugins = ["tests.community_helpers"]
+pytest_plugins = ["tests.community_helpers", "tests.web_world"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -12,15 +12,20 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from paperwire.config import Settings
 from paperwire.runtime import Runtime
+from paperwire.store import Store
+from paperwire.trending import recompute
 from paperwire.web import create_app
 from tests.conftest import SHARED
 from tests.live import live_server
+from tests.web_world import NOW, SETTINGS
 
 HF_FIXTURES = SHARED / "fixtures" / "hf-papers"
 HF_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -79,8 +84,8 @@ def test_list_daily_papers_sort_and_pages(hf: HfApi) -> None:
     second = [p.id for p in hf.list_daily_papers(month="2026-05", sort="publishedAt", limit=10, p=1)]
     assert len(first) == len(second) == 10 and not set(first) & set(second)
     trending = [p.id for p in hf.list_daily_papers(month="2026-05", sort="trending", limit=10)]
-    assert trending == first  # trending is newest first until trending scores are available
-    assert list(hf.list_daily_papers(submitter="someone")) == []  # nobody submits papers here
+    assert trending == first  # never computed here: trending falls back to newest first
+    assert list(hf.list_daily_papers(submitter="someone")) == []  # no member is called that
 
 
 def test_list_daily_papers_rejects_bad_periods(hf: HfApi) -> None:
@@ -143,3 +148,38 @@ def test_hf_errors_are_hf_shaped(client: TestClient) -> None:
     assert client.get("/api/papers/2101.99999").json() == {"error": "Paper not found"}
     body = client.get("/api/daily_papers", params={"limit": 0}).json()
     assert isinstance(body["error"], str) and "limit" in body["error"]
+
+
+@pytest.fixture
+def hf_world(web_settings: Settings, web_store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[HfApi]:
+    """The real client against a live server of the trending world (tests/web_world.py), rankings computed."""
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    recompute(web_store, SETTINGS, NOW)
+    with live_server(create_app(web_settings, web_store)) as url:
+        yield HfApi(endpoint=url, token=False)
+
+
+def test_trending_sort_and_signals_through_the_client(hf_world: HfApi, web_store: Store) -> None:
+    ann = web_store.create_user("ann@example.org", "ann", "hash")
+    web_store.set_upvote(ann.id, "2607.28624", True)
+    trending = list(hf_world.list_daily_papers(sort="trending", limit=10))
+    assert [p.id for p in trending] == [e.paper_id for e in web_store.trending_page("day", limit=10).entries]
+    top = next(p for p in trending if p.id == "2607.28624")
+    assert top.upvotes == 146  # 145 on Hugging Face + 1 here
+    # as on huggingface.co, listings carry githubRepo/githubStars inside "paper" (the client reads them from
+    # paper_info only): check the raw answer too
+    raw = httpx.get(f"{hf_world.endpoint}/api/daily_papers", params={"sort": "trending", "limit": 3}).json()
+    assert raw[0]["paper"]["id"] == trending[0].id
+    assert {"githubRepo": "https://github.com/yaoyao-jpg/PhiZero", "githubStars": 910, "upvotes": 146}.items() <= \
+        next(i["paper"] for i in raw if i["paper"]["id"] == "2607.28624").items()
+    info = hf_world.paper_info("2607.28624")
+    assert info.github_repo == "https://github.com/yaoyao-jpg/PhiZero" and info.github_stars == 910
+    second = list(hf_world.list_daily_papers(sort="trending", limit=5, p=1))
+    assert [p.id for p in second] == [e.paper_id for e in web_store.trending_page("day", 5, 5).entries]
+    info = hf_world.paper_info("2607.28227")
+    assert info.upvotes == 109 and info.github_repo == "https://github.com/huggingface/transformers"
+    assert info.github_stars == 100_300
+    web_store.add_submission("2607.28625", ann.id, "https://arxiv.org/abs/2607.28625")
+    assert [p.id for p in hf_world.list_daily_papers(submitter="ann")] == ["2607.28625"]
+    assert list(hf_world.list_daily_papers(submitter="ann", date="2020-01-01")) == []

@@ -31,8 +31,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def paperwire(db_url: str, data_dir: Path, *args: str) -> subprocess.Popen[str]:
+def paperwire(db_url: str, data_dir: Path, *args: str, log: Path | None = None) -> subprocess.Popen[str]:
+    """A paperwire process; its output is piped, or goes to ``log`` for long-running servers (a pipe nobody
+    reads fills up after 64 kB of access log and then blocks the server mid-response)."""
     cmd = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(data_dir), *args]
+    if log is not None:
+        with log.open("w") as out:
+            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -58,7 +63,7 @@ def test_two_importers_and_two_web_servers(db_url: str, tmp_path: Path) -> None:
     store.migrate()
     data_dir = tmp_path / "data"
     ports = [free_port(), free_port()]
-    servers = [paperwire(db_url, data_dir, "serve", "--port", str(p)) for p in ports]
+    servers = [paperwire(db_url, data_dir, "serve", "--port", str(p), log=tmp_path / f"serve-{p}.log") for p in ports]
     errors: list[str] = []
     stop = threading.Event()
 

@@ -24,7 +24,7 @@ def test_home_is_trending_today_and_says_which_order_it_uses(client: TestClient)
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "Trending papers" in r.text and "1 July 2026" in r.text
-    assert "Ordered by newest until trending scores are available." in r.text
+    assert "Ordered by newest: trending scores have not been computed yet" in r.text
     for tab in ('href="/" aria-current="page">Today', 'href="/trending/week">This week',
                 'href="/trending/month">This month'):
         assert tab in r.text
@@ -160,7 +160,7 @@ def test_search_filters_as_controls(client: TestClient) -> None:
 
 def test_search_sort_trending_says_it_is_newest_for_now(client: TestClient) -> None:
     r = client.get("/search", params={"q": "diffusion", "sort": "trending"})
-    assert r.status_code == 200 and "Trending order is not available yet: showing newest first." in r.text
+    assert r.status_code == 200 and "Searches cannot be ordered by trending score: showing newest first" in r.text
 
 
 def test_search_with_only_filters(client: TestClient) -> None:

@@ -50,7 +50,7 @@ def test_sign_up_verify_sign_in_upvote_save_submit(client: TestClient, smtp: tup
     assert cookie.startswith("session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     account = client.get("/account")
     assert account.status_code == 200 and "ann@example.org" in account.text
-    assert account.headers["cache-control"] == "no-store"
+    assert account.headers["cache-control"] == "private, no-store"  # a member's page: never shared
     token = csrf_of(account.text)
     r = client.post("/upvote/2606.00001", data={"csrf_token": token, "next": "/submissions"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/submissions"

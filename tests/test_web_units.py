@@ -122,7 +122,7 @@ def test_hf_shapes_follow_the_recorded_responses() -> None:
                     "title": paper.title, "summary": "An abstract.", "upvotes": 0, "githubRepo": None,
                     "githubStars": None, "publishedAt": "2025-03-14T17:05:00.000Z",
                     "submittedOnDailyAt": "2025-03-18T00:00:00.000Z"}
-    item = hf_daily_item(paper, PaperSignals(7, "https://github.com/o/r", 12))
+    item = hf_daily_item(paper, PaperSignals(hf_upvotes=7, github_repo="https://github.com/o/r", github_stars=12))
     assert item["paper"]["upvotes"] == 7 and item["paper"]["githubStars"] == 12
     assert item["publishedAt"] == "2025-03-18T00:00:00.000Z" and item["numComments"] == 0
     assert {"paper", "title", "summary", "publishedAt", "numComments", "isAuthorParticipating"} == set(item)

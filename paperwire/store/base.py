@@ -16,6 +16,7 @@ from typing import Any
 from paperwire.models import (
     BatchResult,
     CodeLink,
+    DataVersion,
     EmbedTask,
     HFDailyEntry,
     IndexEntry,
@@ -23,6 +24,7 @@ from paperwire.models import (
     RepoCheck,
     Repository,
     RepoStars,
+    SignalData,
     SourceBatch,
     StarSnapshot,
     StoredEmbedding,
@@ -373,3 +375,25 @@ class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
     def star_series(self, repo: str, since: datetime) -> RepoStars | None:
         """A repository's star points from ``since`` on (preceded by the last one before it) and its
         backfilled new stars per day from ``since``'s day on; None for an unknown repository."""
+
+    # -- what pages show besides papers (paperwire/web/signals.py, web/http.py) -----------------
+    @abc.abstractmethod
+    def signal_data(self, paper_ids: Sequence[str]) -> SignalData:
+        """Hugging Face upvotes (the most on any daily list), community upvotes, code links and the linked
+        repositories of many papers, in a few bulk queries (not one per paper). Choosing a paper's own
+        repository among its links is ``paperwire.trending.signals.best_repo``'s job, not SQL's."""
+
+    @abc.abstractmethod
+    def data_version(self) -> DataVersion:
+        """A cheap read for cache validators: a token that changes whenever a trending ranking is
+        recomputed, a star count or Hugging Face upvote count is recorded, or the community changes
+        (``community_version``), and when the newest of those was written. Papers have ``last_change``."""
+
+    @abc.abstractmethod
+    def trending_page_in(self, window: str, category: str, limit: int = 20, offset: int = 0) -> TrendingPage:
+        """``trending_page`` restricted to papers listed in ``category`` (cross-lists included), in rank
+        order; ``total`` counts the ranked papers of that category."""
+
+    @abc.abstractmethod
+    def trending_category_counts(self, window: str) -> dict[str, int]:
+        """Ranked papers of ``window`` per category (cross-lists included), most first."""

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-from paperwire.models import Paper, SearchHit, split_version
+from paperwire.models import Paper, SearchHit, TrendingEntry, split_version
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.hybrid import MODES
 from paperwire.taxonomy import category
+from paperwire.trending.formula import summary
 from paperwire.web import api_models as m
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
@@ -75,8 +76,18 @@ def _listing(request: Request, listing: Listing, kind: str, key: str | None) -> 
         "next_period": listing.next.key if listing.next else None,
         "category": listing.category, "order": listing.order, "order_note": listing.order_note,
         **_links(request, listing.total, listing.offset, listing.limit),
-        "papers": [paper_json(p, listing.signals[p.id], base) for p in listing.papers],
+        "computed_at": listing.computed_at.isoformat() if listing.computed_at else None,
+        "papers": [{**paper_json(p, listing.signals[p.id], base), **_ranked(listing.entries.get(p.id))}
+                   for p in listing.papers],
     })
+
+
+def _ranked(entry: TrendingEntry | None) -> dict[str, Any]:
+    """A ranked paper's place: rank, score, the one-line summary and each reason."""
+    if entry is None:
+        return {}
+    return {"rank": entry.rank, "score": round(entry.score, 6), "summary": summary(entry.reasons),
+            "reasons": [{"kind": r["kind"], "text": r["text"], "value": r["value"]} for r in entry.reasons]}
 
 
 @router.get("/papers/{paper_id:path}/similar", summary="Papers similar to one paper",
@@ -116,8 +127,8 @@ def search_papers(
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size (at most the server's search_max_limit, "
                                 "100 by default).")] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    sort: Annotated[SearchSort, Query(description="trending orders by newest until trending "
-                                      "scores are available")] = "relevance",
+    sort: Annotated[SearchSort, Query(description="trending is newest first for searches (the /trending "
+                                      "endpoint ranks by trending score)")] = "relevance",
     mode: Annotated[str, Query(description=f"Retrieval mode: {', '.join(MODES)}")] = MODES[0],
     cat: Annotated[list[str] | None, Query(description="Categories (any of them), repeatable.")] = None,
     after: Annotated[date | None, Query(description="Announced on or after this day.")] = None,
@@ -174,11 +185,12 @@ def monthly(request: Request, rt: RT,
     return _period(rt, request, "month", month, category, limit, offset)
 
 
-@router.get("/trending", summary="Trending papers of the newest day, week or month",
+@router.get("/trending", summary="Trending papers of the last day, week or month, in rank order",
             responses={200: {"model": m.ListingOut}})
 def trending(request: Request, rt: RT,
              period: Annotated[Literal["today", "week", "month"], Query(
-                 description="Window ending on the newest announcement day: 1, 7 or 30 days")] = "today",
+                 description="The stored ranking of the last 24 hours, 7 days or 30 days (newest papers of "
+                             "the window ending on the newest announcement day if it was never computed)")] = "today",
              category: CategoryParam = None, limit: Limit = 50, offset: Offset = 0) -> Response:
     return _listing(request, list_trending(rt.store, period, category, limit, offset), "trending", period)
 

@@ -63,8 +63,23 @@ class PaperOut(BaseModel):
     versions: list[VersionOut]
     withdrawn: bool
     urls: UrlsOut
-    upvotes: int = Field(description="Community upvotes (0 until upvotes are collected).")
-    code: CodeOut | None = Field(description="Code repository and its stars, when known.")
+    upvotes: int = Field(description="Upvotes: Hugging Face's (the most on any daily list) plus this site's members'.")
+    hf_upvotes: int = Field(description="Upvotes on Hugging Face's daily papers (the most on any list).")
+    community_upvotes: int = Field(description="Upvotes of this site's members.")
+    code: CodeOut | None = Field(description="The paper's own code repository and its latest star count, when known.")
+
+
+class ReasonOut(BaseModel):
+    kind: str = Field(description="stars, hf (Hugging Face upvotes), community or age")
+    text: str = Field(description="e.g. +312 stars this week on owner/name")
+    value: float | int | str | None
+
+
+class RankedPaperOut(PaperOut):
+    rank: int | None = Field(None, description="Place in the trending ranking (trending listings only).")
+    score: float | None = Field(None, description="Trending score (docs/trending.md).")
+    summary: str | None = Field(None, description="The reasons in one line.")
+    reasons: list[ReasonOut] | None = Field(None, description="Why the paper is trending.")
 
 
 class HitOut(PaperOut):
@@ -98,9 +113,10 @@ class ListingOut(PageLinks):
     previous_period: str | None = Field(description="Key of the nearest earlier period with papers.")
     next_period: str | None = Field(description="Key of the nearest later period with papers.")
     category: str | None
-    order: str = Field(description="The order used (newest until trending scores are available).")
+    order: str = Field(description="The order used: trending (rank in the stored ranking) or newest.")
     order_note: str
-    papers: list[PaperOut]
+    computed_at: str | None = Field(description="When the trending ranking was computed (trending order only).")
+    papers: list[RankedPaperOut]
 
 
 class SimilarOut(BaseModel):

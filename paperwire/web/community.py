@@ -206,7 +206,8 @@ def api_submissions(request: Request, limit: Annotated[int, Query(ge=1, le=100)]
 def api_community(request: Request, who: VisitorDep, response: Response,
                   ids: Annotated[str, Query(max_length=5000, description="Comma-separated arXiv ids")]
                   ) -> dict[str, Any]:
-    wanted = [i for i in dict.fromkeys(x.strip() for x in ids.split(",")) if i][:200]
+    # no paper id has control characters (and PostgreSQL refuses NUL in text): drop such ids
+    wanted = [i for i in dict.fromkeys(x.strip() for x in ids.split(",")) if i and i.isprintable()][:200]
     state = community.paper_community(runtime_of(request).store, wanted, who.user)
     if who.user is not None:
         response.headers["Cache-Control"] = "no-store"

@@ -72,5 +72,7 @@ def paper_json(paper: Paper, signals: PaperSignals = NOTHING_KNOWN, base_url: st
         "withdrawn": paper.withdrawn,
         "urls": {"abs": paper.abs_url, "pdf": paper.pdf_url, "html": f"{base_url}/paper/{paper.id}"},
         "upvotes": signals.upvotes,
+        "hf_upvotes": signals.hf_upvotes,
+        "community_upvotes": signals.community_upvotes,
         "code": {"repo": signals.github_repo, "stars": signals.github_stars} if signals.github_repo else None,
     }

@@ -3,9 +3,11 @@
 Field names and formats follow HF's published responses (recorded ones are
 in ``shared/data/fixtures/hf-papers``): ``paper.id``, ``authors[].name``,
 ``publishedAt`` as ``2026-07-13T00:00:00.000Z``, ``summary``, ``upvotes``,
-``githubRepo``, ``githubStars``. Values we do not have are either the truth
-we know (0 upvotes, no comments, no repository: ``null``) or left out where
-HF leaves them out too (submitter, thumbnails, discussion ids).
+``githubRepo``, ``githubStars``. ``upvotes`` are the paper's Hugging Face
+upvotes plus this site's (``paperwire.web.signals``), ``githubRepo`` its own
+repository and ``githubStars`` its latest count. Values we do not have are
+either the truth we know (no comments, no repository: ``null``) or left out
+where HF leaves them out too (submitter, thumbnails, discussion ids).
 """
 
 from __future__ import annotations
@@ -36,10 +38,8 @@ def published(paper: Paper) -> date | datetime | None:
 
 
 def hf_paper(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, Any]:
-    """The paper object (what ``/api/papers/{id}`` returns, and ``paper`` in listings).
-
-    Integration point: ``signals`` carries upvotes, the GitHub repository and its stars.
-    """
+    """The paper object (what ``/api/papers/{id}`` returns, and ``paper`` in listings), with the
+    upvotes, GitHub repository and stars of ``signals``."""
     when = published(paper)
     body: dict[str, Any] = {
         "id": paper.id,

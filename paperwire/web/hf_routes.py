@@ -27,6 +27,7 @@ from paperwire.web.signals import paper_signals
 router = APIRouter(prefix="/api", tags=["Hugging Face compatible"])
 RT = Annotated[Runtime, Depends(runtime)]
 HF_MAX_LIMIT = 100
+SUBMITTER_SCAN = 2000  # a member's submissions read to filter by period
 
 
 class HFAuthor(BaseModel):
@@ -87,6 +88,19 @@ def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) 
     return containing("day", latest) if latest else None
 
 
+def _submitted_by(rt: Runtime, handle: str, period: Period | None, limit: int, offset: int) -> list[Paper]:
+    """Papers a member submitted (newest submission first), announced in ``period`` when one is given."""
+    user = rt.store.get_user_by_handle(handle)
+    if user is None or user.disabled:
+        return []
+    subs = rt.store.list_submissions(limit=SUBMITTER_SCAN, user_id=user.id)
+    found = rt.store.get_papers([s.paper_id for s in subs])
+    papers = [found[s.paper_id] for s in subs if s.paper_id in found]
+    if period is not None:
+        papers = [p for p in papers if p.announced and period.start <= p.announced <= period.end]
+    return papers[offset:offset + limit]
+
+
 @router.get("/daily_papers", summary="Daily papers, as Hugging Face lists them",
             responses={200: {"model": list[HFItem]}, **HF_ERRORS})
 def daily_papers(
@@ -94,16 +108,21 @@ def daily_papers(
     date: Annotated[str | None, Query(description="YYYY-MM-DD; default the newest day")] = None,
     week: Annotated[str | None, Query(description="ISO week YYYY-Www, e.g. 2026-W20")] = None,
     month: Annotated[str | None, Query(description="YYYY-MM, e.g. 2026-05")] = None,
-    submitter: Annotated[str | None, Query(description="HF username of the submitter (none are known here)")] = None,
+    submitter: Annotated[str | None, Query(max_length=60, description="Handle of the member who submitted the "
+                                           "papers on this site, newest submission first")] = None,
     sort: Annotated[Literal["publishedAt", "trending"], Query(
-        description="trending is ordered by newest until trending scores are available")] = "publishedAt",
+        description="publishedAt: newest first; trending (without date, week or month): the stored ranking "
+                    "of the last 24 hours, by rank")] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=10_000, description="Page number, from 0")] = 0,
     limit: Annotated[int, Query(ge=1, le=HF_MAX_LIMIT)] = 50,
 ) -> Response:
     period = _period(rt, date, week, month)
-    if period is None or submitter:  # nobody submits papers here: no paper has a submitter
-        return JSON([])
     offset = p * limit
+    if submitter:
+        return JSON(_items(rt, _submitted_by(rt, submitter, period if (date or week or month) else None, limit,
+                                             offset)))
+    if period is None:
+        return JSON([])
     if sort == "trending" and not (date or week or month):
         listing = list_trending(rt.store, "today", None, limit, offset)
     else:

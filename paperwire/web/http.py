@@ -1,12 +1,19 @@
 """HTTP hygiene as plain ASGI middleware: conditional GETs, a response cache, security headers.
 
 Validators come from the data, not from the clock: a response's ETag is a
-digest of the database's instance id and change counter, the search index's
-loaded watermark, the program version and the request (path and query). Any import raises the
-counter, so every ETag changes and no cached page outlives the data it was
-built from; between imports a revalidation costs one indexed read and no
+digest of the database's instance id and papers' change counter, the
+version of everything else pages show (``Store.data_version``: trending
+rankings, star counts, Hugging Face upvotes, the community's upvotes and
+submissions), the search index's loaded watermark, the program version and
+the request (path and query). Any import, recompute, star check, HF fetch
+or upvote changes every ETag, so no cached page outlives the data it was
+built from; between changes a revalidation costs a few indexed reads and no
 rendering. The same key names entries of a small in-process LRU cache of
 rendered bodies (already gzip-compressed when the client accepts it).
+
+Requests of a signed-in member (a session cookie) or a script (a bearer
+token) get pages with their own marks and CSRF tokens: they bypass the
+validators and the cache both ways and are answered ``private, no-store``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.runtime import Runtime
+from paperwire.web.auth import cookie_name
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -45,6 +53,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("cross-origin-opener-policy", "same-origin"),
 )
 REVALIDATE = "public, no-cache"
+PERSONAL = "private, no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 NOT_CONDITIONAL = ("/static/", "/healthz")
 MAX_ENTRY_BYTES = 2_000_000
@@ -52,11 +61,13 @@ MAX_ENTRY_BYTES = 2_000_000
 
 @dataclass(frozen=True, slots=True)
 class DataState:
-    """What a response may depend on: the store's last change and the index the searches read."""
+    """What a response may depend on: the papers' last change, the rest of the data's version, the
+    index the searches read; ``modified`` is the newest change of any of them."""
 
     seq: int
     modified: datetime | None
     index_mark: int
+    version: str = ""
 
     @property
     def settled(self) -> bool:
@@ -65,18 +76,17 @@ class DataState:
 
 
 def data_state(rt: Runtime) -> DataState:
-    """The current state (one indexed read of the store).
-
-    Integration points: when semantic indexes or trending/upvote/star tables land, their
-    own change counters belong here too, or their changes will not refresh cached pages.
-    """
+    """The current state (a few indexed reads of the store)."""
     seq, modified = rt.store.last_change()
+    data = rt.store.data_version()
+    if data.modified is not None and (modified is None or data.modified > modified):
+        modified = data.modified
     # The watermark the index *reader* has loaded, not the one on disk: another process may
     # have advanced the file while this process still searches the older snapshot. LocalIndexes
     # has no public accessor for it yet.
     loaded = getattr(rt.indexes, "_loaded_mark", None)
     mark = int(loaded if loaded is not None else rt.indexes.watermark())
-    return DataState(seq, modified, mark)
+    return DataState(seq, modified, mark, data.token)
 
 
 def add_security_headers(headers: MutableHeaders) -> None:
@@ -206,13 +216,16 @@ class ConditionalGet:
             self._instance = self.runtime.store.instance_id().encode()
         raw = b"|".join([
             self._instance, self.version.encode(), str(state.seq).encode(), str(state.index_mark).encode(),
-            scope["path"].encode(), scope.get("query_string", b""),
+            state.version.encode(), scope["path"].encode(), scope.get("query_string", b""),
         ])
         return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(NOT_CONDITIONAL):
             await self.app(scope, receive, send)
+            return
+        if self._personal(Headers(scope=scope)):
+            await self.app(scope, receive, _private(send))
             return
         # inline, not in a worker thread: one indexed read costs less than the hop and the GIL convoy
         state = self.state(self.runtime)
@@ -232,6 +245,13 @@ class ConditionalGet:
             await _send_all(send, cached.status, cached.headers, cached.body)
             return
         await self._respond(scope, receive, send, validators, cache_key)
+
+    def _personal(self, headers: Headers) -> bool:
+        """A request from a signed-in member or a script: its answer may show their own state."""
+        if headers.get("authorization"):
+            return True
+        name = f"{cookie_name(self.runtime.settings, 'session')}="
+        return any(part.strip().startswith(name) for part in headers.get("cookie", "").split(";"))
 
     @staticmethod
     def _fresh(headers: Headers, etag: str, state: DataState) -> bool:
@@ -268,6 +288,20 @@ class ConditionalGet:
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+def _private(send: Send) -> Send:
+    """``send`` marking the response private and never stored (unless it already is no-store)."""
+    async def private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            if "no-store" not in headers.get("cache-control", ""):
+                headers["cache-control"] = PERSONAL
+            elif "private" not in headers["cache-control"]:
+                headers["cache-control"] = f"private, {headers['cache-control']}"
+        await send(message)
+
+    return private
 
 
 def _encode(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -1,33 +1,49 @@
 """Listings behind pages, feeds and APIs: trending windows, days, weeks, months, categories.
 
-Every listing says which order it uses (``order`` and ``order_note``), so
-pages and APIs can tell readers the truth while trending scores are not
-available yet.
+Every listing says which order it uses (``order`` and ``order_note``).
+Trending listings page through the rankings the worker's ``trending`` job
+stored (``paperwire.trending``), with each paper's rank, score and reasons;
+a window whose ranking was never computed falls back to newest first and
+says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
-from paperwire.models import Paper
+from paperwire.models import Paper, TrendingEntry
 from paperwire.store import Store
+from paperwire.trending.formula import WINDOW_LENGTH, summary
 from paperwire.web.periods import Period, neighbours, window
 from paperwire.web.signals import PaperSignals, paper_signals
 
 NEWEST = "newest"
-# Integration point: when trending scores exist (trending.py), list_trending orders by them
-# and TRENDING_ORDER becomes "trending".
-TRENDING_ORDER = NEWEST
+TRENDING = "trending"
+# The site's window names and the stored rankings' (paperwire.models.TRENDING_WINDOWS).
+TRENDING_WINDOW = {"today": "day", "week": "week", "month": "month"}
 ORDER_NOTES = {
-    NEWEST: "Ordered by newest until trending scores are available.",
+    NEWEST: "Ordered by newest: trending scores have not been computed yet (the worker's trending job does).",
+    TRENDING: "Ranked by trending score (stars gained, upvotes, freshness), computed {when}.",
 }
+EMPTY_RANKING_NOTE = ("Ordered by newest: the trending ranking computed {when} is empty (no paper had new stars, "
+                      "upvotes or an announcement in its window).")
 LISTING_NOTES = {NEWEST: "Newest first."}
+
+
+def computed_phrase(at: datetime) -> str:
+    """``1 Aug 2026 12:00 UTC``: absolute, so a cached page never tells a stale "minutes ago"."""
+    at = at.astimezone(UTC)
+    return f"{at.day} {at:%b %Y %H:%M} UTC"
 
 
 @dataclass(slots=True)
 class Listing:
-    """One page of papers with what is needed to show and page through it."""
+    """One page of papers with what is needed to show and page through it.
+
+    Ranked (trending) listings also carry ``entries`` (paper id → its place in
+    the ranking), ``computed_at`` (when the ranking was computed) and ``window``.
+    """
 
     papers: list[Paper]
     total: int
@@ -41,6 +57,9 @@ class Listing:
     signals: dict[str, PaperSignals] = field(default_factory=dict)
     previous: Period | None = None
     next: Period | None = None
+    entries: dict[str, TrendingEntry] = field(default_factory=dict)
+    computed_at: datetime | None = None
+    window: str | None = None  # the stored ranking's window (day, week, month) of a ranked listing
 
     @property
     def page(self) -> int:
@@ -49,6 +68,11 @@ class Listing:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.limit))
+
+    def reason(self, paper_id: str) -> str:
+        """Why a ranked paper is here (``+312 stars this week · 48 upvotes on Hugging Face``), or ``""``."""
+        entry = self.entries.get(paper_id)
+        return summary(entry.reasons) if entry else ""
 
 
 def _listing(store: Store, start: date | None, end: date | None, category: str | None, limit: int, offset: int,
@@ -66,12 +90,32 @@ def _listing(store: Store, start: date | None, end: date | None, category: str |
 
 def list_trending(store: Store, name: str, category: str | None = None, limit: int = 25,
                   offset: int = 0) -> Listing:
-    """The trending window ``name`` (today, week, month) ending on the newest announcement day."""
-    latest = store.latest_day()
-    if latest is None:
-        return Listing([], 0, offset, limit, TRENDING_ORDER, ORDER_NOTES[TRENDING_ORDER], category=category)
-    start, end = window(name, latest)
-    return _listing(store, start, end, category, limit, offset, TRENDING_ORDER, ORDER_NOTES[TRENDING_ORDER])
+    """A page of the stored ranking of window ``name`` (today, week, month), optionally of one category.
+
+    When that window was never ranked, or its ranking is empty (a mirror of an
+    old dump has no recent activity): the papers announced in the window ending
+    on the newest announcement day, newest first, with a note saying so.
+    """
+    ranked = TRENDING_WINDOW[name]
+    page = (store.trending_page_in(ranked, category, limit, offset) if category
+            else store.trending_page(ranked, limit, offset))
+    if page.computed_at is None or (page.total == 0 and (
+            not category or store.trending_page(ranked, 1, 0).total == 0)):
+        note = (ORDER_NOTES[NEWEST] if page.computed_at is None
+                else EMPTY_RANKING_NOTE.format(when=computed_phrase(page.computed_at)))
+        latest = store.latest_day()
+        if latest is None:
+            return Listing([], 0, offset, limit, NEWEST, note, category=category)
+        start, end = window(name, latest)
+        return _listing(store, start, end, category, limit, offset, NEWEST, note)
+    found = store.get_papers([e.paper_id for e in page.entries])
+    papers = [found[e.paper_id] for e in page.entries if e.paper_id in found]  # one may have left the store
+    at = page.computed_at
+    return Listing(papers, page.total, offset, limit, TRENDING,
+                   ORDER_NOTES[TRENDING].format(when=computed_phrase(at)),
+                   (at - WINDOW_LENGTH[ranked]).date(), at.date(), category,
+                   paper_signals(store, [p.id for p in papers]),
+                   entries={e.paper_id: e for e in page.entries}, computed_at=at, window=ranked)
 
 
 def list_period(store: Store, period: Period, category: str | None = None, limit: int = 25,

@@ -8,12 +8,23 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
+from paperwire.accounts.community import paper_community
 from paperwire.models import is_arxiv_id, split_version
 from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
+from paperwire.trending import paper_trend
+from paperwire.web.auth import VisitorDep
+from paperwire.web.auth import page as personal_page
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import public_url, render, runtime
-from paperwire.web.listings import Listing, list_category, list_period, list_trending
+from paperwire.web.http import PERSONAL
+from paperwire.web.listings import (
+    Listing,
+    computed_phrase,
+    list_category,
+    list_period,
+    list_trending,
+)
 from paperwire.web.paging import pager
 from paperwire.web.periods import (
     WINDOW_LABELS,
@@ -36,6 +47,7 @@ Cat = Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z.\-]*$")]
 PAGE_SIZE = 25
 GRANULARITY: tuple[tuple[Kind, str], ...] = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 SIDEBAR_CATEGORIES = 14
+WINDOW_SPANS = {"today": "24 hours", "week": "7 days", "month": "30 days"}
 
 
 def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **context: Any) -> Response:
@@ -43,7 +55,10 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         raise HTTPException(404, f"There is no page {page} here; this listing has {listing.pages}.")
     params = {"cat": listing.category or ""}
     path = request.url.path
-    counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
+    if listing.window is not None:  # a ranking: the categories of the ranked papers
+        counts = rt.store.trending_category_counts(listing.window)
+    else:
+        counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
     return render(
         request, "listing.html", listing=listing, signals=listing.signals,
         pager=pager(path, params, page, listing.pages),
@@ -55,7 +70,9 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
 def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
     listing = list_trending(rt.store, name, cat or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
-    if name == "today" and listing.end:  # a window ends on the newest announcement day: name it
+    if listing.computed_at is not None:
+        span = f"The {WINDOW_SPANS[name]} to {computed_phrase(listing.computed_at)}"
+    elif name == "today" and listing.end:  # a window ends on the newest announcement day: name it
         span = f"{containing('day', listing.end).label}, the newest announcement day"
     tabs = [(key, label, "/" if key == "today" else f"/trending/{key}") for key, label in WINDOW_LABELS.items()]
     heading = "Trending papers" + (f" in {cat}" if cat else "")
@@ -146,7 +163,7 @@ def category_page(request: Request, rt: RT, code: str, page: PageNo = 1) -> Resp
 
 
 @router.get("/paper/{paper_id:path}")
-def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
+def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Response:
     bare, version = split_version(paper_id)
     if version:
         return RedirectResponse(f"/paper/{bare}", status_code=308)
@@ -159,9 +176,17 @@ def paper_page(request: Request, rt: RT, paper_id: str) -> Response:
     similar, similar_method = similar_papers(rt, paper)
     ids = [paper.id] + [h.paper_id for h in similar]
     signals = paper_signals(rt.store, ids)
-    return render(request, "paper.html", title=paper.title, paper=paper, signals=signals, sig=signals[paper.id],
-                  similar=similar, similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
-                  categories=[category(c) for c in paper.categories], description=paper.abstract)
+    context: dict[str, Any] = dict(
+        title=paper.title, paper=paper, signals=signals, sig=signals[paper.id], similar=similar,
+        similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
+        categories=[category(c) for c in paper.categories], description=paper.abstract,
+        trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
+        next=f"/paper/{paper.id}")
+    if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
+        response = personal_page(request, who, "paper.html", noindex=False, **context)
+        response.headers["Cache-Control"] = PERSONAL
+        return response
+    return render(request, "paper.html", user=None, csrf_token="", **context)
 
 
 @router.get("/robots.txt")

@@ -17,10 +17,11 @@ from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.query import ParsedQuery, parse_query
 
 SORTS = ("relevance", "newest", "trending")
-# Integration point: the keyword index knows relevance and newest; "trending" maps to newest
-# until trending scores are available (then it passes through).
+# The search engine orders by relevance or newest. Trending scores rank whole windows (the trending
+# pages), not arbitrary result sets, so a search asked for "trending" is newest first and says so.
 ENGINE_SORT = {"relevance": "relevance", "newest": "newest", "trending": "newest"}
-SORT_NOTES = {"trending": "Trending order is not available yet: showing newest first."}
+SORT_NOTES = {"trending": "Searches cannot be ordered by trending score: showing newest first "
+                          "(see the trending pages)."}
 
 
 class FormError(ValueError):

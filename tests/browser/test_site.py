@@ -42,7 +42,8 @@ def test_home_shows_trending_with_tabs(wide: Tab, phone: Tab) -> None:
     page = wide.page
     expect(page).to_have_title("Trending papers · Paperwire")
     expect(page.get_by_role("link", name="Today")).to_have_attribute("aria-current", "page")
-    expect(page.get_by_text("Ordered by newest until trending scores are available.")).to_be_visible()
+    expect(page.get_by_text("Ordered by newest: trending scores have not been computed yet",
+                            exact=False)).to_be_visible()
     assert page.locator("[data-paper]").count() == 8
     wide.shot("home-wide")
     page.get_by_role("link", name="This week").click()
