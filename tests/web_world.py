@@ -61,7 +61,7 @@ def build_world(store: Store, clock: Clock) -> None:
 @pytest.fixture
 def web_store(db_url: str) -> Iterator[Store]:
     """The world, not yet ranked (tests call ``recompute(store, SETTINGS, NOW)`` when they want rankings)."""
-    clock = Clock()
+    clock = Clock(T1)
     store = open_store(db_url, clock=clock)
     store.migrate()
     build_world(store, clock)
