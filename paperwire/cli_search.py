@@ -39,7 +39,8 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--mode", type=MODE_CHOICE, default="hybrid", show_default=True,
               help="hybrid (keyword + semantic, fused), keyword (BM25) or semantic (embeddings).")
-@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "newest", "trending"]), default="relevance", show_default=True,
+              help="trending: the most relevant matches in this month's trending order.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @pass_ctx
 def search(ctx: Context, query: str, limit: int, mode: str, sort: str, as_json: bool) -> None:

@@ -67,3 +67,11 @@ def test_a_document_first_in_both_lists_wins(one: list[tuple[str, float]]) -> No
     if ranked and (len(ranked) < 2 or ranked[0][1] > ranked[1][1]):
         for fused in (rrf([ranked, ranked]), convex([ranked, ranked])):
             assert fused[0][0] == ranked[0][0]
+
+
+def test_by_trending_puts_ranked_papers_first_in_rank_order() -> None:
+    from paperwire.search.engine import by_trending
+
+    assert by_trending(["a", "b", "c", "d"], {"c": 1, "a": 7}) == ["c", "a", "b", "d"]
+    assert by_trending(["a", "b"], {}) == ["a", "b"]
+    assert by_trending([], {"a": 1}) == []

@@ -158,9 +158,9 @@ def test_search_filters_as_controls(client: TestClient) -> None:
     assert client.get("/search", params={"q": "x", "from": "01/02/2026"}).status_code == 422
 
 
-def test_search_sort_trending_says_it_is_newest_for_now(client: TestClient) -> None:
+def test_search_sort_trending_says_what_it_does(client: TestClient) -> None:
     r = client.get("/search", params={"q": "diffusion", "sort": "trending"})
-    assert r.status_code == 200 and "Searches cannot be ordered by trending score: showing newest first" in r.text
+    assert r.status_code == 200 and "Ordered by this month&#39;s trending rank among the 500 most relevant" in r.text
 
 
 def test_search_with_only_filters(client: TestClient) -> None:

@@ -125,3 +125,18 @@ def test_the_paper_page_explains_its_places_and_draws_its_stars(client: TestClie
     assert "script-src 'self'" in csp and "<script>" not in page.text  # the chart needs no script
     unranked = client.get("/paper/2607.11886")  # on the 07-15 list: only the month ranks it
     assert "this month:" in unranked.text and "this week:" not in unranked.text
+
+
+def test_search_sorted_by_trending_follows_the_month_ranking(client: TestClient, web_store: Store) -> None:
+    recompute(web_store, SETTINGS, NOW)
+    params = {"q": "cat:cs", "limit": 50, "mode": "keyword"}
+    relevance = [p["id"] for p in client.get("/api/v1/search", params=params).json()["results"]]
+    body = client.get("/api/v1/search", params={**params, "sort": "trending"}).json()
+    got = [p["id"] for p in body["results"]]
+    month = web_store.trending_ranks("month", relevance)
+    assert len(month) >= 3 and sorted(got) == sorted(relevance)
+    ranked_first = [pid for pid in got if pid in month]
+    assert got[: len(ranked_first)] == ranked_first == sorted(month, key=month.__getitem__)
+    assert got[len(ranked_first):] == [pid for pid in relevance if pid not in month]
+    second = client.get("/api/v1/search", params={**params, "sort": "trending", "limit": 2, "offset": 2}).json()
+    assert [p["id"] for p in second["results"]] == got[2:4]

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from paperwire.models import SearchHit, SearchResults
 from paperwire.search.analysis import analyze
 from paperwire.search.highlight import highlight, snippet
-from paperwire.search.hybrid import MODES, rank
+from paperwire.search.hybrid import MODES, Ranking, rank
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.search.vectors import VectorIndex
 from paperwire.store import Store
+
+SORTS = ("relevance", "newest", "trending")
+# A search sorted by trending reorders its most relevant matches: every match of a broad query would be
+# hundreds of thousands of papers, and a paper far down the relevance list is not what was asked for.
+TRENDING_CANDIDATES = 500
+TRENDING_WINDOW = "month"  # the widest window: the most papers have a rank there
 
 
 class SearchError(ValueError):
@@ -60,7 +69,27 @@ def validate(request: SearchRequest, max_chars: int, max_limit: int) -> str:
         raise SearchError(f"limit must be between 1 and {max_limit}")
     if request.offset < 0:
         raise SearchError("offset must not be negative")
+    if request.sort not in SORTS:
+        raise SearchError(f"unknown sort {request.sort!r}; choose one of {', '.join(SORTS)}")
     return text
+
+
+def by_trending(keys: Sequence[str], ranks: Mapping[str, int]) -> list[str]:
+    """``keys`` (in relevance order) reordered: ranked papers by their trending rank, then the others
+    in their relevance order."""
+    position = {key: i for i, key in enumerate(keys)}
+    return sorted(keys, key=lambda k: (ranks.get(k, math.inf), position[k]))
+
+
+def _trending_page(store: Store, indexes: LocalIndexes, pq: ParsedQuery, request: SearchRequest,
+                   vectors: VectorIndex | None) -> Ranking:
+    """The page of the ``TRENDING_CANDIDATES`` most relevant matches in trending order."""
+    top = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, 0, TRENDING_CANDIDATES,
+               "relevance", indexes.fusion)
+    scores = dict(top.hits)
+    order = by_trending([key for key, _ in top.hits], store.trending_ranks(TRENDING_WINDOW, list(scores)))
+    page = order[request.offset : request.offset + request.limit]
+    return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks)
 
 
 def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> SearchResults:
@@ -73,8 +102,11 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> Searc
     indexes.refresh()
     vectors = indexes.vectors.index if indexes.vectors is not None else None
     try:
-        ranking = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, request.offset,
-                       request.limit, request.sort, indexes.fusion)
+        if request.sort == "trending":
+            ranking = _trending_page(store, indexes, pq, request, vectors)
+        else:
+            ranking = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, request.offset,
+                           request.limit, request.sort, indexes.fusion)
     except (ValueError, LookupError) as exc:
         raise SearchError(str(exc)) from exc
     ranked, total = ranking.hits, ranking.total

@@ -364,6 +364,10 @@ class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
         """One paper's place in ``window``'s ranking, or None when it is not ranked there."""
 
     @abc.abstractmethod
+    def trending_ranks(self, window: str, paper_ids: Sequence[str]) -> dict[str, int]:
+        """The rank in ``window``'s ranking of each of ``paper_ids`` that is ranked there."""
+
+    @abc.abstractmethod
     def paper_trending(self, paper_id: str) -> list[TrendingEntry]:
         """A paper's places in every window's ranking (any order)."""
 

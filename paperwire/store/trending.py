@@ -151,6 +151,15 @@ class TrendingSQL(SQLBase):
             row = tx.execute(f"{_SELECT_ENTRY} WHERE period = ? AND paper_id = ?", (window, paper_id)).one()
         return _row_entry(row) if row else None
 
+    def trending_ranks(self, window: str, paper_ids: Sequence[str]) -> dict[str, int]:
+        ranks: dict[str, int] = {}
+        with self.read() as tx:
+            for chunk in _chunks(sorted(set(paper_ids))):
+                ranks.update((pid, int(r)) for pid, r in tx.execute(
+                    f"SELECT paper_id, rank FROM trending WHERE period = ? AND paper_id IN "
+                    f"({placeholders(len(chunk))})", [window, *chunk]).all())
+        return ranks
+
     def paper_trending(self, paper_id: str) -> list[TrendingEntry]:
         with self.read() as tx:
             rows = tx.execute(f"{_SELECT_ENTRY} WHERE paper_id = ?", (paper_id,)).all()

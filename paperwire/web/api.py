@@ -127,8 +127,8 @@ def search_papers(
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size (at most the server's search_max_limit, "
                                 "100 by default).")] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    sort: Annotated[SearchSort, Query(description="trending is newest first for searches (the /trending "
-                                      "endpoint ranks by trending score)")] = "relevance",
+    sort: Annotated[SearchSort, Query(description="relevance, newest, or trending: the most relevant matches "
+                                      "in this month's trending order (see order_note)")] = "relevance",
     mode: Annotated[str, Query(description=f"Retrieval mode: {', '.join(MODES)}")] = MODES[0],
     cat: Annotated[list[str] | None, Query(description="Categories (any of them), repeatable.")] = None,
     after: Annotated[date | None, Query(description="Announced on or after this day.")] = None,

@@ -13,15 +13,14 @@ from typing import Any
 
 from paperwire.models import SearchResults
 from paperwire.runtime import Runtime
-from paperwire.search.engine import SearchError, SearchRequest, search
+from paperwire.search.engine import SORTS as ENGINE_SORTS
+from paperwire.search.engine import TRENDING_CANDIDATES, SearchError, SearchRequest, search
 from paperwire.search.query import ParsedQuery, parse_query
 
-SORTS = ("relevance", "newest", "trending")
-# The search engine orders by relevance or newest. Trending scores rank whole windows (the trending
-# pages), not arbitrary result sets, so a search asked for "trending" is newest first and says so.
-ENGINE_SORT = {"relevance": "relevance", "newest": "newest", "trending": "newest"}
-SORT_NOTES = {"trending": "Searches cannot be ordered by trending score: showing newest first "
-                          "(see the trending pages)."}
+SORTS = ENGINE_SORTS
+ENGINE_SORT = {"relevance": "relevance", "newest": "newest", "trending": "trending"}
+SORT_NOTES = {"trending": f"Ordered by this month's trending rank among the {TRENDING_CANDIDATES} most relevant "
+                          "matches; matches not trending this month follow by relevance."}
 
 
 class FormError(ValueError):
