@@ -71,10 +71,17 @@ def test_the_data_version_changes_with_each_kind_of_data(web_store: Store) -> No
     user = web_store.create_user("ann@example.org", "ann", "hash")
     web_store.set_upvote(user.id, "2607.28624", True)
     changed()
+    web_store.clock.now = NOW + timedelta(hours=1)  # type: ignore[attr-defined]
     web_store.save_repo_check(RepoCheck("yaoyao-jpg/PhiZero", NOW + timedelta(hours=1), "ok", stars=990,
                                         full_name="yaoyao-jpg/PhiZero"))
     changed()
     assert seen[-1].modified == NOW + timedelta(hours=1)
+    # one star run stamps every repository with the same instant: each check still changes the token
+    web_store.save_repo_check(RepoCheck("MemTensor/Metis", NOW + timedelta(hours=1), "ok", stars=31,
+                                        full_name="MemTensor/Metis"))
+    changed()
+    web_store.save_star_history("memtensor/metis", {NOW.date(): 1}, "done")
+    changed()
     web_store.clock.now = NOW + timedelta(hours=2)  # type: ignore[attr-defined]
     save_daily(web_store, "2026-07-31", bump={"2607.28624": 5})  # a later HF fetch
     changed()

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from paperwire.accounts.models import CommunityActivity, Submission
-from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import CHUNK, SQLBase, Tx, bump_counter, iso, parse_instant, placeholders
 
 _SUBMISSION_SELECT = (
     "SELECT s.paper_id, s.user_id, u.handle, s.submitted_at, s.source_url, s.times, s.hidden_at, s.hidden_reason "
@@ -20,9 +20,7 @@ VERSION_KEY = "community_version"
 def bump_community_version(tx: Tx, now: str) -> None:
     """Count a change of what pages show of the community (upvotes, submissions, moderation), in the
     writer's own transaction: caches key on it."""
-    tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO UPDATE SET "
-               "value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at",
-               (VERSION_KEY, now))
+    bump_counter(tx, VERSION_KEY, now)
 
 
 def _row_submission(r: Sequence[Any]) -> Submission:

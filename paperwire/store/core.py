@@ -155,3 +155,14 @@ class SQLBase(abc.ABC):
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (key, value, self._now()),
             )
+
+
+SIGNALS_VERSION_KEY = "signals_version"
+
+
+def bump_counter(tx: Tx, key: str, now: str) -> None:
+    """Raise the counter ``key`` in ``state`` inside the writer's own transaction; validators key on
+    counters rather than on timestamps, which two writes in the same instant would share."""
+    tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO UPDATE SET "
+               "value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at",
+               (key, now))

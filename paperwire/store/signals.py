@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 
 from paperwire.models import TRENDING_WINDOWS, DataVersion, SignalData, TrendingPage
 from paperwire.store.community import VERSION_KEY
-from paperwire.store.core import CHUNK, SQLBase, parse_instant, placeholders
+from paperwire.store.core import CHUNK, SIGNALS_VERSION_KEY, SQLBase, parse_instant, placeholders
 from paperwire.store.stars import _REPO_COLUMNS, _row_repo
 from paperwire.store.trending import _ENTRY_COLUMNS, _row_entry, computed_key
 
-_VERSION_KEYS = (VERSION_KEY, *(computed_key(w) for w in TRENDING_WINDOWS))
+_VERSION_KEYS = (VERSION_KEY, SIGNALS_VERSION_KEY, *(computed_key(w) for w in TRENDING_WINDOWS))
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -59,10 +59,8 @@ class SignalsSQL(SQLBase):
         with self.read() as tx:
             state = tx.execute(f"SELECT key, value, updated_at FROM state WHERE key IN "
                                f"({placeholders(len(_VERSION_KEYS))}) ORDER BY key", _VERSION_KEYS).all()
-            stars = tx.execute("SELECT MAX(taken_at) FROM star_snapshots").scalar()
-            upvotes = tx.execute("SELECT MAX(taken_at) FROM hf_upvotes").scalar()
-        parts = [f"{k}={v}" for k, v, _ in state] + [f"stars={stars or ''}", f"hf={upvotes or ''}"]
-        instants = [t for t in (parse_instant(v) for v in [*(u for _, _, u in state), stars, upvotes]) if t]
+        parts = [f"{k}={v}" for k, v, _ in state]
+        instants = [t for t in (parse_instant(u) for _, _, u in state) if t]
         return DataVersion("|".join(parts), max(instants, default=None))
 
     def trending_page_in(self, window: str, category: str, limit: int = 20, offset: int = 0) -> TrendingPage:

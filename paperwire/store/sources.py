@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from paperwire.models import BatchResult, CodeLink, HFDailyEntry, SourceBatch
-from paperwire.store.core import CHUNK, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import CHUNK, SIGNALS_VERSION_KEY, Tx, bump_counter, iso, parse_instant, placeholders
 from paperwire.store.papers import PapersSQL
 
 _HF_COLUMNS = (
@@ -113,6 +113,7 @@ class SourcesSQL(PapersSQL):
             "ON CONFLICT (paper_id, taken_at) DO UPDATE SET upvotes = excluded.upvotes",
             [(pid, now, votes) for pid, votes in sorted(latest.items())],
         )
+        bump_counter(tx, SIGNALS_VERSION_KEY, now)
         return len(entries)
 
     def code_links(self, paper_id: str | None = None, repo: str | None = None) -> list[CodeLink]:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from paperwire.models import RepoCheck, Repository, StarSnapshot
-from paperwire.store.core import SQLBase, iso, parse_instant
+from paperwire.store.core import SIGNALS_VERSION_KEY, SQLBase, bump_counter, iso, parse_instant
 
 _REPO_COLUMNS = "repo, full_name, stars, etag, checked_at, changed_at, status, created_at, backfill, first_seen"
 
@@ -70,6 +70,7 @@ class StarsSQL(SQLBase):
                     "ON CONFLICT (repo, taken_at) DO UPDATE SET stars = excluded.stars",
                     (key, at, stars),
                 )
+                bump_counter(tx, SIGNALS_VERSION_KEY, self._now())
 
     def star_snapshots(self, repo: str, since: datetime | None = None) -> list[StarSnapshot]:
         with self.read() as tx:
@@ -85,6 +86,7 @@ class StarsSQL(SQLBase):
             tx.executemany("INSERT INTO star_history (repo, day, stars) VALUES (?, ?, ?)",
                            [(key, day.isoformat(), n) for day, n in sorted(per_day.items())])
             tx.execute("UPDATE repositories SET backfill = ? WHERE repo = ?", (backfill, key))
+            bump_counter(tx, SIGNALS_VERSION_KEY, self._now())
 
     def star_history(self, repo: str) -> list[tuple[date, int]]:
         with self.read() as tx:
