@@ -7,6 +7,7 @@ environment as ``PAPERWIRE_<NAME>`` and may be overridden by a CLI option.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -435,6 +436,27 @@ class Settings(BaseSettings):
     def listing_category_list(self) -> list[str]:
         """Categories whose announcement feeds are read."""
         return self._words(self.listing_categories)
+
+
+def settings_environment(settings: Settings) -> dict[str, str | None]:
+    """``PAPERWIRE_*`` variables that make ``Settings()`` in another process equal ``settings``; None
+    means "unset" (the default applies). Secrets are passed in clear: the environment of our own
+    child processes, never a log."""
+    env: dict[str, str | None] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        key = f"PAPERWIRE_{name.upper()}"
+        if value is None:
+            env[key] = None
+        elif isinstance(value, bool):
+            env[key] = "true" if value else "false"
+        elif isinstance(value, str | int | float | Path):
+            env[key] = str(value)
+        else:  # lists, dicts: pydantic-settings reads complex values as JSON
+            env[key] = json.dumps(value)
+    return env
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from paperwire.config import Settings
+from paperwire.config import Settings, settings_environment
 from paperwire.store import open_store
 
 
@@ -75,8 +75,11 @@ def serve(settings: Settings) -> None:
     pure-Python h11 (docs/benchmarks.md, "Web").
     """
     if settings.web_workers > 1:
-        for name, value in settings.model_dump().items():
-            os.environ[f"PAPERWIRE_{name.upper()}"] = str(value)
+        for key, value in settings_environment(settings).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         uvicorn.run("paperwire.web.server:app_from_environment", factory=True, host=settings.host,
                     port=settings.port, workers=settings.web_workers, log_level=settings.log_level.lower(),
                     http=HTTP_PROTOCOL, loop="uvloop")
