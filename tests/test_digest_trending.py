@@ -8,7 +8,7 @@ only the community's upvotes rank them (an old paper the community upvotes can t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from paperwire.digest.models import Subscriber
 from paperwire.digest.service import run_digests
@@ -89,6 +89,19 @@ def test_the_newest_papers_only_while_no_ranking_was_computed(mail_rt: Runtime, 
     run = run_digests(mail_rt, "daily", TUESDAY)
     assert (run.builds[0].built, run.builds[0].empty) == (0, 2)  # an empty ranking is not replaced by new papers
     assert handler.to(second.email) == [] and len(handler.to(first.email)) == 1
+
+
+def test_a_ranking_older_than_its_window_gives_the_newest_papers(mail_rt: Runtime,
+                                                                 smtp: tuple[Handler, int]) -> None:
+    handler, _ = smtp
+    # the last ranking dates from nine days before Monday (trending was switched off since)
+    recompute(mail_rt.store, mail_rt.settings, datetime(2026, 6, 20, tzinfo=UTC))
+    assert mail_rt.store.trending_page("day").computed_at is not None
+    reader = subscriber(mail_rt, "reader@example.org")
+    run_digests(mail_rt, "daily", MONDAY)
+    (received,) = handler.to(reader.email)
+    assert paper_ids(received) == ["2606.00004", "2606.00003", "2606.00002", "2606.00001"]
+    assert "Why: New today" in received.part("plain") and "Trending" not in received.part("plain")
 
 
 def test_no_paper_twice_across_periods(mail_rt: Runtime, smtp: tuple[Handler, int]) -> None:

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from paperwire.config import Settings
 from paperwire.digest.mail import message_id, sender_domain
@@ -36,7 +36,7 @@ from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import parse_query
 from paperwire.store import Store
-from paperwire.trending.formula import summary
+from paperwire.trending.formula import WINDOW_LENGTH, summary
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,19 @@ class StoredTrending:
             log.info("digests: the %s trending ranking was never computed; listing the newest papers instead",
                      window)
             return newest_papers(self.store, window, day, limit)
+        if not _fits(page.computed_at, window, day):
+            # trending was switched off long ago: that ranking says nothing about this period
+            log.info("digests: the %s trending ranking (computed %s) is not of %s; listing the newest papers "
+                     "instead", window, page.computed_at.isoformat(), day.isoformat())
+            return newest_papers(self.store, window, day, limit)
         return [Pick(e.paper_id, "trending", summary(e.reasons)) for e in page.entries]
+
+
+def _fits(computed_at: datetime, window: str, day: date) -> bool:
+    """Whether a ranking computed at ``computed_at`` is recent enough to stand for ``window`` in a digest of
+    ``day``: computed no earlier than one window before that day (a later one is the best there is)."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    return computed_at >= start - WINDOW_LENGTH[window]
 
 
 @dataclass
