@@ -159,6 +159,10 @@ def test_with_mail_off_or_the_server_down_messages_wait(mail_rt: Runtime, smtp: 
     assert (info.last_status, info.failures) == ("skipped", 0)
     assert info.next_run is not None and info.last_finished is not None
     assert info.next_run - info.last_finished == timedelta(minutes=5)  # its interval: no retry loop
+    confirmed(mail_rt.store, "bob@example.org")
+    (queued,) = Worker(off, only=["digest-daily"], owner="w0").run_once(force=True)
+    assert "mail is off" in queued.summary  # nothing queued to go out all at once, stale, later
+    assert [m.recipient for m in mail_rt.store.list_outbox(kind="digest")] == ["ann@example.org"]
 
     down = Runtime(mail_rt.settings.model_copy(update={"smtp_port": free_port()}), mail_rt.store)
     (failed,) = Worker(down, only=["deliver-outbox"], owner="w2").run_once(force=True)

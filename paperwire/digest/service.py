@@ -140,8 +140,12 @@ def scheduled_digests(runtime: Runtime, frequency: str, now: datetime) -> Schedu
 
     What the worker's ``digest-daily`` and ``digest-weekly`` jobs run. Idempotent: a digest already
     queued for a subscriber and period is never queued again, so every later look that day queues
-    only those of subscribers confirmed since. Sending is the ``deliver-outbox`` job's.
+    only those of subscribers confirmed since. Sending is the ``deliver-outbox`` job's. While mail is
+    off nothing is queued: periods missed then are not sent later.
     """
+    if not runtime.settings.smtp_host:
+        # queued digests would all go out at once, stale, the day mail is switched on
+        return ScheduledRun(frequency, waiting="mail is off (PAPERWIRE_SMTP_HOST is empty): no digests are queued")
     day, why = due_day(frequency, now, runtime.settings)
     if day is None:
         return ScheduledRun(frequency, waiting=why)
