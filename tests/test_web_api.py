@@ -126,3 +126,10 @@ def test_errors_have_one_shape(client: TestClient) -> None:
         error = r.json()["error"]
         assert r.status_code in (404, 422) and error["status"] == r.status_code and error["message"]
     assert client.post("/api/v1/search").json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("url", ["/api/daily_papers?submitter=%00", "/api/v1/search?q=a%00b", "/paper/2401%00",
+                                 "/api/v1/papers/%00", "/search?q=%00"])
+def test_nul_characters_are_a_clear_400(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 400 and "NUL" in r.text and r.headers["x-content-type-options"] == "nosniff"

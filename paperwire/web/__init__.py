@@ -45,7 +45,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         search_pages,
         subscriptions,
     )
-    from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache, SecurityHeaders
+    from paperwire.web.http import ConditionalGet, HeadAsGet, RejectNul, ResponseCache, SecurityHeaders
 
     runtime = Runtime(settings, store)
 
@@ -94,6 +94,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     cache = ResponseCache(settings.web_cache_mb * 1_000_000) if settings.web_cache_mb else None
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(RejectNul)
     app.add_middleware(SecurityHeaders)
     app.state.response_cache = cache
     return app
