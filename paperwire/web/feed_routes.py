@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -33,13 +34,16 @@ Fmt = Annotated[str, Depends(feed_format)]
 
 
 def _respond(request: Request, rt: Runtime, fmt: str, papers: list[Paper], title: str, description: str,
-             page_path: str, page_params: dict[str, str] | None = None) -> Response:
+             page_path: str, page_params: dict[str, str] | None = None,
+             ranked_at: datetime | None = None) -> Response:
     settings = rt.settings
     query = dict(request.query_params)
+    # a trending feed changes when its ranking is recomputed, not only when papers do
+    updated = max((t for t in (rt.store.last_change()[1], ranked_at) if t is not None), default=None)
     info = feeds.FeedInfo(
         title=f"{title} · {settings.site_name}", description=description,
         page_url=public_url(request, page_path, page_params), feed_url=public_url(request, request.url.path, query),
-        site_name=settings.site_name, site_url=settings.public_url() + "/", updated=rt.store.last_change()[1])
+        site_name=settings.site_name, site_url=settings.public_url() + "/", updated=updated)
     body = feeds.render(fmt, papers, info, settings.public_url() + "/paper/")
     return Response(body, media_type=feeds.FORMATS[fmt])
 
@@ -53,7 +57,7 @@ def trending(request: Request, rt: RT, fmt: Fmt,
     page = "/" if period == "today" else f"/trending/{period}"
     return _respond(request, rt, fmt, listing.papers, f"Trending papers{where}: {WINDOW_LABELS[period].lower()}",
                     f"Papers of the last {WINDOWS[period]} day(s){where}. {listing.order_note}", page,
-                    {"cat": cat} if cat else None)
+                    {"cat": cat} if cat else None, listing.computed_at)
 
 
 @router.get("/daily.{fmt}")
