@@ -3,6 +3,7 @@ real aiosmtpd server, and helpers to read forms and emails."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -90,3 +91,12 @@ def token_of(link: str) -> str:
     from urllib.parse import unquote
 
     return unquote(match.group(1))
+
+
+def live_env(base: str, smtp_port: int, arxiv_url: str) -> dict[str, str]:
+    """The environment of a ``paperwire serve`` or ``paperwire digest`` process in an end-to-end test: links
+    to ``base``, mail to the test's SMTP server, submissions through the replayed arXiv API, no waiting."""
+    return {**os.environ, "PAPERWIRE_BASE_URL": base, "PAPERWIRE_SMTP_HOST": "127.0.0.1",
+            "PAPERWIRE_SMTP_PORT": str(smtp_port), "PAPERWIRE_SMTP_RATE_PER_SECOND": "0",
+            "PAPERWIRE_ARXIV_API_URL": arxiv_url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
+            "PAPERWIRE_HTTP_RETRIES": "0"}

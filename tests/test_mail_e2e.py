@@ -4,7 +4,6 @@ digest in a real SMTP server, and unsubscribe in one click."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from paperwire.store import Store
-from tests.community_helpers import PAPERS
+from tests.community_helpers import PAPERS, live_env
 from tests.conftest import FIXTURES_SHARED
 from tests.replay import ReplayServer, load_arxivpy
 from tests.smtp_server import Handler, Received, free_port, smtp_server
@@ -50,13 +49,11 @@ def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, arxiv: R
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with smtp_server() as (handler, smtp_port):
-        env = {**os.environ, "PAPERWIRE_BASE_URL": base, "PAPERWIRE_SMTP_HOST": "127.0.0.1",
-               "PAPERWIRE_SMTP_PORT": str(smtp_port), "PAPERWIRE_SMTP_RATE_PER_SECOND": "0",
-               "PAPERWIRE_ARXIV_API_URL": arxiv.url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
-               "PAPERWIRE_HTTP_RETRIES": "0"}
+        env = live_env(base, smtp_port, arxiv.url)
         common = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(tmp_path / "data")]
-        server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
+            server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT, text=True)
         try:
             wait_ready(port, server)
             with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
@@ -78,7 +75,7 @@ def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, arxiv: R
             assert sub is not None and sub.state == "unsubscribed"
         finally:
             server.terminate()
-            server.communicate(timeout=30)
+            server.wait(timeout=30)
 
 
 def _newcomer(browser: httpx.Client, handler: Handler, base: str) -> None:

@@ -44,11 +44,8 @@ def check(store: Store, clock: Clock, repo: str, when: datetime, stars: int) -> 
     store.save_repo_check(RepoCheck(repo, when, "ok", stars=stars, full_name=repo))
 
 
-@pytest.fixture
-def world(db_url: str) -> Iterator[Store]:
-    clock = Clock(T1)
-    store = open_store(db_url, clock=clock)
-    store.migrate()
+def fill_world(store: Store, clock: Clock) -> None:
+    """Real HF daily lists, code links and star checks of July 2026 (the world the tests below rank)."""
     clock.now = datetime(2026, 7, 15, 6, tzinfo=UTC)
     save_daily(store, "2026-07-15")
     clock.now = T1
@@ -75,6 +72,14 @@ def world(db_url: str) -> Iterator[Store]:
                                                      date(2026, 7, 31): 6}, "done")
     clock.now = T2
     save_daily(store, "2026-07-31", bump={"2607.27919": 100})
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[Store]:
+    clock = Clock(T1)
+    store = open_store(db_url, clock=clock)
+    store.migrate()
+    fill_world(store, clock)
     yield store
     store.close()
 

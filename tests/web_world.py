@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from paperwire.config import Settings
-from paperwire.models import CodeLink, Paper, SourceBatch
 from paperwire.store import Store, open_store
-from tests.test_trending import NOW, SETTINGS, T1, T2, Clock, check, save_daily
+from tests.test_trending import NOW, SETTINGS, T1, Clock, fill_world
 
 WEEK_TOP = ("2607.28624", "2607.28227", "2607.28625")
 # arXiv categories (hand-made for the test: HF's lists carry none) of a few ranked papers
@@ -30,30 +28,7 @@ __all__ = ["NOW", "SETTINGS", "WEEK_TOP", "build_world", "web_settings", "web_st
 
 def build_world(store: Store, clock: Clock) -> None:
     """Fill ``store`` as tests/test_trending.py's ``world`` does, then give papers their categories."""
-    clock.now = datetime(2026, 7, 15, 6, tzinfo=UTC)
-    save_daily(store, "2026-07-15")
-    clock.now = T1
-    save_daily(store, "2026-07-31")
-    store.save_batch(SourceBatch(
-        [Paper("2608.00001", "A paper announced today", "abstract", ["A. Author"], ["cs.LG"],
-               announced=date(2026, 8, 1), version=1)],
-        [CodeLink("2607.28624", "huggingface/transformers", "https://github.com/huggingface/transformers",
-                  "abstract"),
-         CodeLink("2607.28227", "huggingface/transformers", "https://github.com/huggingface/transformers",
-                  "abstract"),
-         CodeLink("2607.28625", "yaoyao-jpg/phizero", "https://github.com/yaoyao-jpg/PhiZero", "pwc")]))
-    check(store, clock, "huggingface/transformers", datetime(2026, 7, 20, tzinfo=UTC), 100_000)
-    check(store, clock, "huggingface/transformers", T2, 100_300)
-    check(store, clock, "yaoyao-jpg/PhiZero", datetime(2026, 7, 20, tzinfo=UTC), 10)
-    check(store, clock, "yaoyao-jpg/PhiZero", T1, 400)
-    check(store, clock, "yaoyao-jpg/PhiZero", T2, 910)
-    check(store, clock, "MemTensor/Metis", datetime(2026, 7, 29, 6, tzinfo=UTC), 26)
-    check(store, clock, "MemTensor/Metis", T2, 30)
-    check(store, clock, "micky-li-hd/VideoCoCo", datetime(2026, 7, 31, 18, tzinfo=UTC), 50)
-    store.save_star_history("micky-li-hd/videococo", {date(2026, 7, 29): 20, date(2026, 7, 30): 24,
-                                                     date(2026, 7, 31): 6}, "done")
-    clock.now = T2
-    save_daily(store, "2026-07-31", bump={"2607.27919": 100})
+    fill_world(store, clock)
     found = store.get_papers(list(CATEGORIES))
     store.upsert_papers([replace(found[pid], categories=cats, version=1) for pid, cats in CATEGORIES.items()])
 

@@ -8,7 +8,6 @@ Trending box and its SVG chart) under the real CSP. Screenshots: test-output/scr
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from paperwire.trending import recompute
 from paperwire.web import create_app
 from tests.browser.conftest import WIDE, Tab, _tab
 from tests.browser.test_site import axe_violations
-from tests.community_helpers import PAPERS
+from tests.community_helpers import PAPERS, live_env
 from tests.conftest import FIXTURES_SHARED, drop, new_url
 from tests.live import live_server
 from tests.replay import ReplayServer, load_arxivpy
@@ -71,10 +70,7 @@ def service(world: tuple[str, Store], tmp_path: Path, arxiv: ReplayServer,
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with smtp_server() as (handler, smtp_port):
-        env = {**os.environ, "PAPERWIRE_BASE_URL": base, "PAPERWIRE_SMTP_HOST": "127.0.0.1",
-               "PAPERWIRE_SMTP_PORT": str(smtp_port), "PAPERWIRE_SMTP_RATE_PER_SECOND": "0",
-               "PAPERWIRE_ARXIV_API_URL": arxiv.url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
-               "PAPERWIRE_HTTP_RETRIES": "0"}
+        env = live_env(base, smtp_port, arxiv.url)
         common = [sys.executable, "-m", "paperwire", "--db", url, "--data-dir", str(tmp_path / "data")]
         with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
             server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
