@@ -130,6 +130,10 @@ def test_errors_have_one_shape(client: TestClient) -> None:
 
 @pytest.mark.parametrize("url", ["/api/daily_papers?submitter=%00", "/api/v1/search?q=a%00b", "/paper/2401%00",
                                  "/api/v1/papers/%00", "/search?q=%00"])
-def test_nul_characters_are_a_clear_400(client: TestClient, url: str) -> None:
+def test_nul_characters_are_a_clear_422(client: TestClient, url: str) -> None:
     r = client.get(url)
-    assert r.status_code == 400 and "NUL" in r.text and r.headers["x-content-type-options"] == "nosniff"
+    assert r.status_code == 422 and "NUL" in r.text and r.headers["x-content-type-options"] == "nosniff"
+    if url.startswith("/api/v1/"):
+        assert r.json()["error"]["message"] == "NUL characters are not allowed in URLs"
+    elif url.startswith("/api/"):
+        assert r.json() == {"error": "NUL characters are not allowed in URLs"}

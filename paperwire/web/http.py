@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.runtime import Runtime
@@ -121,17 +122,19 @@ class SecurityHeaders:
 
 
 class RejectNul:
-    """400 for a NUL character in the path or query: no name, id or query of ours holds one, and
-    PostgreSQL refuses it in text (a 500 deep in some route otherwise)."""
+    """A NUL character in the path or query is an invalid parameter (422, in the error shape of the route:
+    API, Hugging Face or page): no name, id or query of ours holds one, and PostgreSQL refuses it in text
+    (a 500 deep in some route otherwise)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
-            await send({"type": "http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": b"NUL characters are not allowed in URLs.\n"})
+            from paperwire.web.errors import respond
+
+            response = respond(Request(scope), 422, "NUL characters are not allowed in URLs")
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
