@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -166,3 +166,9 @@ def bump_counter(tx: Tx, key: str, now: str) -> None:
     tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO UPDATE SET "
                "value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at",
                (key, now))
+
+
+def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``values`` in slices of ``CHUNK``: the most ids one ``IN (...)`` list takes."""
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]

@@ -4,26 +4,21 @@ window's trending ranking filtered by category.
 Pages, feeds and APIs show up to a few hundred papers at a time; their
 upvotes, code links and stars are read in a handful of bulk queries per
 page (chunked ``IN`` lists), never one query per paper. ``data_version``
-is read on every conditional GET, so it only takes indexed maxima and a
-few rows of ``state``.
+is read on every conditional GET, so it reads a few rows of ``state``
+(change counters that writers raise in their own transactions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from paperwire.models import TRENDING_WINDOWS, DataVersion, SignalData, TrendingPage
 from paperwire.store.community import VERSION_KEY
-from paperwire.store.core import CHUNK, SIGNALS_VERSION_KEY, SQLBase, parse_instant, placeholders
+from paperwire.store.core import SIGNALS_VERSION_KEY, SQLBase, chunks, parse_instant, placeholders
 from paperwire.store.stars import _REPO_COLUMNS, _row_repo
 from paperwire.store.trending import _ENTRY_COLUMNS, _row_entry, computed_key
 
 _VERSION_KEYS = (VERSION_KEY, SIGNALS_VERSION_KEY, *(computed_key(w) for w in TRENDING_WINDOWS))
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 class SignalsSQL(SQLBase):
@@ -33,7 +28,7 @@ class SignalsSQL(SQLBase):
         ids = sorted(set(paper_ids))
         out = SignalData()
         with self.read() as tx:
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 marks = placeholders(len(chunk))
                 out.hf_upvotes.update((r[0], int(r[1])) for r in tx.execute(
                     f"SELECT paper_id, MAX(upvotes) FROM hf_daily WHERE paper_id IN ({marks}) GROUP BY paper_id",
@@ -46,7 +41,7 @@ class SignalsSQL(SQLBase):
                         "ORDER BY paper_id, repo, source", chunk).all():
                     out.links.setdefault(pid, []).append((repo, source))
             repos = sorted({repo for links in out.links.values() for repo, _ in links})
-            for chunk in _chunks(repos):
+            for chunk in chunks(repos):
                 marks = placeholders(len(chunk))
                 out.repo_papers.update((r[0], int(r[1])) for r in tx.execute(
                     f"SELECT repo, COUNT(DISTINCT paper_id) FROM code_links WHERE repo IN ({marks}) GROUP BY repo",

@@ -7,14 +7,14 @@ one transaction, so a crash or a bad page leaves either all of it or none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import orjson
 
 from paperwire.models import BatchResult, CodeLink, HFDailyEntry, SourceBatch
-from paperwire.store.core import CHUNK, SIGNALS_VERSION_KEY, Tx, bump_counter, iso, parse_instant, placeholders
+from paperwire.store.core import SIGNALS_VERSION_KEY, Tx, bump_counter, chunks, iso, parse_instant, placeholders
 from paperwire.store.papers import PapersSQL
 
 _HF_COLUMNS = (
@@ -26,11 +26,6 @@ _UPSERT_HF = (
     "ON CONFLICT (paper_id, daily_date) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _HF_COLUMNS if c not in ("paper_id", "daily_date", "first_seen"))
 )
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 def _hf_row(entry: HFDailyEntry, now: str) -> tuple[Any, ...]:
@@ -76,7 +71,7 @@ class SourcesSQL(PapersSQL):
             return 0
         paper_ids = sorted({key[0] for key in unique})
         known: set[tuple[str, str, str]] = set()
-        for chunk in _chunks(paper_ids):
+        for chunk in chunks(paper_ids):
             rows = tx.execute(
                 f"SELECT paper_id, repo, source FROM code_links WHERE paper_id IN ({placeholders(len(chunk))})", chunk
             ).all()

@@ -11,14 +11,14 @@ either the previous complete ranking or the new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
 
 from paperwire.models import HFActivity, RepoStars, TrendingEntry, TrendingInputs, TrendingPage
-from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
 
 _ENTRY_COLUMNS = ("period", "paper_id", "rank", "score", "reasons", "signals", "computed_at")
 _SELECT_ENTRY = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM trending"
@@ -27,11 +27,6 @@ _SELECT_ENTRY = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM trending"
 def computed_key(window: str) -> str:
     """The state key holding when ``window``'s ranking was last computed (also set when it is empty)."""
     return f"trending.{window}.computed_at"
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 def _row_entry(row: Sequence[Any]) -> TrendingEntry:
@@ -74,11 +69,11 @@ class TrendingSQL(SQLBase):
             active = sorted(set(stars) | set(history))
             linked = self._links_of_papers_linking(tx, active)
             out.links = linked
-            for chunk in _chunks(sorted({repo for _, repo, _ in linked})):
+            for chunk in chunks(sorted({repo for _, repo, _ in linked})):
                 out.repo_papers.update((r, int(n)) for r, n in tx.execute(
                     "SELECT repo, COUNT(DISTINCT paper_id) FROM code_links "
                     f"WHERE repo IN ({placeholders(len(chunk))}) GROUP BY repo", chunk).all())
-            for chunk in _chunks(active):
+            for chunk in chunks(active):
                 for repo, full_name, count, created in tx.execute(
                         "SELECT repo, full_name, stars, created_at FROM repositories "
                         f"WHERE repo IN ({placeholders(len(chunk))})", chunk).all():
@@ -94,14 +89,14 @@ class TrendingSQL(SQLBase):
                     (first_day, last_day)).all():
                 out.papers[pid] = (date.fromisoformat(announced), parse_instant(submitted))
             wanted = sorted(({pid for pid, _, _ in linked} | set(upvotes) | featured | set(also)) - set(out.papers))
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 for pid, announced, submitted in tx.execute(
                         "SELECT id, announced, submitted FROM papers "
                         f"WHERE id IN ({placeholders(len(chunk))}) AND withdrawn = 0",
                         chunk).all():
                     out.papers[pid] = (date.fromisoformat(announced) if announced else None, parse_instant(submitted))
             out.links = [link for link in linked if link[0] in out.papers]
-            for chunk in _chunks(sorted(out.papers)):
+            for chunk in chunks(sorted(out.papers)):
                 for pid, most, first_day_on, first_at in tx.execute(
                         "SELECT paper_id, MAX(upvotes), MIN(daily_date), MIN(submitted_on_daily) FROM hf_daily "
                         f"WHERE paper_id IN ({placeholders(len(chunk))}) GROUP BY paper_id", chunk).all():
@@ -115,11 +110,11 @@ class TrendingSQL(SQLBase):
         """Every code link of the papers that link one of ``repos``: choosing a paper's repository
         needs all of its links, not only those to active repositories."""
         papers: set[str] = set()
-        for chunk in _chunks(repos):
+        for chunk in chunks(repos):
             papers.update(r[0] for r in tx.execute(
                 f"SELECT DISTINCT paper_id FROM code_links WHERE repo IN ({placeholders(len(chunk))})", chunk).all())
         links: list[tuple[str, str, str]] = []
-        for chunk in _chunks(sorted(papers)):
+        for chunk in chunks(sorted(papers)):
             links.extend((r[0], r[1], r[2]) for r in tx.execute(
                 f"SELECT paper_id, repo, source FROM code_links WHERE paper_id IN ({placeholders(len(chunk))}) "
                 "ORDER BY paper_id, repo, source", chunk).all())
@@ -154,7 +149,7 @@ class TrendingSQL(SQLBase):
     def trending_ranks(self, window: str, paper_ids: Sequence[str]) -> dict[str, int]:
         ranks: dict[str, int] = {}
         with self.read() as tx:
-            for chunk in _chunks(sorted(set(paper_ids))):
+            for chunk in chunks(sorted(set(paper_ids))):
                 ranks.update((pid, int(r)) for pid, r in tx.execute(
                     f"SELECT paper_id, rank FROM trending WHERE period = ? AND paper_id IN "
                     f"({placeholders(len(chunk))})", [window, *chunk]).all())
@@ -169,7 +164,7 @@ class TrendingSQL(SQLBase):
         keys = sorted({r.lower() for r in repos})
         counts: dict[str, int] = {}
         with self.read() as tx:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 counts.update((r, int(n)) for r, n in tx.execute(
                     "SELECT repo, COUNT(DISTINCT paper_id) FROM code_links "
                     f"WHERE repo IN ({placeholders(len(chunk))}) GROUP BY repo", chunk).all())
