@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -100,3 +103,26 @@ def live_env(base: str, smtp_port: int, arxiv_url: str) -> dict[str, str]:
             "PAPERWIRE_SMTP_PORT": str(smtp_port), "PAPERWIRE_SMTP_RATE_PER_SECOND": "0",
             "PAPERWIRE_ARXIV_API_URL": arxiv_url + "/api/query", "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0",
             "PAPERWIRE_HTTP_RETRIES": "0"}
+
+
+@contextmanager
+def live_service(db_url: str, tmp_path: Path, arxiv_url: str,
+                 ) -> Iterator[tuple[str, Handler, list[str], dict[str, str]]]:
+    """``paperwire serve`` in its own process with a real SMTP server: (base URL, SMTP handler, the CLI
+    prefix for more commands on the same database, their environment)."""
+    from tests.test_multiprocess import free_port, wait_ready
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with smtp_server() as (handler, smtp_port):
+        env = live_env(base, smtp_port, arxiv_url)
+        common = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(tmp_path / "data")]
+        with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
+            server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_ready(port, server)
+            yield base, handler, common, env
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +13,10 @@ import httpx
 import pytest
 
 from paperwire.store import Store
-from tests.community_helpers import PAPERS, live_env
+from tests.community_helpers import PAPERS, live_service
 from tests.conftest import FIXTURES_SHARED
 from tests.replay import ReplayServer, load_arxivpy
-from tests.smtp_server import Handler, Received, free_port, smtp_server
-from tests.test_multiprocess import wait_ready
+from tests.smtp_server import Handler, Received
 
 pytestmark = pytest.mark.slow
 
@@ -46,36 +44,24 @@ def arxiv() -> Iterator[ReplayServer]:
 
 def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, arxiv: ReplayServer) -> None:
     store.upsert_papers(PAPERS)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with smtp_server() as (handler, smtp_port):
-        env = live_env(base, smtp_port, arxiv.url)
-        common = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(tmp_path / "data")]
-        with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
-            server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_ready(port, server)
-            with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
-                _newcomer(browser, handler, base)
-                digest = subprocess.run([*common, "digest", "run", "--period", "daily", "--date", "2026-06-29"],
-                                        env=env, capture_output=True, text=True, timeout=120)
-                assert digest.returncode == 0, digest.stderr
-                assert "1 digests built" in digest.stdout, digest.stdout
-            (received,) = [m for m in handler.to("ann.digests@example.org") if "digest" in m.message["Subject"]]
-            text = received.part("plain")
-            assert "Matches your topic energy-based models" in text and "Energy-Based Models for Protein Design" in text
-            url = re.search(r"<(http[^>]+)>", received.message["List-Unsubscribe"]).group(1)  # type: ignore[union-attr]
-            assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-            with httpx.Client(timeout=30) as provider:  # the mail provider's one-click POST, without cookies
-                r = provider.post(url, content=b"List-Unsubscribe=One-Click",
-                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-            assert r.status_code == 200 and not r.is_redirect and "You are unsubscribed" in r.text
-            sub = store.get_subscriber_by_email("ann.digests@example.org")
-            assert sub is not None and sub.state == "unsubscribed"
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with live_service(db_url, tmp_path, arxiv.url) as (base, handler, common, env):
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
+            _newcomer(browser, handler, base)
+            digest = subprocess.run([*common, "digest", "run", "--period", "daily", "--date", "2026-06-29"],
+                                    env=env, capture_output=True, text=True, timeout=120)
+            assert digest.returncode == 0, digest.stderr
+            assert "1 digests built" in digest.stdout, digest.stdout
+        (received,) = [m for m in handler.to("ann.digests@example.org") if "digest" in m.message["Subject"]]
+        text = received.part("plain")
+        assert "Matches your topic energy-based models" in text and "Energy-Based Models for Protein Design" in text
+        url = re.search(r"<(http[^>]+)>", received.message["List-Unsubscribe"]).group(1)  # type: ignore[union-attr]
+        assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        with httpx.Client(timeout=30) as provider:  # the mail provider's one-click POST, without cookies
+            r = provider.post(url, content=b"List-Unsubscribe=One-Click",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200 and not r.is_redirect and "You are unsubscribed" in r.text
+        sub = store.get_subscriber_by_email("ann.digests@example.org")
+        assert sub is not None and sub.state == "unsubscribed"
 
 
 def _newcomer(browser: httpx.Client, handler: Handler, base: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,12 +23,11 @@ from paperwire.trending import recompute
 from paperwire.web import create_app
 from tests.browser.conftest import WIDE, Tab, _tab
 from tests.browser.test_site import axe_violations
-from tests.community_helpers import PAPERS, live_env
+from tests.community_helpers import PAPERS, live_service
 from tests.conftest import FIXTURES_SHARED, drop, new_url
 from tests.live import live_server
 from tests.replay import ReplayServer, load_arxivpy
-from tests.smtp_server import Handler, Received, free_port, smtp_server
-from tests.test_multiprocess import wait_ready
+from tests.smtp_server import Handler, Received
 from tests.web_world import NOW, SETTINGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,20 +65,8 @@ def service(world: tuple[str, Store], tmp_path: Path, arxiv: ReplayServer,
             ) -> Iterator[tuple[str, Handler, list[str], dict[str, str]]]:
     """``paperwire serve`` in its own process: (base URL, SMTP handler, CLI prefix, environment)."""
     url, _ = world
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with smtp_server() as (handler, smtp_port):
-        env = live_env(base, smtp_port, arxiv.url)
-        common = [sys.executable, "-m", "paperwire", "--db", url, "--data-dir", str(tmp_path / "data")]
-        with (tmp_path / "serve.log").open("w") as log:  # a file, not a pipe nobody reads (it would fill up)
-            server = subprocess.Popen([*common, "serve", "--port", str(port)], env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_ready(port, server)
-            yield base, handler, common, env
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with live_service(url, tmp_path, arxiv.url) as running:
+        yield running
 
 
 @pytest.fixture
