@@ -1,8 +1,11 @@
 """Import rate, peak memory and keyword-search latency; prints one JSON object.
 
     .venv/bin/python benchmarks/import_search.py [--file F] [--db URL] [--queries 200]
+                                                 [--index-in auto|process|thread]
 
-The import runs in a child process so its peak RSS is its own. Queries are
+The import runs in a child process so its peak RSS is its own; with the keyword index
+following in a process of its own (the default for big files), that process's peak is
+added (an upper bound: the two peaks need not coincide). Queries are
 5–40-word windows of real abstracts (seeded), the kind of natural-language
 query the targets are stated for. Latency is the library's search() call
 end to end (parse, index, fetching the papers from the store).
@@ -47,17 +50,23 @@ def make_queries(path: Path, n: int, seed: int = 7) -> list[str]:
     return queries
 
 
-def run_import(db: str, data_dir: str, file: Path) -> dict[str, float]:
+def run_import(db: str, data_dir: str, file: Path, index_in: str) -> dict[str, float]:
     from paperwire.config import Settings
     from paperwire.ingest.bulk import import_and_index
     from paperwire.runtime import Runtime
 
     runtime = Runtime(Settings(database_url=db, data_dir=Path(data_dir)))
-    report = import_and_index(runtime.store, runtime.indexes, [file])
+    process = {"auto": None, "process": True, "thread": False}[index_in]
+    report = import_and_index(runtime.store, runtime.indexes, [file], index_process=process)
     runtime.close()
     papers = report.inserted + report.updated
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    follower = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the indexing process, if any
     return {"papers": papers, "rejected": report.rejected, "seconds": round(report.seconds, 2),
-            "papers_per_s": round(papers / report.seconds)}
+            "papers_per_s": round(papers / report.seconds), "index_follower": index_in,
+            # both processes at their peaks at once: an upper bound of the import's memory
+            "peak_rss_mb": round(own + follower), "peak_rss_importer_mb": round(own),
+            "peak_rss_follower_mb": round(follower)}
 
 
 def measure_search(db: str, data_dir: str, queries: list[str]) -> dict[str, float]:
@@ -84,22 +93,24 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--db", default="", help="database URL; default a fresh SQLite file")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--index-in", choices=["auto", "process", "thread"], default="auto",
+                        help="where the keyword index follows the import (auto: a process for big files)")
     parser.add_argument("--phase", choices=["all", "import"], default="all", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == "import":
-        print(json.dumps(run_import(args.db, args.data_dir, args.file)))
+        print(json.dumps(run_import(args.db, args.data_dir, args.file, args.index_in)))
         return
     with tempfile.TemporaryDirectory(prefix="pw-bench-") as tmp:
         db = args.db or f"sqlite:///{tmp}/bench.db"
         if db.startswith("postgresql://") and "schema=" not in db:
             db += ("&" if "?" in db else "?") + f"schema=bench_{uuid.uuid4().hex[:8]}"
         child = subprocess.run(
-            [sys.executable, __file__, "--phase", "import", "--file", str(args.file), "--db", db, "--data-dir", tmp],
+            [sys.executable, __file__, "--phase", "import", "--file", str(args.file), "--db", db, "--data-dir", tmp,
+             "--index-in", args.index_in],
             check=True, capture_output=True, text=True,
         )
         imported = json.loads(child.stdout.strip().splitlines()[-1])
-        imported["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
         result = {
             "backend": db.split(":", 1)[0],
             "file": args.file.name,

@@ -184,7 +184,7 @@ def at_scale(runtime: Runtime, records: list[dict[str, object]], vectors: np.nda
     keyword.write(entries(), replace=False)  # type: ignore[arg-type]
     keyword_s = time.perf_counter() - started
     started = time.perf_counter()
-    vi = VectorIndex(vectors.shape[1], exact_limit=300_000)
+    vi = VectorIndex(vectors.shape[1], exact_limit=300_000, nprobe=runtime.settings.vector_nprobe)
     for i in range(0, n, 100_000):
         size = min(100_000, n - i)
         noisy = clustered(vectors, size, rng)

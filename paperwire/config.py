@@ -94,7 +94,8 @@ class Settings(BaseSettings):
                                            "score about 0.2-0.26 against everything).")
     vector_exact_limit: int = Field(300_000, ge=1000, description="Up to this many papers vector search scans "
                                     "every vector exactly; beyond it an IVF index is used.")
-    vector_nprobe: int = Field(24, ge=1, description="Lists an IVF vector search probes (recall versus speed).")
+    vector_nprobe: int = Field(96, ge=1, description="Lists an IVF vector search probes (recall versus speed; "
+                               "96 keeps about 96 % of the exact top 100 at 1M papers, docs/benchmarks.md).")
     import_batch_size: int = Field(2000, ge=1, description="Papers written per transaction on import.")
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")

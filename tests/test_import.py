@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperwire.ingest.bulk import MAX_LINE_BYTES, ImportReport, import_files, import_papers, read_file
 from paperwire.ingest.kaggle import estimate_announced, parse_kaggle
@@ -206,3 +208,24 @@ def test_kaggle_record_parser_rejects_bad_versions() -> None:
 def test_withdrawn_papers_are_marked() -> None:
     paper = parse_kaggle({"id": "0704.0001", "title": "t", "comments": "This paper has been withdrawn by the author"})
     assert isinstance(paper, Paper) and paper.withdrawn
+
+
+def _reference_names(value: list[str]) -> list[str] | None:
+    """name_list() as first written: every entry through clean_space(); None for "rejected"."""
+    from paperwire.ingest.records import MAX_NAME, clean_space
+
+    names = [clean_space(v) for v in value]
+    return None if any(len(n) > MAX_NAME for n in names) else [n for n in names if n]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=12), st.text(alphabet=" \n\t\r\x00\x1f\xa0\u2003ab", max_size=6),
+                          st.just("x" * 1001)), max_size=6))
+def test_the_fast_author_path_cleans_exactly_like_clean_space(value: list[str]) -> None:
+    from paperwire.ingest.records import RecordError, name_list
+
+    try:
+        got: list[str] | None = name_list(value)
+    except RecordError:
+        got = None
+    assert got == _reference_names(value)

@@ -9,7 +9,6 @@ batches behind and re-running it finishes the job (writes are upserts).
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from paperwire.ingest.kaggle import looks_like_kaggle, parse_kaggle
 from paperwire.ingest.paperwire_jsonl import parse_paperwire
 from paperwire.ingest.records import RecordError
 from paperwire.models import Paper, SourceBatch, UpsertResult
+from paperwire.search import follower
 from paperwire.store import Store
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
@@ -73,8 +73,8 @@ def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by the caller
     if raw.read(2) == GZIP_MAGIC:
         raw.seek(0)
-        stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-        return raw, stream
+        gz = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw, gz
     raw.seek(0)
     return raw, raw
 
@@ -183,28 +183,20 @@ def import_and_index(
     on_error: ErrorSink | None = None,
     progress: ProgressSink | None = None,
     index_progress: Callable[[int], None] | None = None,
+    index_process: bool | None = None,
 ) -> ImportReport:
-    """Import files while this host's search index follows them (in a thread); times both."""
+    """Import files while this host's search index follows them; times both.
+
+    The index follows in a process of its own (``index_process``; by default when the files total
+    at least ``follower.PROCESS_MIN_BYTES``), otherwise in a thread (paperwire.search.follower).
+    """
     started = time.perf_counter()
-    until = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def follow() -> None:
-        try:
-            outcome["indexed"] = indexes.follow(until, index_progress)
-        except BaseException as exc:  # re-raised in the importing thread
-            outcome["error"] = exc
-
-    follower = threading.Thread(target=follow, name="index-follower")
-    follower.start()
-    try:
+    if index_process is None:
+        index_process = sum(p.stat().st_size for p in paths if p.is_file()) >= follower.PROCESS_MIN_BYTES
+    following = follower.in_process if index_process else follower.in_thread
+    with following(indexes, index_progress) as indexed:
         report = import_files(store, paths, batch_size, on_error, progress)
-    finally:  # also on Ctrl-C: what was committed gets indexed
-        until.set()
-        follower.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    report.indexed = outcome["indexed"]
+    report.indexed = indexed.indexed
     indexes.sync()  # anything else behind (vectors of embedded papers)
     report.seconds = time.perf_counter() - started
     return report

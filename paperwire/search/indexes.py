@@ -142,6 +142,11 @@ class LocalIndexes:
             self._loaded_mark = self._last_seen
             return done
 
+    def reloaded(self) -> None:
+        """Another process advanced the keyword index: read its last commit."""
+        self.keyword.index.reload()
+        self._loaded_mark = self.watermark()
+
     def _changes(self, mark: int, progress: Progress | None,
                  until: threading.Event | None = None) -> Iterator[IndexEntry]:
         self._last_seen = mark

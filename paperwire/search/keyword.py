@@ -36,6 +36,17 @@ def day_number(day: date | None) -> int:
     return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """What the ``cat`` field holds: each category and its archive, lower case (``cs.cl``, ``cs``)."""
+    terms: list[str] = []
+    for category in categories:
+        low = category.lower()
+        for term in (low, low.partition(".")[0]):
+            if term not in terms:
+                terms.append(term)
+    return terms
+
+
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
@@ -66,17 +77,10 @@ class KeywordIndex:
 
     # -- writing ---------------------------------------------------------------------
     def _document(self, doc: IndexEntry) -> tantivy.Document:
-        d = tantivy.Document()
-        d.add_text("id", doc.id)
-        d.add_text("title", doc.title)
-        d.add_text("abstract", doc.abstract)
-        for name in doc.authors:
-            d.add_text("authors", name)
-        for value in dict.fromkeys(v for c in doc.categories for v in (c.lower(), c.split(".")[0].lower())):
-            d.add_text("cat", value)
-        d.add_integer("day", day_number(doc.announced))
-        d.add_integer("has_code", int(doc.has_code))
-        return d
+        # one constructor call: building field by field took twice the time, on the importer's clock
+        return tantivy.Document(id=doc.id, title=doc.title, abstract=doc.abstract, authors=doc.authors,
+                                cat=category_terms(doc.categories), day=day_number(doc.announced),
+                                has_code=int(doc.has_code))
 
     def write(self, docs: Iterable[IndexEntry], replace: bool = True, clear: bool = False) -> int:
         """Add documents (replacing same-key ones when ``replace``) and commit; returns the count."""

@@ -48,7 +48,7 @@ class RowMeta:
 class VectorIndex:
     """Vectors of one embedding model on this host."""
 
-    def __init__(self, dim: int, exact_limit: int = 300_000, nprobe: int = 24) -> None:
+    def __init__(self, dim: int, exact_limit: int = 300_000, nprobe: int = 96) -> None:
         self.dim = dim
         self.exact_limit = exact_limit
         self.nprobe = nprobe
@@ -219,7 +219,7 @@ class VectorIndex:
             os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, exact_limit: int = 300_000, nprobe: int = 24) -> tuple[VectorIndex, dict[str, int]]:
+    def load(cls, path: Path, exact_limit: int = 300_000, nprobe: int = 96) -> tuple[VectorIndex, dict[str, int]]:
         """Read an index written by ``save``, with its watermarks."""
         meta = json.loads((path / "meta.json").read_text())
         self = cls(int(meta["dim"]), exact_limit, nprobe)

@@ -1,0 +1,53 @@
+"""Indexing while importing: the follower in a process of its own (big imports) and in a thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paperwire.ingest.bulk import import_and_index
+from paperwire.runtime import Runtime
+from paperwire.search import follower
+from paperwire.search.engine import SearchRequest, search
+from tests.conftest import SAMPLE
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_the_follower_indexes_everything_the_import_commits(runtime: Runtime, in_process: bool) -> None:
+    counted: list[int] = []
+    report = import_and_index(runtime.store, runtime.indexes, [SAMPLE], batch_size=300,
+                              index_progress=counted.append, index_process=in_process)
+    assert report.inserted == 2020 and report.indexed == 2020 and sum(counted) == 2020
+    # this process's index object sees the follower's commit at once, without a refresh
+    assert runtime.indexes.keyword.num_docs() == 2020
+    assert runtime.indexes.watermark() == runtime.store.max_seq()
+    hits = search(runtime.store, runtime.indexes, SearchRequest("gaussian splatting", limit=5, mode="keyword")).hits
+    assert hits and all("splat" in (h.paper.title if h.paper else "").lower() for h in hits[:3])
+    # a second import of the same file changes nothing and indexes nothing
+    again = import_and_index(runtime.store, runtime.indexes, [SAMPLE], index_process=in_process)
+    assert (again.inserted, again.unchanged, again.indexed) == (0, 2020, 0)
+
+
+def test_big_inputs_choose_the_process(runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen: list[str] = []
+    real_process, real_thread = follower.in_process, follower.in_thread
+    monkeypatch.setattr(follower, "in_process", lambda *a: chosen.append("process") or real_process(*a))
+    monkeypatch.setattr(follower, "in_thread", lambda *a: chosen.append("thread") or real_thread(*a))
+    import_and_index(runtime.store, runtime.indexes, [SAMPLE])
+    monkeypatch.setattr(follower, "PROCESS_MIN_BYTES", SAMPLE.stat().st_size)
+    import_and_index(runtime.store, runtime.indexes, [SAMPLE, tmp_path / "missing.jsonl"])
+    assert chosen == ["thread", "process"]
+
+
+def test_a_failing_follower_process_is_reported_after_the_import_lands(runtime: Runtime) -> None:
+    # a keyword index directory that cannot be opened: a file where the index's directory should be
+    broken = runtime.indexes.keyword.path
+    assert broken is not None
+    for child in broken.iterdir():
+        child.unlink()
+    broken.rmdir()
+    broken.write_text("not a directory")
+    with pytest.raises(follower.IndexingError, match="indexing during the import failed"):
+        import_and_index(runtime.store, runtime.indexes, [SAMPLE], index_process=True)
+    assert runtime.store.stats().papers == 2020  # the import itself is committed
