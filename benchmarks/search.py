@@ -136,17 +136,14 @@ def latency(run: object, qs: list[str]) -> dict[str, float]:
             "short_p50_ms": round(statistics.median(short), 2), "long_p50_ms": round(statistics.median(long_), 2)}
 
 
-def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray,
-           qs: list[str]) -> dict[str, object]:
-    from paperwire.ingest.bulk import import_and_index
-    from paperwire.search.engine import SearchRequest, search
-
-    store = runtime.store
-    import_and_index(store, runtime.indexes, [FULL])
-    embedder = runtime.embedder
+def store_vectors(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray) -> int:
+    """Save ``vectors`` (rows in ``records`` order) as the embeddings of the stored papers still
+    missing one, as ``paperwire embed`` would, then sync the indexes; returns how many."""
+    store, embedder = runtime.store, runtime.embedder
     assert embedder is not None
     tasks = store.papers_to_embed(embedder.model_id, len(records) + 10)
     row_of = {str(r["id"]): i for i, r in enumerate(records)}
+    tasks = [t for t in tasks if t.id in row_of]
     for i in range(0, len(tasks), 5000):
         chunk = tasks[i : i + 5000]
         codes = quantize(vectors[[row_of[t.id] for t in chunk]])
@@ -154,6 +151,17 @@ def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarr
             (t.id, data, scale, text_hash(t.text), t.paper_seq) for t, (data, scale) in zip(chunk, codes, strict=True)
         ])
     runtime.indexes.sync()
+    return len(tasks)
+
+
+def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray,
+           qs: list[str]) -> dict[str, object]:
+    from paperwire.ingest.bulk import import_and_index
+    from paperwire.search.engine import SearchRequest, search
+
+    store = runtime.store
+    import_and_index(store, runtime.indexes, [FULL])
+    store_vectors(runtime, records, vectors)
     vi = runtime.indexes.vectors.index if runtime.indexes.vectors else None
     assert vi is not None and len(vi) == len(records)
 

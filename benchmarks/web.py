@@ -11,7 +11,13 @@ Imports the 75k-paper file into a fresh database (SQLite in a temporary data dir
 - home: ``GET /`` (trending today), as browsers ask for it (gzip);
 - paper: ``GET /paper/{id}`` over 5,000 distinct papers in a shuffled order, so the response
   cache mostly misses: each page runs its similar-papers search and renders;
-- search_api: ``GET /api/v1/search?q=…`` over 5,000 distinct 2–6-word queries cut from real titles.
+- search_api: ``GET /api/v1/search?q=…`` over 5,000 distinct 2–6-word queries cut from real titles;
+- search_api_at_100_per_s: the same kind of searches offered at about 100 requests/s (the target's
+  rate) in Poisson arrivals rather than as fast as the server answers: 200 connections, each waiting an
+  exponential time (mean 2 s, wrk's delay() hook) before its next search.
+
+``--vectors`` stores precomputed corpus embeddings first, so searches are hybrid (the default mode
+once ``paperwire embed`` has run); without it every search is a keyword search.
 
 Requests/s and the latency percentiles are wrk's (``--latency``); a run with socket errors or
 non-2xx answers is reported as such. Targets: home ≥ 400 req/s with p99 < 50 ms; search API
@@ -40,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT.parent / "shared" / "data" / "arxiv" / "cs-2025-2026.jsonl.gz"
 BIN = Path(sys.executable).parent
 TARGETS = {"home": {"rps": 400, "p99_ms": 50}, "search_api": {"rps": 100, "p99_ms": 100}}
+PACED_USERS = 200
 LUA = """
 local paths = {%s}
 local counter = 0
@@ -86,9 +93,21 @@ def parse_duration_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict[str, object]:
+def paced(rate: float, connections: int) -> str:
+    """wrk's delay() hook: each connection waits a random (exponential) time between requests, so the
+    connections together offer about ``rate`` requests/s in Poisson arrivals, whatever the server does."""
+    mean_ms = 1000 * connections / rate
+    return f"""
+function delay()
+  return math.floor(-{mean_ms:.1f} * math.log(1 - math.random()))
+end
+"""
+
+
+def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path,
+            rate: float | None = None) -> dict[str, object]:
     script = workdir / "paths.lua"
-    script.write_text(LUA % ", ".join(json.dumps(p) for p in paths))
+    script.write_text(LUA % ", ".join(json.dumps(p) for p in paths) + (paced(rate, connections) if rate else ""))
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          check=True, capture_output=True, text=True).stdout
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
@@ -106,6 +125,25 @@ def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir:
     if non2xx:
         result["non_2xx"] = int(non2xx.group(1))
     return result
+
+
+def embed_from(vectors: Path, file: Path, env: dict[str, str]) -> int:
+    """Store precomputed embeddings for the imported papers (what ``paperwire embed`` computes)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import numpy as np
+    from search import store_vectors
+
+    from paperwire.config import Settings
+    from paperwire.runtime import Runtime
+
+    with gzip.open(file, "rt") as fh:
+        records = [json.loads(line) for line in fh]
+    runtime = Runtime(Settings(database_url=env.get("PAPERWIRE_DATABASE_URL", ""),
+                               data_dir=Path(env["PAPERWIRE_DATA_DIR"])))
+    try:
+        return store_vectors(runtime, records, np.load(vectors))
+    finally:
+        runtime.close()
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -129,6 +167,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--keep", type=Path, help="reuse (or create) the data directory here instead of a temp one")
+    parser.add_argument("--vectors", type=Path,
+                        help="the corpus embeddings benchmarks/search.py cached (bench-cache/full-*.npy): stored "
+                             "as the papers' embeddings, so searches are hybrid, as after 'paperwire embed'")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: run scripts/ensure-services.sh --bench (installs Debian's wrk)")
@@ -151,6 +192,9 @@ def main() -> None:
             stats = json.loads(subprocess.run([str(BIN / "paperwire"), "stats", "--json"], env=env, check=True,
                                               capture_output=True, text=True).stdout)
         report["papers"] = stats["papers"]
+        if args.vectors:
+            report["embedded"] = embed_from(args.vectors, args.file, env)
+        report["search_mode"] = "hybrid" if args.vectors or stats.get("embeddings") else "keyword (nothing embedded)"
         papers, queries = sample_urls(args.file, 5000)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -164,6 +208,10 @@ def main() -> None:
             report["home"] = run_wrk(base, ["/"], args.duration, args.connections, warm)
             report["paper"] = run_wrk(base, papers, args.duration, args.connections, warm)
             report["search_api"] = run_wrk(base, queries, args.duration, args.connections, warm)
+            # the same searches offered at the target's rate, as users arrive, instead of as fast as possible
+            # (200 users, each waiting 2 s on average between searches: the answer time then barely slows the rate)
+            report["search_api_at_100_per_s"] = run_wrk(base, queries[2500:], args.duration, PACED_USERS, warm,
+                                                        rate=TARGETS["search_api"]["rps"])
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -171,6 +219,10 @@ def main() -> None:
         report["targets"] = TARGETS
         report["met"] = {name: report[name]["rps"] >= t["rps"] and report[name]["p99_ms"] < t["p99_ms"]  # type: ignore[index]
                          for name, t in TARGETS.items()}
+        paced_run = report["search_api_at_100_per_s"]
+        # offered in random arrivals averaging 100/s: a run within 5 % of that rate kept up with it
+        report["met"]["search_api_at_100_per_s"] = (paced_run["rps"] >= 0.95 * TARGETS["search_api"]["rps"]  # type: ignore
+                                                    and paced_run["p99_ms"] < TARGETS["search_api"]["p99_ms"])  # type: ignore
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)

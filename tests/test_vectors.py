@@ -97,3 +97,22 @@ def test_save_and_load(tmp_path: Path) -> None:
     assert marks == {"embeddings": 43} and len(loaded) == 300
     assert loaded.search(x[8], 2) == index.search(x[8], 2)
     assert loaded.mask(parse_query("cat:cs.CL")).sum() == index.mask(parse_query("cat:cs.CL")).sum()
+
+
+@pytest.mark.parametrize("exact_limit", [10_000, 1_000], ids=["exact", "ivf"])
+def test_a_few_blocked_rows_are_dropped_after_the_scan_and_never_returned(exact_limit: int) -> None:
+    # a few dead or excluded rows skip the in-scan selector: they must still never come back, and k stay k
+    index, x = build(3000, exact_limit=exact_limit)
+    if exact_limit < 3000:
+        index = index.rebuilt()
+        index.nprobe = 10_000  # every list: the IVF answer equals the exact one
+    q = x[7] / np.linalg.norm(x[7])
+    nearest = [key for key, _ in index.search(q, 40)]
+    excluded = nearest[:5]  # the very rows the scan finds first
+    keep = index.mask(None, excluded=excluded)
+    assert len(keep) - keep.sum() == 5
+    got = [key for key, _ in index.search(q, 30, keep)]
+    assert len(got) == 30 and not set(got) & set(excluded)
+    assert got == nearest[5:35]
+    many = index.mask(None, excluded=nearest[:100])  # past the few: the selector path, same rule
+    assert not {key for key, _ in index.search(q, 30, many)} & set(nearest[:100])
