@@ -10,7 +10,8 @@ the same background load; CPU-time throughput (docs per CPU-second) is given
 too, as it varies less on a shared machine. Fidelity: mean and minimum cosine
 of each variant's vectors to the ``original`` variant's. Quality:
 semantic-only SciFact nDCG@10 (exact cosine search over the 5,183-doc corpus,
-the 809 training claims, qrels-train).
+the 809 training claims, qrels-train), and each variant's difference to the
+``original`` with a 95 % paired-bootstrap interval over those queries.
 
 ``--openvino`` adds the packaged model compiled by OpenVINO (fp32), if the
 ``openvino`` package is importable; it is not a dependency of Paperwire.
@@ -75,16 +76,27 @@ def load_scifact(root: Path) -> tuple[list[str], list[str], list[str], dict[str,
     return doc_ids, docs, [*zip(query_ids, queries, strict=True)], qrels  # type: ignore[return-value]
 
 
-def ndcg_at_10(scores: np.ndarray, doc_ids: list[str], query_ids: list[str], qrels: dict[str, dict[str, int]]) -> float:
-    """Mean nDCG@10 over the queries (linear gain, as BEIR's pytrec_eval)."""
+def ndcg_per_query(scores: np.ndarray, doc_ids: list[str], query_ids: list[str],
+                   qrels: dict[str, dict[str, int]]) -> np.ndarray:
+    """nDCG@10 of each query (linear gain, as BEIR's pytrec_eval)."""
     top = np.argsort(-scores, axis=1)[:, :10]
-    total = 0.0
+    out = np.zeros(len(query_ids))
     for row, qid in enumerate(query_ids):
         rels = qrels[qid]
         dcg = sum(rels.get(doc_ids[j], 0) / math.log2(rank + 2) for rank, j in enumerate(top[row]))
         ideal = sum(g / math.log2(rank + 2) for rank, g in enumerate(sorted(rels.values(), reverse=True)[:10]))
-        total += dcg / ideal if ideal else 0.0
-    return total / len(query_ids)
+        out[row] = dcg / ideal if ideal else 0.0
+    return out
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, resamples: int = 10_000) -> dict[str, object]:
+    """Mean of ``a - b`` over the same queries and its 95 % paired-bootstrap interval (seeded)."""
+    diff = a - b
+    rng = np.random.default_rng(0)
+    means = diff[rng.integers(0, len(diff), (resamples, len(diff)))].mean(axis=1)
+    return {"mean": round(float(diff.mean()), 4),
+            "ci95": [round(float(np.quantile(means, 0.025)), 4), round(float(np.quantile(means, 0.975)), 4)],
+            "queries_better": int((diff > 0).sum()), "queries_worse": int((diff < 0).sum())}
 
 
 class OpenVinoSession:
@@ -185,11 +197,18 @@ def main() -> None:
         if not args.no_scifact:
             doc_ids, docs, queries, qrels = load_scifact(args.data / "eval" / "scifact")
             query_ids = [q for q, _ in queries]
+            per_query: dict[str, np.ndarray] = {}
             for name, embedder in embedders.items():
                 wall, _ = timed(lambda e=embedder, n=name: vectors.__setitem__(n, e.embed(docs)))
                 scores = embedder.embed([text for _, text in queries]) @ vectors[name].T
-                result["variants"][name]["scifact_ndcg@10"] = round(ndcg_at_10(scores, doc_ids, query_ids, qrels), 4)
+                per_query[name] = ndcg_per_query(scores, doc_ids, query_ids, qrels)
+                result["variants"][name]["scifact_ndcg@10"] = round(float(per_query[name].mean()), 4)
                 result["variants"][name]["scifact_corpus_docs_per_s"] = round(len(docs) / wall, 1)
+            if "original" in per_query:  # is a variant's loss real, or within what 809 queries can tell?
+                for name, values in per_query.items():
+                    if name != "original":
+                        result["variants"][name]["scifact_ndcg@10_minus_original"] = paired_difference(
+                            values, per_query["original"])
             result["scifact"] = {"corpus": len(docs), "queries": len(queries), "split": "train"}
     result["machine"]["loadavg_end"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))

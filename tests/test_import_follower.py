@@ -40,7 +40,8 @@ def test_big_inputs_choose_the_process(runtime: Runtime, tmp_path: Path, monkeyp
     assert chosen == ["thread", "process"]
 
 
-def test_a_failing_follower_process_is_reported_after_the_import_lands(runtime: Runtime) -> None:
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_a_failing_follower_is_reported_and_the_import_still_lands(runtime: Runtime, in_process: bool) -> None:
     # a keyword index directory that cannot be opened: a file where the index's directory should be
     broken = runtime.indexes.keyword.path
     assert broken is not None
@@ -48,6 +49,9 @@ def test_a_failing_follower_process_is_reported_after_the_import_lands(runtime: 
         child.unlink()
     broken.rmdir()
     broken.write_text("not a directory")
-    with pytest.raises(follower.IndexingError, match="indexing during the import failed"):
-        import_and_index(runtime.store, runtime.indexes, [SAMPLE], index_process=True)
-    assert runtime.store.stats().papers == 2020  # the import itself is committed
+    errors: list[str] = []
+    report = import_and_index(runtime.store, runtime.indexes, [SAMPLE], on_error=errors.append,
+                              index_process=in_process)
+    assert report.inserted == 2020 and runtime.store.stats().papers == 2020  # the import itself is committed
+    assert not report.ok and report.index_error.startswith("indexing during the import failed")
+    assert errors and "the papers are stored" in errors[-1]

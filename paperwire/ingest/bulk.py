@@ -47,10 +47,11 @@ class ImportReport:
     indexed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    index_error: str = ""  # the search index could not follow; the papers are stored all the same
 
     @property
     def ok(self) -> bool:
-        return self.rejected == 0 and self.failed_files == 0
+        return self.rejected == 0 and self.failed_files == 0 and not self.index_error
 
     def add(self, result: UpsertResult) -> None:
         self.inserted += result.inserted
@@ -194,9 +195,17 @@ def import_and_index(
     if index_process is None:
         index_process = sum(p.stat().st_size for p in paths if p.is_file()) >= follower.PROCESS_MIN_BYTES
     following = follower.in_process if index_process else follower.in_thread
-    with following(indexes, index_progress) as indexed:
-        report = import_files(store, paths, batch_size, on_error, progress)
-    report.indexed = indexed.indexed
-    indexes.sync()  # anything else behind (vectors of embedded papers)
+    report: ImportReport | None = None
+    try:
+        with following(indexes, index_progress) as indexed:
+            report = import_files(store, paths, batch_size, on_error, progress)
+        report.indexed = indexed.indexed
+        indexes.sync()  # anything else behind (vectors of embedded papers)
+    except follower.IndexingError as exc:
+        if report is None:
+            raise
+        report.index_error = str(exc)
+        if on_error:
+            on_error(f"{exc}; the papers are stored, and the next search catches the index up")
     report.seconds = time.perf_counter() - started
     return report

@@ -30,8 +30,8 @@ PROCESS_MIN_BYTES = 8_000_000
 
 
 class IndexingError(RuntimeError):
-    """The follower failed; the import itself is committed, and ``paperwire reindex`` or the next
-    search catches the index up."""
+    """The follower failed; the import itself is committed, and the next search (any command that
+    searches, or a web process) catches the index up from the database."""
 
 
 @dataclass
@@ -143,7 +143,8 @@ def in_thread(indexes: Any, progress: Progress | None = None) -> Iterator[Follow
         until.set()
         follower.join()
     if "error" in outcome:
-        raise outcome["error"]
+        error = outcome["error"]
+        raise IndexingError(f"indexing during the import failed: {type(error).__name__}: {error}") from error
 
 
 if __name__ == "__main__":
