@@ -8,6 +8,7 @@ afterwards, so concurrent runs never see each other's data.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,11 @@ pytest_plugins = ["tests.community_helpers", "tests.web_world"]
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not SAMPLE.is_file():
         raise pytest.UsageError(f"shared data missing: {SAMPLE} (tests read ../shared/data in place)")
+    # A suite started as a background job of a shell without job control inherits SIGINT ignored, and
+    # so would every process the tests start: the Ctrl-C tests would send a signal nobody hears. A
+    # handler (unlike "ignored") is reset to the default in an exec'd child, which then handles Ctrl-C.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def new_url(backend: str, tmp_path: Path) -> str:
