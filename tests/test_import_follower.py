@@ -55,3 +55,34 @@ def test_a_failing_follower_is_reported_and_the_import_still_lands(runtime: Runt
     assert report.inserted == 2020 and runtime.store.stats().papers == 2020  # the import itself is committed
     assert not report.ok and report.index_error.startswith("indexing during the import failed")
     assert errors and "the papers are stored" in errors[-1]
+
+
+def test_a_failing_progress_display_does_not_fail_the_indexing(runtime: Runtime) -> None:
+    def broken(_count: int) -> None:
+        raise RuntimeError("the terminal went away")
+
+    report = import_and_index(runtime.store, runtime.indexes, [SAMPLE], batch_size=100, index_progress=broken,
+                              index_process=True)
+    assert report.ok and report.indexed == 2020 and runtime.indexes.keyword.num_docs() == 2020
+
+
+def test_a_relative_sqlite_url_means_the_same_file_to_the_follower(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperwire.config import Settings
+
+    monkeypatch.chdir(tmp_path)
+    runtime = Runtime(Settings(database_url="sqlite:///rel.db", data_dir=tmp_path / "data"))
+    store, indexes = runtime.store, runtime.indexes  # opened here, so rel.db is tmp_path/rel.db
+    monkeypatch.chdir("/")  # the library keeps the path it opened; the follower must use the same file
+    report = import_and_index(store, indexes, [SAMPLE], index_process=True)
+    assert report.ok and report.indexed == 2020
+    assert not Path("/rel.db").exists()
+    runtime.close()
+
+
+def test_an_index_without_its_watermark_is_rebuilt_not_doubled(runtime: Runtime) -> None:
+    # a run stopped between the index commit and the watermark write leaves documents and no watermark
+    import_and_index(runtime.store, runtime.indexes, [SAMPLE], index_process=False)
+    (runtime.indexes.dir / "keyword-v1.watermark.json").unlink()
+    assert runtime.indexes.sync() == 2020  # indexed again from the start...
+    assert runtime.indexes.keyword.num_docs() == 2020  # ...into an emptied index

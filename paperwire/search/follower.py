@@ -13,6 +13,7 @@ enough to gain use it.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -20,10 +21,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from paperwire.config import Settings, settings_environment
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 #: inputs at least this large (bytes, compressed or not) are indexed in a process of their own
 PROCESS_MIN_BYTES = 8_000_000
@@ -46,7 +49,10 @@ def _environment(indexes: Any) -> dict[str, str]:
     for key, value in settings_environment(indexes.settings).items():
         if value is not None:
             env[key] = value
-    env["PAPERWIRE_DATABASE_URL"] = indexes.store.url  # the store in hand, whatever the settings say
+    # the store in hand, whatever the settings say; a SQLite file by its absolute path, since a relative
+    # URL would be read again from wherever the child starts
+    path = getattr(indexes.store, "path", None)
+    env["PAPERWIRE_DATABASE_URL"] = f"sqlite:///{Path(path).resolve()}" if path else indexes.store.url
     return env
 
 
@@ -59,22 +65,26 @@ def in_process(indexes: Any, progress: Progress | None = None) -> Iterator[Follo
     result = FollowResult()
     outcome: dict[str, str] = {}
     # its own session: Ctrl-C stops the import, and the follower still indexes what was committed
-    child = subprocess.Popen([sys.executable, "-m", "paperwire.search.follower"], stdin=subprocess.PIPE,
+    # -P: the working directory must not shadow the installed package in the child
+    child = subprocess.Popen([sys.executable, "-P", "-m", "paperwire.search.follower"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, env=_environment(indexes), start_new_session=True,
                              text=True)
     assert child.stdin is not None and child.stdout is not None
     stdout = child.stdout
 
     def pump() -> None:  # progress and the outcome, off the importing thread
-        for line in stdout:
+        for line in stdout:  # read to the end whatever happens, or the child blocks on a full pipe
             kind, _, value = line.rstrip("\n").partition(" ")
-            if kind == "progress" and progress:
-                progress(int(value))
-            elif kind == "done":
+            if kind == "done":
                 result.indexed = int(value)
                 outcome["done"] = value
             elif kind == "error":
                 outcome["error"] = value
+            elif kind == "progress" and progress:
+                try:
+                    progress(int(value))
+                except Exception:  # a progress display must not turn a good indexing run into a failure
+                    log.exception("the indexing progress callback failed")
 
     reader = threading.Thread(target=pump, name="index-messages", daemon=True)
     reader.start()
@@ -82,7 +92,12 @@ def in_process(indexes: Any, progress: Progress | None = None) -> Iterator[Follo
         yield result
     finally:
         child.stdin.close()
-        child.wait()
+        try:
+            child.wait()
+        except BaseException:  # a second Ctrl-C: stop the follower too rather than leave it behind
+            child.kill()
+            child.wait()
+            raise
         reader.join()
         stdout.close()
         if "done" not in outcome and "error" not in outcome:

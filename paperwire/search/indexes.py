@@ -117,10 +117,8 @@ class LocalIndexes:
             if not locked:
                 self.keyword.index.reload()
                 return 0
-            mark, head = self.watermark(), self.store.max_seq()
-            clear = head < mark  # the database was replaced by an older one: start over
-            if clear:
-                mark = 0
+            head = self.store.max_seq()
+            mark, clear = self._start(head)
             if head == mark and not clear:
                 return 0
             done = self.keyword.write(self._changes(mark, progress), replace=mark > 0, clear=clear)
@@ -128,15 +126,26 @@ class LocalIndexes:
             self._loaded_mark = self._last_seen
             return done
 
+    def _start(self, head: int) -> tuple[int, bool]:
+        """Where to start indexing, and whether to empty the index first (host lock held).
+
+        A database older than the index (replaced by a backup) starts over; so does an index that
+        holds documents but no watermark, left by a run stopped between its commit and the watermark
+        write: indexing from 0 without replacing would add those papers twice.
+        """
+        mark = self.watermark()
+        if mark == 0:
+            self.keyword.index.reload()  # what is on disk now, not what this process last read
+        if head < mark or (mark == 0 and self.keyword.num_docs() > 0):
+            return 0, True
+        return mark, False
+
     def follow(self, until: threading.Event, progress: Progress | None = None) -> int:
         """Index papers while another thread of this process writes them, until ``until`` is set and
         everything committed before it is indexed: one writer and one commit for a whole import, the
         indexing overlapping the import instead of following it."""
         with self._host_lock(blocking=True):
-            mark = self.watermark()
-            clear = self.store.max_seq() < mark
-            if clear:
-                mark = 0
+            mark, clear = self._start(self.store.max_seq())
             done = self.keyword.write(self._changes(mark, progress, until), replace=mark > 0, clear=clear)
             self._set_watermark(self._last_seen)
             self._loaded_mark = self._last_seen
@@ -144,8 +153,9 @@ class LocalIndexes:
 
     def reloaded(self) -> None:
         """Another process advanced the keyword index: read its last commit."""
+        mark = self.watermark()  # before the reload: a later commit must still look new to _catch_up
         self.keyword.index.reload()
-        self._loaded_mark = self.watermark()
+        self._loaded_mark = mark
 
     def _changes(self, mark: int, progress: Progress | None,
                  until: threading.Event | None = None) -> Iterator[IndexEntry]:
