@@ -74,8 +74,8 @@ def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by the caller
     if raw.read(2) == GZIP_MAGIC:
         raw.seek(0)
-        gz = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-        return raw, gz
+        stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw, stream
     raw.seek(0)
     return raw, raw
 

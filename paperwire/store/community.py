@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from paperwire.accounts.models import CommunityActivity, Submission
-from paperwire.store.core import CHUNK, SQLBase, Tx, bump_counter, iso, parse_instant, placeholders
+from paperwire.store.core import SQLBase, Tx, bump_counter, chunks, iso, parse_instant, placeholders
 
 _SUBMISSION_SELECT = (
     "SELECT s.paper_id, s.user_id, u.handle, s.submitted_at, s.source_url, s.times, s.hidden_at, s.hidden_reason "
@@ -55,8 +55,7 @@ class CommunitySQL(SQLBase):
         counts: dict[str, int] = {}
         ids = list(dict.fromkeys(paper_ids))
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 rows = tx.execute(
                     "SELECT v.paper_id, COUNT(*) FROM upvotes v JOIN users u ON u.id = v.user_id "
                     f"WHERE v.paper_id IN ({placeholders(len(chunk))}) AND u.disabled_at IS NULL GROUP BY v.paper_id",
@@ -70,8 +69,7 @@ class CommunitySQL(SQLBase):
         upvoted: set[str] = set()
         saved: set[str] = set()
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 where = f"user_id = ? AND paper_id IN ({placeholders(len(chunk))})"
                 upvoted.update(r[0] for r in tx.execute(f"SELECT paper_id FROM upvotes WHERE {where}",
                                                         (user_id, *chunk)).all())
@@ -105,8 +103,7 @@ class CommunitySQL(SQLBase):
         found: dict[str, Submission] = {}
         visible = "" if include_hidden else f" AND {_VISIBLE}"
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 rows = tx.execute(f"{_SUBMISSION_SELECT} WHERE s.paper_id IN ({placeholders(len(chunk))}){visible}",
                                   chunk).all()
                 found.update((r[0], _row_submission(r)) for r in rows)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from paperwire.store.migrations import MIGRATIONS
 
@@ -158,6 +158,7 @@ class SQLBase(abc.ABC):
 
 
 SIGNALS_VERSION_KEY = "signals_version"
+T = TypeVar("T")
 
 
 def bump_counter(tx: Tx, key: str, now: str) -> None:
@@ -168,7 +169,7 @@ def bump_counter(tx: Tx, key: str, now: str) -> None:
                (key, now))
 
 
-def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
     """``values`` in slices of ``CHUNK``: the most ids one ``IN (...)`` list takes."""
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]

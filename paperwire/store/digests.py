@@ -15,7 +15,7 @@ import orjson
 
 from paperwire.digest.models import OutboxMessage, Subscriber, Topic
 from paperwire.store.base_accounts import AlreadyExists
-from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
 
 _SUB_COLUMNS = ("id, email, frequency, state, source, nonce, topics, user_id, created_at, updated_at, confirmed_at, "
                 "unsubscribed_at, last_error")
@@ -160,8 +160,7 @@ class DigestsSQL(SQLBase):
 
     def _existing_keys(self, tx: Tx, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for i in range(0, len(keys), CHUNK):
-            chunk = list(keys[i : i + CHUNK])
+        for chunk in map(list, chunks(keys)):
             found.update(r[0] for r in tx.execute(f"SELECT key FROM outbox WHERE key IN ({placeholders(len(chunk))})",
                                                   chunk).all())
         return found
@@ -270,8 +269,7 @@ class DigestsSQL(SQLBase):
         ids = list(dict.fromkeys(paper_ids))
         pairs: set[tuple[int, str]] = set()
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 rows = tx.execute(
                     "SELECT di.subscriber_id, di.paper_id FROM digest_items di JOIN outbox o ON o.key = di.outbox_key "
                     f"WHERE di.paper_id IN ({placeholders(len(chunk))}) AND o.state NOT IN ('failed', 'cancelled')",
@@ -284,8 +282,7 @@ class DigestsSQL(SQLBase):
         ids = list(dict.fromkeys(subscriber_ids))
         found: dict[int, datetime] = {}
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 rows = tx.execute("SELECT subscriber_id, MAX(sent_at) FROM outbox WHERE kind = 'digest' AND "
                                   f"state = 'sent' AND subscriber_id IN ({placeholders(len(chunk))}) "
                                   "GROUP BY subscriber_id", chunk).all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paperwire.models import EmbedTask, StoredEmbedding
-from paperwire.store.core import CHUNK, SQLBase, placeholders
+from paperwire.store.core import SQLBase, chunks, placeholders
 
 EMBEDDING_COLUMNS = ("paper_id", "model", "dim", "vector", "scale", "text_hash", "paper_seq", "seq", "created_at")
 
@@ -46,8 +46,7 @@ class EmbeddingsSQL(SQLBase):
             self._lock(tx, "embeddings")
             base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
             ids = [r[0] for r in rows]
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
                            (model, *chunk))
             self._insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from paperwire.models import IndexEntry, Paper, StoreStats, UpsertResult, Version
-from paperwire.store.core import CHUNK, SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
 
 PAPER_COLUMNS = (
     "id", "version", "versions", "title", "abstract", "authors", "categories", "classes",
@@ -104,8 +104,7 @@ class PapersSQL(SQLBase):
 
     def _versions_and_hashes(self, tx: Tx, ids: list[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
+        for chunk in chunks(ids):
             sql = f"SELECT id, version, content_hash FROM papers WHERE id IN ({placeholders(len(chunk))})"
             for pid, version, digest in tx.execute(sql, chunk).all():
                 found[pid] = (version, digest)
@@ -116,8 +115,7 @@ class PapersSQL(SQLBase):
         now = self._now()
         rows = [paper_row(p, base + i + 1, now) for i, p in enumerate(papers)]
         self._insert_rows(tx, "papers", PAPER_COLUMNS, rows, _UPSERT_CONFLICT)
-        for i in range(0, len(updated), CHUNK):
-            chunk = updated[i : i + CHUNK]
+        for chunk in chunks(updated):
             tx.execute(f"DELETE FROM paper_categories WHERE paper_id IN ({placeholders(len(chunk))})", chunk)
         self._insert_rows(tx, "paper_categories", _CATEGORY_COLUMNS, [
             (p.id, cat, pos, iso(p.announced)) for p in papers for pos, cat in enumerate(dict.fromkeys(p.categories))
@@ -132,8 +130,7 @@ class PapersSQL(SQLBase):
         ids = list(dict.fromkeys(paper_ids))
         found: dict[str, Paper] = {}
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 for row in tx.execute(f"{SELECT_PAPER} WHERE id IN ({placeholders(len(chunk))})", chunk).all():
                     found[row[0]] = row_paper(row)
         return found
@@ -230,8 +227,7 @@ class PapersSQL(SQLBase):
         ids = list(dict.fromkeys(paper_ids))
         found: dict[str, IndexEntry] = {}
         with self.read() as tx:
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i : i + CHUNK]
+            for chunk in chunks(ids):
                 for r in tx.execute(f"{self._ENTRY_SQL} WHERE p.id IN ({placeholders(len(chunk))})", chunk).all():
                     found[r[1]] = self._entry(r)
         return found
