@@ -19,6 +19,8 @@ from paperwire.config import Settings
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.store import Store
+from tests.conftest import FIXTURES_SHARED
+from tests.replay import ReplayServer, load_arxivpy
 from tests.smtp_server import Handler, Received, smtp_server
 
 BASE = "http://testserver"  # TestClient's host: links in emails work as they are
@@ -62,6 +64,16 @@ def smtp() -> Iterator[tuple[Handler, int]]:
     """A real SMTP server on 127.0.0.1 (aiosmtpd): ``(handler, port)``."""
     with smtp_server() as pair:
         yield pair
+
+
+@pytest.fixture
+def recorded_arxiv() -> Iterator[ReplayServer]:
+    """arXiv's API as recorded (every ``arxivpy_id_*`` fixture), for submissions by id."""
+    with ReplayServer() as server:
+        for path in sorted((FIXTURES_SHARED / "arxiv-api").glob("arxivpy_id_*.json")):
+            route, recorded = load_arxivpy(path)
+            server.add(route, recorded)
+        yield server
 
 
 @pytest.fixture

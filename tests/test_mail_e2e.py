@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,8 +13,7 @@ import pytest
 
 from paperwire.store import Store
 from tests.community_helpers import PAPERS, live_service
-from tests.conftest import FIXTURES_SHARED
-from tests.replay import ReplayServer, load_arxivpy
+from tests.replay import ReplayServer
 from tests.smtp_server import Handler, Received
 
 pytestmark = pytest.mark.slow
@@ -33,18 +31,9 @@ def link(received: Received, base: str, path: str) -> str:
     return match.group(0)
 
 
-@pytest.fixture
-def arxiv() -> Iterator[ReplayServer]:
-    with ReplayServer() as server:
-        for path in sorted((FIXTURES_SHARED / "arxiv-api").glob("arxivpy_id_*.json")):
-            route, recorded = load_arxivpy(path)
-            server.add(route, recorded)
-        yield server
-
-
-def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, arxiv: ReplayServer) -> None:
+def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, recorded_arxiv: ReplayServer) -> None:
     store.upsert_papers(PAPERS)
-    with live_service(db_url, tmp_path, arxiv.url) as (base, handler, common, env):
+    with live_service(db_url, tmp_path, recorded_arxiv.url) as (base, handler, common, env):
         with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
             _newcomer(browser, handler, base)
             digest = subprocess.run([*common, "digest", "run", "--period", "daily", "--date", "2026-06-29"],

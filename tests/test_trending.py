@@ -8,7 +8,8 @@ and reasons are checked against the formula.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -74,14 +75,21 @@ def fill_world(store: Store, clock: Clock) -> None:
     save_daily(store, "2026-07-31", bump={"2607.27919": 100})
 
 
-@pytest.fixture
-def world(db_url: str) -> Iterator[Store]:
+@contextmanager
+def opened_world(db_url: str, fill: Callable[[Store, Clock], None] = fill_world) -> Iterator[Store]:
+    """A migrated store at ``db_url`` on a clock at ``T1``, filled by ``fill``; closed afterwards."""
     clock = Clock(T1)
     store = open_store(db_url, clock=clock)
     store.migrate()
-    fill_world(store, clock)
+    fill(store, clock)
     yield store
     store.close()
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[Store]:
+    with opened_world(db_url) as store:
+        yield store
 
 
 def signals_of(entry: TrendingEntry) -> Signals:

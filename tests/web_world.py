@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from paperwire.config import Settings
-from paperwire.store import Store, open_store
-from tests.test_trending import NOW, SETTINGS, T1, Clock, fill_world
+from paperwire.store import Store
+from tests.test_trending import NOW, SETTINGS, Clock, fill_world, opened_world
 
 WEEK_TOP = ("2607.28624", "2607.28227", "2607.28625")
 # arXiv categories (hand-made for the test: HF's lists carry none) of a few ranked papers
@@ -36,12 +36,8 @@ def build_world(store: Store, clock: Clock) -> None:
 @pytest.fixture
 def web_store(db_url: str) -> Iterator[Store]:
     """The world, not yet ranked (tests call ``recompute(store, SETTINGS, NOW)`` when they want rankings)."""
-    clock = Clock(T1)
-    store = open_store(db_url, clock=clock)
-    store.migrate()
-    build_world(store, clock)
-    yield store
-    store.close()
+    with opened_world(db_url, build_world) as store:
+        yield store
 
 
 @pytest.fixture

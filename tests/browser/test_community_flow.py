@@ -24,9 +24,9 @@ from paperwire.web import create_app
 from tests.browser.conftest import WIDE, Tab, _tab
 from tests.browser.test_site import axe_violations
 from tests.community_helpers import PAPERS, live_service
-from tests.conftest import FIXTURES_SHARED, drop, new_url
+from tests.conftest import drop, new_url
 from tests.live import live_server
-from tests.replay import ReplayServer, load_arxivpy
+from tests.replay import ReplayServer
 from tests.smtp_server import Handler, Received
 from tests.web_world import NOW, SETTINGS
 
@@ -52,20 +52,11 @@ def world(tmp_path: Path) -> Iterator[tuple[str, Store]]:
 
 
 @pytest.fixture
-def arxiv() -> Iterator[ReplayServer]:
-    with ReplayServer() as server:
-        for path in sorted((FIXTURES_SHARED / "arxiv-api").glob("arxivpy_id_*.json")):
-            route, recorded = load_arxivpy(path)
-            server.add(route, recorded)
-        yield server
-
-
-@pytest.fixture
-def service(world: tuple[str, Store], tmp_path: Path, arxiv: ReplayServer,
+def service(world: tuple[str, Store], tmp_path: Path, recorded_arxiv: ReplayServer,
             ) -> Iterator[tuple[str, Handler, list[str], dict[str, str]]]:
     """``paperwire serve`` in its own process: (base URL, SMTP handler, CLI prefix, environment)."""
     url, _ = world
-    with live_service(url, tmp_path, arxiv.url) as running:
+    with live_service(url, tmp_path, recorded_arxiv.url) as running:
         yield running
 
 
