@@ -149,7 +149,7 @@ def summary(times: list[float]) -> dict[str, float]:
 # -- main ---------------------------------------------------------------------------------------------------
 def prepare(db: str, data_dir: Path, file: Path, template: Path | None) -> dict[str, Any]:
     from paperwire.config import Settings
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
     from paperwire.runtime import Runtime
 
     if template and template.exists() and db.startswith("sqlite:"):

@@ -52,7 +52,7 @@ def make_queries(path: Path, n: int, seed: int = 7) -> list[str]:
 
 def run_import(db: str, data_dir: str, file: Path, index_in: str) -> dict[str, float]:
     from paperwire.config import Settings
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
     from paperwire.runtime import Runtime
 
     runtime = Runtime(Settings(database_url=db, data_dir=Path(data_dir)))

@@ -27,8 +27,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from paperwire.evaluation import load_beir
 from paperwire.models import IndexEntry
+from paperwire.search.evaluation import load_beir
 from paperwire.search.keyword import TITLE_BOOST, KeywordIndex
 from paperwire.search.metrics import mean_metrics
 from paperwire.search.query import ParsedQuery, words_of

@@ -36,7 +36,7 @@ import numpy as np
 from paperwire.config import Settings
 from paperwire.models import IndexEntry
 from paperwire.runtime import Runtime
-from paperwire.search.embedding import quantize, text_hash
+from paperwire.search.embed_papers import quantize, text_hash
 from paperwire.search.hybrid import FusionConfig, rank
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.query import parse_query, words_of
@@ -156,7 +156,7 @@ def store_vectors(runtime: Runtime, records: list[dict[str, object]], vectors: n
 
 def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarray,
            qs: list[str]) -> dict[str, object]:
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
     from paperwire.search.engine import SearchRequest, search
 
     store = runtime.store

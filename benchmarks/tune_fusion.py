@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from paperwire.config import Settings
-from paperwire.evaluation import (
+from paperwire.search.embedder import LazyEmbedder
+from paperwire.search.evaluation import (
     Retriever,
     _jsonl,
     load_beir,
     load_csfcube,
     load_papers_corpus,
 )
-from paperwire.search.embedder import LazyEmbedder
 from paperwire.search.hybrid import FusionConfig
 from paperwire.search.metrics import mean_metrics
 

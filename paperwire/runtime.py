@@ -46,7 +46,7 @@ class Runtime:
     @cached_property
     def secret_key(self) -> bytes:
         """The key that signs tokens: the setting, or one generated once and kept in the database."""
-        from paperwire.accounts.keys import secret_key
+        from paperwire.security.keys import secret_key
 
         return secret_key(self.settings, self.store)
 

@@ -89,7 +89,7 @@ def _embed(rt: Runtime) -> JobOutcome:
     embedder = rt.embedder
     if embedder is None:
         return JobOutcome(NO_EMBEDDER, skipped=True)
-    from paperwire.search.embedding import embed_missing
+    from paperwire.search.embed_papers import embed_missing
 
     report = embed_missing(rt.store, embedder, rt.settings.embed_pipeline_batch,
                            limit=rt.settings.worker_embed_max_papers)

@@ -95,7 +95,7 @@ def runtime(settings: Settings, store: Store) -> Iterator[Runtime]:
 @pytest.fixture(scope="session", params=BACKENDS)
 def sample_runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A store holding the 2,020-paper sample, indexed; shared by read-only tests."""
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
 
     tmp = tmp_path_factory.mktemp(f"sample-{request.param}")
     url = new_url(str(request.param), tmp)
@@ -159,7 +159,7 @@ class CachedEmbedder:
 
         import numpy as np
 
-        from paperwire.search.embedding import text_hash
+        from paperwire.search.embed_papers import text_hash
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "a") as lock:
@@ -181,7 +181,7 @@ class CachedEmbedder:
 
 def embed_sample(rt: Runtime) -> None:
     """Embed the store's papers with the real model (vectors cached across runs), then index them."""
-    from paperwire.search.embedding import embed_missing
+    from paperwire.search.embed_papers import embed_missing
 
     assert rt.embedder is not None
     name = uuid.uuid5(uuid.NAMESPACE_URL, rt.embedder.model_id).hex

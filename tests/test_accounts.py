@@ -11,11 +11,11 @@ import pytest
 from argon2 import PasswordHasher
 
 from paperwire.accounts import community
-from paperwire.accounts.community import CommunityError, parse_paper_ref
-from paperwire.accounts.keys import digest
 from paperwire.accounts.passwords import HASHER, PasswordError, hash_password, verify_password
 from paperwire.accounts.service import SIGNIN_FAILED, SIGNIN_THROTTLED, AccountError, Accounts, SignInError
+from paperwire.community.service import CommunityError, parse_paper_ref
 from paperwire.config import Settings
+from paperwire.security.keys import digest
 from paperwire.store import Store, open_store
 from tests.clock import Clock
 from tests.community_helpers import PAPERS

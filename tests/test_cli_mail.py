@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paperwire.cli import cli
-from paperwire.digest.models import Topic
+from paperwire.models import Topic
 from paperwire.runtime import Runtime
 from tests.smtp_server import Handler, free_port
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from paperwire.digest.models import OutboxMessage, Topic
+from paperwire.models import OutboxMessage, Topic
 from paperwire.store import Store, open_store
 from paperwire.store.base_accounts import AlreadyExists
 from tests.clock import Clock

@@ -12,11 +12,11 @@ import pytest
 from paperwire.config import Settings
 from paperwire.digest import build
 from paperwire.digest.build import build_digests, compose, strict_query, topic_matches
-from paperwire.digest.mime import DkimSigner, to_bytes
-from paperwire.digest.models import DigestEntry, OutboxMessage, Subscriber, Topic, parse_topic, period_for
 from paperwire.digest.render import Renderer
 from paperwire.digest.text import math_text, plain
 from paperwire.digest.tokens import make_token, read_token
+from paperwire.mail.mime import DkimSigner, to_bytes
+from paperwire.models import DigestEntry, OutboxMessage, Subscriber, Topic, parse_topic, period_for
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchRequest, search
 from tests.community_helpers import HOSTILE

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from paperwire.digest.models import Subscriber, Topic
 from paperwire.digest.service import deliver_outbox, run_digests
 from paperwire.digest.subscriptions import Subscriptions
 from paperwire.digest.tokens import make_token
+from paperwire.models import Subscriber, Topic
 from paperwire.runtime import Runtime
 from tests.community_helpers import BASE, token_of
 from tests.smtp_server import Handler, free_port

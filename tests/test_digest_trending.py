@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from paperwire.digest.models import Subscriber
 from paperwire.digest.service import run_digests
+from paperwire.models import Subscriber
 from paperwire.runtime import Runtime
 from paperwire.store import Store
 from paperwire.trending import recompute

@@ -17,7 +17,7 @@ import pytest
 from paperwire.config import Settings
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
-from paperwire.search.embedding import ModelMismatch, dequantize, embed_missing, quantize
+from paperwire.search.embed_papers import ModelMismatch, dequantize, embed_missing, quantize
 from paperwire.store import Store
 from tests.conftest import SAMPLE
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from paperwire.cli import cli
-from paperwire.evaluation import evaluate_beir, evaluate_csfcube, load_beir
+from paperwire.search.evaluation import evaluate_beir, evaluate_csfcube, load_beir
 from tests.conftest import FIXTURES, SHARED
 
 MINI = FIXTURES / "beir-mini"
@@ -47,7 +47,7 @@ def test_csfcube_keyword() -> None:
 
 
 def test_known_items_on_the_sample() -> None:
-    from paperwire.evaluation import evaluate_known_items
+    from paperwire.search.evaluation import evaluate_known_items
     from tests.conftest import ROOT, SAMPLE
 
     metrics = evaluate_known_items(SAMPLE, ROOT / "benchmarks" / "known_items.jsonl")

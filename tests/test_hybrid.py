@@ -92,7 +92,7 @@ def test_known_items_hybrid_never_loses_to_either_side(sample_runtime: Runtime) 
 
 
 def test_without_embeddings_hybrid_answers_with_keywords(settings: Settings, tmp_path: Path) -> None:
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
     from tests.conftest import SAMPLE
 
     rt = Runtime(settings.model_copy(update={"semantic_search": False}))

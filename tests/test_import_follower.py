@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.ingest.bulk import import_and_index
+from paperwire.importing import import_and_index
 from paperwire.runtime import Runtime
 from paperwire.search import follower
 from paperwire.search.engine import SearchRequest, search

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperwire.sparkline import describe, sparkline_svg
+from paperwire.trending.sparkline import describe, sparkline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = datetime(2026, 9, 1, tzinfo=UTC)

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperwire.models import HFActivity, RepoStars
+from paperwire.trending.activity import best_repo, cumulative_stars, debut, stars_gained, upvotes_gained
 from paperwire.trending.formula import Formula, Signals, age_phrase, decay, explain, rank, score, summary
-from paperwire.trending.signals import best_repo, cumulative_stars, debut, stars_gained, upvotes_gained
 
 NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
 F = Formula()

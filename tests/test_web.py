@@ -262,7 +262,7 @@ def test_empty_store_home(runtime: Runtime) -> None:
 
 def test_paper_page_with_versions_journal_and_doi(runtime: Runtime) -> None:
     """A Kaggle-format paper carries versions, a journal reference and a DOI: all shown, and cited."""
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
     from tests.conftest import KAGGLE
 
     import_and_index(runtime.store, runtime.indexes, [KAGGLE])

@@ -20,7 +20,7 @@ from paperwire.models import RepoCheck
 from paperwire.store import Store
 from paperwire.trending import recompute
 from paperwire.web import create_app
-from paperwire.web.signals import paper_signals
+from paperwire.web.paper_signals import paper_signals
 from tests.community_helpers import mail_settings
 from tests.smtp_server import Handler
 from tests.test_trending import save_daily

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.digest.models import Topic
 from paperwire.digest.service import run_digests
+from paperwire.models import Topic
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
 from tests.community_helpers import BASE, HOSTILE, csrf_of, link_in, token_of

@@ -9,10 +9,10 @@ import pytest
 from paperwire.models import Paper, Version
 from paperwire.taxonomy import category, category_name
 from paperwire.web.bibtex import bibtex, cite_key, surname, tex_value
-from paperwire.web.hf_api import hf_daily_item, hf_paper, hf_time
+from paperwire.web.hf import hf_daily_item, hf_paper, hf_time
 from paperwire.web.paging import page_numbers, page_url, pager
+from paperwire.web.paper_signals import PaperSignals
 from paperwire.web.periods import PeriodError, containing, parse_period, span_label, window
-from paperwire.web.signals import PaperSignals
 from paperwire.web.templating import author_search, excerpt, tex_text
 
 

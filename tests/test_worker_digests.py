@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from paperwire.digest.models import Subscriber, Topic
 from paperwire.digest.service import run_digests
+from paperwire.models import Subscriber, Topic
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
 from paperwire.worker import JobRun, Worker

@@ -19,13 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from paperwire.accounts.addresses import normalize_email
-from paperwire.accounts.keys import b64, derive, digest, new_token
-from paperwire.accounts.models import API_SCOPES, ApiToken, AuthSession, User
 from paperwire.accounts.passwords import check_policy, hash_password, verify_password
-from paperwire.accounts.throttle import Throttle
 from paperwire.config import Settings
-from paperwire.digest.mail import queue_mail
+from paperwire.mail.addresses import normalize_email
+from paperwire.mail.outbox import queue_mail
+from paperwire.models import API_SCOPES, ApiToken, AuthSession, User
+from paperwire.security.keys import b64, derive, digest, new_token
+from paperwire.security.throttle import Throttle
 from paperwire.store import Store
 from paperwire.store.base_accounts import AlreadyExists
 from paperwire.store.core import utcnow

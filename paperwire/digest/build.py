@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from paperwire.config import Settings
-from paperwire.digest.mail import message_id, sender_domain
-from paperwire.digest.models import DigestEntry, OutboxMessage, Period, Subscriber, Topic, period_for
+from paperwire.mail.outbox import message_id, sender_domain
+from paperwire.models import DigestEntry, DigestPeriod, OutboxMessage, Subscriber, Topic, period_for
 from paperwire.search.analysis import analyze
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
@@ -128,7 +128,7 @@ class BuildReport:
 
 
 def compose(subscriber: Subscriber, trending: Sequence[Pick | str], matches: dict[str, list[str]],
-            sent: set[tuple[int, str]], period: Period, settings: Settings) -> list[DigestEntry]:
+            sent: set[tuple[int, str]], period: DigestPeriod, settings: Settings) -> list[DigestEntry]:
     """One subscriber's digest: trending first, then each topic's matches; nothing sent before.
 
     A trending paper's reason is ``(f"{kind}-{window}", why)``, e.g. ``("trending-week", "+312 stars
@@ -168,7 +168,7 @@ def strict_query(query: str) -> str:
     return " ".join([query, *dict.fromkeys(required)])
 
 
-def topic_matches(store: Store, indexes: LocalIndexes, topics: Sequence[Topic], period: Period, per_topic: int,
+def topic_matches(store: Store, indexes: LocalIndexes, topics: Sequence[Topic], period: DigestPeriod, per_topic: int,
                   errors: list[str] | None = None) -> dict[str, list[str]]:
     """For each distinct topic query, the ids a keyword search finds among the period's papers, best first."""
     found: dict[str, list[str]] = {}
@@ -184,7 +184,7 @@ def topic_matches(store: Store, indexes: LocalIndexes, topics: Sequence[Topic], 
     return found
 
 
-def digest_key(subscriber_id: int, period: Period) -> str:
+def digest_key(subscriber_id: int, period: DigestPeriod) -> str:
     """The outbox key of a subscriber's digest for a period: unique, so a period is sent once."""
     return f"digest:{subscriber_id}:{period.key}"
 
@@ -202,7 +202,8 @@ def confirmed_subscribers(store: Store, frequency: str, only: Sequence[int] | No
     return result
 
 
-def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: Sequence[Subscriber], period: Period,
+def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: Sequence[Subscriber],
+         period: DigestPeriod,
          trending: Trending, report: BuildReport) -> list[tuple[OutboxMessage, list[str]]]:
     """The digests of ``subscribers`` for ``period``, not yet queued (empty ones left out)."""
     per_topic = settings.digest_topic_papers * 2 + 5  # room for papers some subscribers already had

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from paperwire.accounts.service import account_link_token
 from paperwire.config import Settings
-from paperwire.digest.mail import sender_address
-from paperwire.digest.models import DigestEntry, OutboxMessage, Subscriber
 from paperwire.digest.text import authors_line, excerpt, plain
 from paperwire.digest.tokens import make_token
-from paperwire.models import Paper
+from paperwire.mail.outbox import sender_address
+from paperwire.mail.render import Notices, Render
+from paperwire.models import DigestEntry, Email, OutboxMessage, Paper, Subscriber
 
 TEMPLATES = Path(__file__).parent / "templates"
 _REASON_TEXT = {"trending-day": "Trending today", "trending-week": "Trending this week", "new-day": "New today",
@@ -36,15 +34,6 @@ _REASON_FORMAT = {"query": "Matches your topic {}", "category": "New in your cat
 _REASON_HTML = {"query": "Matches your topic <em>{}</em>", "category": "New in your category <em>{}</em>",
                 "author": "By <em>{}</em>, whom you follow"}
 
-
-@dataclass
-class Email:
-    """A rendered message before MIME: its subject, both parts, and list headers."""
-
-    subject: str
-    text: str
-    html: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _ranked(kind: str, value: str) -> str:
@@ -80,6 +69,7 @@ class Renderer:
         self._digest_html = self.env.get_template("digest.html")
         self._digest_text = self.env.get_template("digest.txt")
         self._paper_html = self.env.get_template("paper.html")
+        self.notices = Notices(settings)
 
     # -- links ---------------------------------------------------------------------------------
     def url(self, path: str, **params: str) -> str:
@@ -168,61 +158,44 @@ class Renderer:
 
     # -- notices ---------------------------------------------------------------------------------
     def notice(self, message: OutboxMessage, subscriber: Subscriber | None) -> Email:
-        """A confirmation, manage-link or account email."""
-        site, payload = self.settings.site_name, message.payload
-        created = message.created_at or datetime.now(UTC)
-        action_url, action_label, notes = "", "", []
-        headers: list[tuple[str, str]] = []
+        """A subscription's confirmation or manage-link email."""
+        site = self.settings.site_name
+        if subscriber is None:
+            raise ValueError(f"a {message.kind!r} message needs its subscriber")
         if message.kind == "subscription_confirm":
-            assert subscriber is not None
+            created = message.created_at or datetime.now(UTC)
             expires = created + timedelta(days=self.settings.subscription_confirm_days)
-            subject, heading = f"Confirm your {site} subscription", "Confirm your subscription"
-            paragraphs = [f"Someone, probably you, asked for {subscriber.frequency} {site} digests at "
-                          f"{subscriber.email}. Nothing will be sent until you confirm."]
-            action_url = self.url("/subscriptions/confirm",
-                                  token=make_token(self.secret, "confirm", subscriber, expires))
-            action_label = "Confirm my subscription"
-            notes = [f"The link works until {expires:%-d %B %Y}. If you did not ask for this, ignore this email: "
-                     "you will not hear from us again.",
-                     f"To change the topics or frequency first: {self.manage_url(subscriber)}"]
-        elif message.kind == "subscription_manage":
-            assert subscriber is not None
-            subject, heading = f"Your {site} subscription", "Your subscription"
-            paragraphs = [f"{subscriber.email} already receives {subscriber.frequency} {site} digests. "
-                          "To change its topics or frequency, or to stop it, use the link below."]
-            action_url, action_label = self.manage_url(subscriber), "Manage my subscription"
-            headers = self.list_headers(subscriber)
-        elif message.kind in ("account_verify", "account_reset"):
-            token = account_link_token(self.secret, payload["token_id"])
-            if message.kind == "account_verify":
-                subject, heading = f"Verify your email for {site}", f"Welcome, {payload['handle']}"
-                paragraphs = ["Confirm that this address is yours to start upvoting, saving and submitting papers."]
-                action_url, action_label = self.url("/account/verify", token=token), "Verify my email"
-                notes = [f"The link works for {self.settings.verify_email_hours} hours. If you did not sign up, "
-                         "ignore this email and no account will be active."]
-            else:
-                subject, heading = f"Reset your {site} password", "Reset your password"
-                paragraphs = [f"Someone asked to reset the password of the {site} account {payload['handle']}."]
-                action_url, action_label = self.url("/account/reset", token=token), "Choose a new password"
-                notes = [f"The link works once, for {self.settings.password_reset_minutes} minutes. If you did "
-                         "not ask for it, ignore this email: your password stays as it is."]
-        elif message.kind == "account_exists":
-            subject, heading = f"Your {site} account", "You already have an account"
-            paragraphs = [f"Someone, probably you, tried to sign up to {site} with this address, which already "
-                          f"has the account {payload['handle']}."]
-            action_url, action_label = self.url("/signin"), "Sign in"
-            notes = [f"Forgot your password? Reset it at {self.url('/account/reset')}."]
-        else:
-            raise ValueError(f"cannot render a {message.kind!r} message")
-        context = {"subject": subject, "site_name": site, "site_url": self.base + "/", "heading": heading,
-                   "paragraphs": paragraphs, "action_url": action_url, "action_label": action_label, "notes": notes}
-        html = self.env.get_template("notice.html").render(**context)
-        text = self.env.get_template("notice.txt").render(**context)
-        return Email(subject, text, html, headers)
+            return self.notices.render(
+                f"Confirm your {site} subscription", "Confirm your subscription",
+                [f"Someone, probably you, asked for {subscriber.frequency} {site} digests at "
+                 f"{subscriber.email}. Nothing will be sent until you confirm."],
+                self.url("/subscriptions/confirm", token=make_token(self.secret, "confirm", subscriber, expires)),
+                "Confirm my subscription",
+                [f"The link works until {expires:%-d %B %Y}. If you did not ask for this, ignore this email: "
+                 "you will not hear from us again.",
+                 f"To change the topics or frequency first: {self.manage_url(subscriber)}"])
+        if message.kind == "subscription_manage":
+            return self.notices.render(
+                f"Your {site} subscription", "Your subscription",
+                [f"{subscriber.email} already receives {subscriber.frequency} {site} digests. "
+                 "To change its topics or frequency, or to stop it, use the link below."],
+                self.manage_url(subscriber), "Manage my subscription", headers=self.list_headers(subscriber))
+        raise ValueError(f"cannot render a {message.kind!r} message")
 
     def render(self, message: OutboxMessage, subscriber: Subscriber | None, papers: Mapping[str, Paper]) -> Email:
-        """Any outbox message."""
+        """A digest or a subscription notice."""
         if message.kind == "digest":
-            assert subscriber is not None
+            if subscriber is None:
+                raise ValueError("a digest needs its subscriber")
             return self.digest(message, subscriber, papers)
         return self.notice(message, subscriber)
+
+
+KINDS = ("digest", "subscription_confirm", "subscription_manage")
+
+
+def renderers(settings: Settings, secret: bytes) -> dict[str, Render]:
+    """A renderer for each kind of message digests and subscriptions queue (one ``Renderer``, whose
+    per-run cache of paper blocks all digests of a delivery share)."""
+    render = Renderer(settings, secret).render
+    return dict.fromkeys(KINDS, render)

@@ -18,14 +18,16 @@ from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
-from paperwire.accounts.addresses import AddressError, normalize_email
+from paperwire.accounts.emails import renderers as account_renderers
 from paperwire.config import Settings
 from paperwire.digest.build import BuildReport, StoredTrending, Trending, build_digests, plan
-from paperwire.digest.mime import DkimSigner, to_bytes
-from paperwire.digest.models import FREQUENCIES, Subscriber, period_for
-from paperwire.digest.render import Email, Renderer
-from paperwire.digest.send import DeliveryReport, deliver_now
+from paperwire.digest.render import Renderer, renderers
 from paperwire.digest.subscriptions import Subscriptions
+from paperwire.mail.addresses import AddressError, normalize_email
+from paperwire.mail.mime import DkimSigner, to_bytes
+from paperwire.mail.render import Render, by_kind
+from paperwire.mail.send import DeliveryReport, deliver_now
+from paperwire.models import FREQUENCIES, Email, Subscriber, period_for
 from paperwire.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -155,9 +157,17 @@ def scheduled_digests(runtime: Runtime, frequency: str, now: datetime) -> Schedu
     return ScheduledRun(frequency, run.builds[0], refreshed=refreshed)
 
 
+def outbox_renderer(settings: Settings, secret: bytes) -> Render:
+    """Renders every kind of message the features queue: digests and subscription notices (this
+    package) and account emails (``accounts.emails``). Digests sit above accounts, so this is where
+    the two meet; the mail engine itself knows neither."""
+    return by_kind({**renderers(settings, secret), **account_renderers(settings, secret)})
+
+
 def deliver_outbox(runtime: Runtime, keys: Sequence[str] | None = None, limit: int | None = None) -> DeliveryReport:
-    """Send what is due in the outbox (retries included)."""
-    return deliver_now(runtime.store, runtime.settings, runtime.secret_key, keys, limit)
+    """Send what is due in the outbox (retries included), or only ``keys``."""
+    render = outbox_renderer(runtime.settings, runtime.secret_key)
+    return deliver_now(runtime.store, runtime.settings, render, keys, limit)
 
 
 def preview(runtime: Runtime, email: str, day: date | None = None, trending: Trending | None = None

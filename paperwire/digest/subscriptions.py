@@ -18,14 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperwire.accounts.addresses import AddressError, normalize_email
-from paperwire.accounts.models import User
-from paperwire.accounts.throttle import Throttle
 from paperwire.config import Settings
-from paperwire.digest.mail import queue_mail
-from paperwire.digest.models import FREQUENCIES, Subscriber, Topic, parse_topic
 from paperwire.digest.tokens import read_token
+from paperwire.mail.addresses import AddressError, normalize_email
+from paperwire.mail.outbox import queue_mail
+from paperwire.models import FREQUENCIES, Subscriber, Topic, User, parse_topic
 from paperwire.search.query import parse_query
+from paperwire.security.throttle import Throttle
 from paperwire.store import Store
 from paperwire.store.base_accounts import AlreadyExists
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from paperwire.accounts.keys import b64, derive
-from paperwire.digest.models import Subscriber
+from paperwire.models import Subscriber
+from paperwire.security.keys import b64, derive
 
 PURPOSES = ("confirm", "manage", "unsubscribe")
 _TOKEN_RE = re.compile(r"^(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")

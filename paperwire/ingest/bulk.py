@@ -23,7 +23,6 @@ from paperwire.ingest.kaggle import looks_like_kaggle, parse_kaggle
 from paperwire.ingest.paperwire_jsonl import parse_paperwire
 from paperwire.ingest.records import RecordError
 from paperwire.models import Paper, SourceBatch, UpsertResult
-from paperwire.search import follower
 from paperwire.store import Store
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
@@ -172,40 +171,5 @@ def import_files(
             error(f"{path}: cannot read: no such file", record=False)
             continue
         import_papers(store, read_file(path, error, file_progress if progress else None), report, batch_size)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def import_and_index(
-    store: Store,
-    indexes: Any,
-    paths: Sequence[Path],
-    batch_size: int = 2000,
-    on_error: ErrorSink | None = None,
-    progress: ProgressSink | None = None,
-    index_progress: Callable[[int], None] | None = None,
-    index_process: bool | None = None,
-) -> ImportReport:
-    """Import files while this host's search index follows them; times both.
-
-    The index follows in a process of its own (``index_process``; by default when the files total
-    at least ``follower.PROCESS_MIN_BYTES``), otherwise in a thread (paperwire.search.follower).
-    """
-    started = time.perf_counter()
-    if index_process is None:
-        index_process = sum(p.stat().st_size for p in paths if p.is_file()) >= follower.PROCESS_MIN_BYTES
-    following = follower.in_process if index_process else follower.in_thread
-    report: ImportReport | None = None
-    try:
-        with following(indexes, index_progress) as indexed:
-            report = import_files(store, paths, batch_size, on_error, progress)
-        report.indexed = indexed.indexed
-        indexes.sync()  # anything else behind (vectors of embedded papers)
-    except follower.IndexingError as exc:
-        if report is None:
-            raise
-        report.index_error = str(exc)
-        if on_error:
-            on_error(f"{exc}; the papers are stored, and the next search catches the index up")
     report.seconds = time.perf_counter() - started
     return report

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from paperwire.models import IndexEntry
-from paperwire.search.embedding import dequantize
+from paperwire.search.embed_papers import dequantize
 from paperwire.search.keyword import day_number
 from paperwire.search.vectors import RowMeta, VectorIndex
 from paperwire.store import Store

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from paperwire.accounts.models import AccountToken, ApiToken, AuthSession, User
+from paperwire.models import AccountToken, ApiToken, AuthSession, User
 from paperwire.store.base_accounts import AlreadyExists
 from paperwire.store.community import bump_community_version
 from paperwire.store.core import SQLBase, Tx, iso, parse_instant, placeholders

@@ -380,12 +380,12 @@ class Store(AccountsAPI, CommunityAPI, DigestsAPI, abc.ABC):
         """A repository's star points from ``since`` on (preceded by the last one before it) and its
         backfilled new stars per day from ``since``'s day on; None for an unknown repository."""
 
-    # -- what pages show besides papers (paperwire/web/signals.py, web/http.py) -----------------
+    # -- what pages show besides papers (paperwire/web/paper_signals.py, web/http.py) -----------------
     @abc.abstractmethod
     def signal_data(self, paper_ids: Sequence[str]) -> SignalData:
         """Hugging Face upvotes (the most on any daily list), community upvotes, code links and the linked
         repositories of many papers, in a few bulk queries (not one per paper). Choosing a paper's own
-        repository among its links is ``paperwire.trending.signals.best_repo``'s job, not SQL's."""
+        repository among its links is ``paperwire.trending.activity.best_repo``'s job, not SQL's."""
 
     @abc.abstractmethod
     def data_version(self) -> DataVersion:

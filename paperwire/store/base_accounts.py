@@ -10,7 +10,7 @@ import abc
 from collections.abc import Sequence
 from datetime import datetime
 
-from paperwire.accounts.models import (
+from paperwire.models import (
     AccountToken,
     ApiToken,
     AuthSession,

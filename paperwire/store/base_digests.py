@@ -13,7 +13,7 @@ import abc
 from collections.abc import Sequence
 from datetime import datetime
 
-from paperwire.digest.models import OutboxMessage, Subscriber, Topic
+from paperwire.models import OutboxMessage, Subscriber, Topic
 
 
 class DigestsAPI(abc.ABC):

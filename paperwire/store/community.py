@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from paperwire.accounts.models import CommunityActivity, Submission
+from paperwire.models import CommunityActivity, Submission
 from paperwire.store.core import SQLBase, Tx, bump_counter, chunks, iso, parse_instant, placeholders
 
 _SUBMISSION_SELECT = (

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from paperwire.digest.models import OutboxMessage, Subscriber, Topic
+from paperwire.models import OutboxMessage, Subscriber, Topic
 from paperwire.store.base_accounts import AlreadyExists
 from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
 

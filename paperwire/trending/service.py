@@ -17,10 +17,10 @@ from typing import Any
 
 from paperwire.config import Settings
 from paperwire.models import TRENDING_WINDOWS, Paper, TrendingEntry
-from paperwire.sparkline import sparkline_svg
 from paperwire.store import Store
+from paperwire.trending.activity import best_repo, community_signals, cumulative_stars, gather
 from paperwire.trending.formula import WINDOW_LENGTH, WINDOW_PHRASE, Formula, check_window, rank, summary
-from paperwire.trending.signals import best_repo, community_signals, cumulative_stars, gather
+from paperwire.trending.sparkline import sparkline_svg
 
 
 def compute(store: Store, window: str, now: datetime, formula: Formula, keep: int | None = None,

@@ -33,19 +33,11 @@ to get a `304` when nothing changed.
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
-    from paperwire.web import (
-        accounts,
-        api,
-        assets,
-        community,
-        errors,
-        feed_routes,
-        hf_routes,
-        pages,
-        search_pages,
-        subscriptions,
-    )
-    from paperwire.web.http import ConditionalGet, HeadAsGet, RejectNul, ResponseCache, SecurityHeaders
+    from paperwire.web import assets, errors
+    from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
+    from paperwire.web.errors import RejectNul
+    from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
+    from paperwire.web.security_headers import SecurityHeaders
 
     runtime = Runtime(settings, store)
 
@@ -68,9 +60,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.include_router(api.router)
-    app.include_router(hf_routes.router)
-    app.include_router(feed_routes.router)
-    app.include_router(search_pages.router)
+    app.include_router(hf.router)
+    app.include_router(feeds.router)
+    app.include_router(search.router)
     app.include_router(pages.router)
     app.include_router(accounts.router)
     app.include_router(accounts.api)

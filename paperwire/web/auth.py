@@ -24,12 +24,12 @@ from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from paperwire.accounts.keys import b64, derive, new_token, same
-from paperwire.accounts.models import ApiToken, AuthSession, User
 from paperwire.accounts.service import Accounts
 from paperwire.config import Settings
-from paperwire.digest.send import deliver_now
+from paperwire.digest.service import deliver_outbox
+from paperwire.models import ApiToken, AuthSession, User
 from paperwire.runtime import Runtime
+from paperwire.security.keys import b64, derive, new_token, same
 from paperwire.web.deps import render
 
 CSRF_FIELD = "csrf_token"
@@ -207,4 +207,4 @@ def mail_soon(tasks: BackgroundTasks, request: Request, keys: list[str]) -> None
     outbox and the next ``digest run`` / worker pass retries them."""
     if keys:
         rt = runtime_of(request)
-        tasks.add_task(deliver_now, rt.store, rt.settings, rt.secret_key, keys)
+        tasks.add_task(deliver_outbox, rt, keys)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
-from paperwire.web.signals import NOTHING_KNOWN, PaperSignals
+from paperwire.web.paper_signals import NOTHING_KNOWN, PaperSignals
 
 
 async def runtime(request: Request) -> Runtime:

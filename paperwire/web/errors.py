@@ -16,9 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paperwire.web.deps import render
-from paperwire.web.http import add_security_headers
+from paperwire.web.security_headers import add_security_headers
 
 log = logging.getLogger(__name__)
 HF_PATHS = ("/api/daily_papers", "/api/papers/")
@@ -86,3 +87,19 @@ def install(app: FastAPI) -> None:
         # Starlette sends this from outside the middleware stack: add the headers here.
         add_security_headers(response.headers)
         return response
+
+
+class RejectNul:
+    """A NUL character in the path or query is an invalid parameter (422, in the error shape of the route:
+    API, Hugging Face or page): no name, id or query of ours holds one, and PostgreSQL refuses it in text
+    (a 500 deep in some route otherwise)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            response = respond(Request(scope), 422, "NUL characters are not allowed in URLs")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

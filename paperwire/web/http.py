@@ -26,36 +26,13 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.runtime import Runtime
 from paperwire.web.auth import cookie_name
+from paperwire.web.security_headers import REVALIDATE
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    # KaTeX positions glyphs with style attributes; styles cannot run code, scripts stay strict.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("content-security-policy", CSP),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),
-    ("x-frame-options", "DENY"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    ("cross-origin-opener-policy", "same-origin"),
-)
-REVALIDATE = "public, no-cache"
 PERSONAL = "private, no-store"
-IMMUTABLE = "public, max-age=31536000, immutable"
 NOT_CONDITIONAL = ("/static/", "/healthz")
 MAX_ENTRY_BYTES = 2_000_000
 
@@ -88,55 +65,6 @@ def data_state(rt: Runtime) -> DataState:
     loaded = getattr(rt.indexes, "_loaded_mark", None)
     mark = int(loaded if loaded is not None else rt.indexes.watermark())
     return DataState(seq, modified, mark, data.token)
-
-
-def add_security_headers(headers: MutableHeaders) -> None:
-    """Set the security headers (leaving any a route chose itself)."""
-    for name, value in SECURITY_HEADERS:
-        if name not in headers:
-            headers[name] = value
-
-
-class SecurityHeaders:
-    """Security headers on every response, long-lived caching for versioned static files."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        versioned = path.startswith("/static/") and b"v=" in scope.get("query_string", b"")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                add_security_headers(headers)
-                if path.startswith("/static/") and message["status"] in (200, 304):
-                    headers["cache-control"] = IMMUTABLE if versioned else REVALIDATE
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class RejectNul:
-    """A NUL character in the path or query is an invalid parameter (422, in the error shape of the route:
-    API, Hugging Face or page): no name, id or query of ours holds one, and PostgreSQL refuses it in text
-    (a 500 deep in some route otherwise)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
-            from paperwire.web.errors import respond
-
-            response = respond(Request(scope), 422, "NUL characters are not allowed in URLs")
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 class HeadAsGet:

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from paperwire.models import Paper, TrendingEntry
 from paperwire.store import Store
 from paperwire.trending.formula import WINDOW_LENGTH, summary
+from paperwire.web.paper_signals import PaperSignals, paper_signals
 from paperwire.web.periods import Period, neighbours, window
-from paperwire.web.signals import PaperSignals, paper_signals
 
 NEWEST = "newest"
 TRENDING = "trending"

@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a live server over the sample (SQLite)."""
-    from paperwire.ingest.bulk import import_and_index
+    from paperwire.importing import import_and_index
 
     if not have(KATEX_FILES) or not have(SWAGGER_FILES) or not AXE.is_file():
         pytest.fail("front-end packages missing: run 'make web-assets' (npm ci from package-lock.json)")

@@ -1,0 +1,133 @@
+"""The ``paperwire`` group and its store-wide commands: migrate, settings, stats, copy, serve.
+
+Each command gathers options, builds a Runtime from Settings, and calls one
+library function; what a command prints is formatting only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from paperwire.cli import admin, dev, digest, harvest, imports, search, trending, worker
+from paperwire.cli.context import Context, pass_ctx
+from paperwire.config import settings_table
+
+
+@click.group()
+@click.option("--db", "database_url", help="Database URL (PAPERWIRE_DATABASE_URL); default SQLite in the data dir.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory (PAPERWIRE_DATA_DIR).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.version_option(package_name="paperwire")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None, verbose: bool) -> None:
+    """Paperwire: find, rank and deliver research papers."""
+    overrides = {"database_url": database_url, "data_dir": data_dir.absolute() if data_dir else None}
+    obj = ctx.obj = Context(overrides)
+    logging.basicConfig(level=logging.DEBUG if verbose else obj.settings().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.call_on_close(obj.close)
+
+
+@cli.command()
+@pass_ctx
+def migrate(ctx: Context) -> None:
+    """Apply pending database migrations."""
+    from paperwire.store import open_store
+
+    settings = ctx.settings()
+    store = open_store(settings.resolved_database_url())
+    try:
+        applied = store.migrate()
+        click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+        click.echo(f"migrations: {', '.join(store.applied_migrations())}")
+    finally:
+        store.close()
+
+
+@cli.command(name="settings")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown (docs/settings.md).")
+def settings_cmd(markdown: bool) -> None:
+    """List every setting, its environment variable, default and help."""
+    from paperwire.cli.docs import settings_markdown
+
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    for info in settings_table():
+        click.echo(f"{info.env} (default {info.default})\n    {info.help}")
+
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+def stats(ctx: Context, as_json: bool) -> None:
+    """What the store holds: papers, by category and by month."""
+    result = ctx.runtime.store.stats()
+    if as_json:
+        click.echo(json.dumps(asdict(result), default=str, indent=2))
+        return
+    span = f"{result.first_announced} … {result.last_announced}" if result.papers else "none"
+    click.echo(f"papers: {result.papers}\nannounced: {span}\nembeddings: {result.embeddings}")
+    click.echo("top categories (primary):")
+    for cat, n in list(result.by_category.items())[:15]:
+        click.echo(f"  {cat:<12} {n:>8}")
+    click.echo("by month:")
+    for month, n in result.by_month.items():
+        click.echo(f"  {month}  {n:>8}")
+
+
+@cli.command(name="copy")
+@click.option("--from", "source_url", required=True, help="Database URL to copy from.")
+@click.option("--to", "target_url", required=True, help="Database URL to copy into (migrated here; must be empty).")
+def copy_cmd(source_url: str, target_url: str) -> None:
+    """Copy a whole instance to another database and verify it by counts and checksums."""
+    from paperwire.store import open_store
+    from paperwire.store.copy import CopyError, copy_store
+
+    source, target = open_store(source_url), open_store(target_url)
+    try:
+        source.migrate()
+        target.migrate()
+        report = copy_store(source, target)
+    except CopyError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        source.close()
+        target.close()
+    for table, count in report.rows.items():
+        click.echo(f"{table:<20} {count:>9} rows  sha256 {report.checksums[table][:16]}")
+    click.echo("copy verified: counts and checksums match")
+
+
+@cli.command()
+@click.option("--host", help="Listen address (PAPERWIRE_HOST).")
+@click.option("--port", type=int, help="Listen port (PAPERWIRE_PORT).")
+@click.option("--workers", "web_workers", type=int, help="Web processes (PAPERWIRE_WEB_WORKERS).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, web_workers: int | None) -> None:
+    """Run the web service."""
+    from paperwire.web.server import serve as run_server
+
+    ctx.overrides.update({k: v for k, v in {"host": host, "port": port, "web_workers": web_workers}.items() if v})
+    run_server(ctx.settings())
+
+
+for _module in (imports, harvest, search, trending, worker, digest, admin, dev):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    """Entry point of the ``paperwire`` script."""
+    cli(prog_name="paperwire")
+
+
+if __name__ == "__main__":
+    main()
