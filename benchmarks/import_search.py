@@ -77,11 +77,11 @@ def measure_search(db: str, data_dir: str, queries: list[str]) -> dict[str, floa
     runtime = Runtime(Settings(database_url=db, data_dir=Path(data_dir), index_refresh_seconds=3600))
     store, indexes = runtime.store, runtime.indexes
     for q in queries[:10]:  # warm the page cache and the reader
-        search(store, indexes, SearchRequest(q, limit=10))
+        search(store, indexes, SearchRequest(q, limit=10), runtime.search_policy)
     times = []
     for q in queries:
         started = time.perf_counter()
-        search(store, indexes, SearchRequest(q, limit=10))
+        search(store, indexes, SearchRequest(q, limit=10), runtime.search_policy)
         times.append((time.perf_counter() - started) * 1000)
     runtime.close()
     return {"queries": len(times), "p50_ms": round(statistics.median(times), 2),

@@ -166,10 +166,11 @@ def at_75k(runtime: Runtime, records: list[dict[str, object]], vectors: np.ndarr
     assert vi is not None and len(vi) == len(records)
 
     def hybrid(q: str) -> None:
-        search(store, runtime.indexes, SearchRequest(q, limit=10, mode="hybrid"))
+        search(store, runtime.indexes, SearchRequest(q, limit=10, mode="hybrid"), runtime.search_policy)
 
     def filtered(q: str) -> None:
-        search(store, runtime.indexes, SearchRequest(q + " cat:cs.CL after:2026-01", limit=10, mode="hybrid"))
+        search(store, runtime.indexes, SearchRequest(q + " cat:cs.CL after:2026-01", limit=10, mode="hybrid"),
+               runtime.search_policy)
 
     return {"papers": len(records), "hybrid": latency(hybrid, qs), "hybrid_with_filters": latency(filtered, qs),
             "vector_bytes_per_paper": int(vi.index.sa_code_size()), "index": "exact 8-bit scan",

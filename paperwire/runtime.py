@@ -12,6 +12,7 @@ from functools import cached_property
 
 from paperwire.config import Settings
 from paperwire.search.embedder import LazyEmbedder
+from paperwire.search.engine import SearchPolicy
 from paperwire.search.indexes import LocalIndexes
 from paperwire.store import Store, open_store
 
@@ -42,6 +43,11 @@ class Runtime:
     @cached_property
     def indexes(self) -> LocalIndexes:
         return LocalIndexes(self.store, self.settings, self.embedder)
+
+    @cached_property
+    def search_policy(self) -> SearchPolicy:
+        """Limits and fusion of every search this runtime serves (``search.engine.search``)."""
+        return SearchPolicy.from_settings(self.settings)
 
     @cached_property
     def secret_key(self) -> bytes:

@@ -1,7 +1,9 @@
 """The worker's jobs: what each one runs, how often (from the settings), and their state for ``paperwire jobs``.
 
-A job is a name, an interval setting (``schedule_<name>_minutes``, 0
-disables it) and a function of the Runtime that returns a ``JobOutcome``.
+A job is a name, the setting that holds its interval in minutes (declared with the
+job: ``interval=lambda s: s.schedule_embed_minutes``, so renaming either is a type
+error, not a silently disabled job; 0 disables it) and a function of the Runtime
+that returns a ``JobOutcome``.
 Sources' failures come back as outcomes with an error (the harvesters never
 raise for them), so the worker records them and retries later with backoff.
 """
@@ -38,15 +40,12 @@ class JobSpec:
     name: str
     description: str
     run: Callable[[Runtime], JobOutcome]
-
-    @property
-    def setting(self) -> str:
-        """The interval setting's name, e.g. ``schedule_harvest_hf_minutes``."""
-        return f"schedule_{self.name.replace('-', '_')}_minutes"
+    interval: Callable[[Settings], float]
+    """The job's interval setting (minutes; 0 disables it), read from the settings."""
 
     def interval_seconds(self, settings: Settings) -> int:
         """Seconds between runs; 0 when the job is disabled."""
-        minutes = float(getattr(settings, self.setting))
+        minutes = float(self.interval(settings))
         return max(1, round(minutes * 60)) if minutes > 0 else 0
 
 
@@ -135,18 +134,24 @@ def _deliver_outbox(rt: Runtime) -> JobOutcome:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("harvest-arxiv", "arXiv OAI-PMH harvest of harvest_sets (incremental, resumable)", _harvest_arxiv),
-    JobSpec("harvest-listing", "arXiv announcement feeds of listing_categories (same-day papers)", _harvest_listing),
+    JobSpec("harvest-arxiv", "arXiv OAI-PMH harvest of harvest_sets (incremental, resumable)", _harvest_arxiv,
+            lambda s: s.schedule_harvest_arxiv_minutes),
+    JobSpec("harvest-listing", "arXiv announcement feeds of listing_categories (same-day papers)", _harvest_listing,
+            lambda s: s.schedule_harvest_listing_minutes),
     JobSpec("harvest-hf", "Hugging Face daily papers of the last hf_days_back days (upvotes, code links)",
-            _harvest_hf),
-    JobSpec("harvest-stars", "GitHub stars of the linked repositories that are due", _harvest_stars),
-    JobSpec("embed", "embeddings of new and changed papers (needs an embedder)", _embed),
-    JobSpec("trending", "recompute the day, week and month trending rankings", _trending),
-    JobSpec("digest-daily", "queue the daily digests of the day (Mon-Fri, from digest_daily_hour_utc)", _digest_daily),
+            _harvest_hf, lambda s: s.schedule_harvest_hf_minutes),
+    JobSpec("harvest-stars", "GitHub stars of the linked repositories that are due", _harvest_stars,
+            lambda s: s.schedule_harvest_stars_minutes),
+    JobSpec("embed", "embeddings of new and changed papers (needs an embedder)", _embed,
+            lambda s: s.schedule_embed_minutes),
+    JobSpec("trending", "recompute the day, week and month trending rankings", _trending,
+            lambda s: s.schedule_trending_minutes),
+    JobSpec("digest-daily", "queue the daily digests of the day (Mon-Fri, from digest_daily_hour_utc)", _digest_daily,
+            lambda s: s.schedule_digest_daily_minutes),
     JobSpec("digest-weekly", "queue the weekly digests (digest_weekly_day, from digest_weekly_hour_utc)",
-            _digest_weekly),
+            _digest_weekly, lambda s: s.schedule_digest_weekly_minutes),
     JobSpec("deliver-outbox", "send the outbox over SMTP: digests, confirmations, account emails, due retries",
-            _deliver_outbox),
+            _deliver_outbox, lambda s: s.schedule_deliver_outbox_minutes),
 )
 JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
 

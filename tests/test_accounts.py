@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from paperwire.accounts import community
 from paperwire.accounts.passwords import HASHER, PasswordError, hash_password, verify_password
 from paperwire.accounts.service import SIGNIN_FAILED, SIGNIN_THROTTLED, AccountError, Accounts, SignInError
+from paperwire.community import service as community
 from paperwire.community.service import CommunityError, parse_paper_ref
 from paperwire.config import Settings
 from paperwire.security.keys import digest

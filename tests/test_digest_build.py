@@ -76,11 +76,13 @@ def test_topic_matches_are_what_a_search_finds(sample_runtime: Runtime) -> None:
     period = period_for("weekly", date(2025, 6, 2))
     topics = [Topic("query", "language models"), Topic("category", "cs.CV"), Topic("query", '"reinforcement learning"'),
               Topic("query", "zzqxv flurbnitz")]
-    found = topic_matches(sample_runtime.store, sample_runtime.indexes, topics, period, 10)
+    found = topic_matches(sample_runtime.store, sample_runtime.indexes, sample_runtime.search_policy, topics,
+                          period, 10)
     assert found["zzqxv flurbnitz"] == [] and any(found.values())
     for topic in topics:
         typed = f"{strict_query(topic.query())} after:{period.start} before:{period.end + timedelta(days=1)}"
-        results = search(sample_runtime.store, sample_runtime.indexes, SearchRequest(typed, limit=10, mode="keyword"))
+        results = search(sample_runtime.store, sample_runtime.indexes, SearchRequest(typed, limit=10, mode="keyword"),
+                         sample_runtime.search_policy)
         assert found[topic.query()] == [h.paper_id for h in results.hits]
         papers = sample_runtime.store.get_papers(found[topic.query()])
         assert all(period.start <= p.announced <= period.end for p in papers.values() if p.announced)

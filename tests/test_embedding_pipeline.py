@@ -78,7 +78,7 @@ def test_semantic_search_and_similar_papers_follow_new_embeddings(runtime: Runti
     ])
     embed_missing(store, runtime.embedder)
     request = SearchRequest("EBM trained with noise levels and an initializer", mode="semantic")
-    res = search(store, runtime.indexes, request)
+    res = search(store, runtime.indexes, request, runtime.search_policy)
     assert res.mode == "semantic" and res.hits[0].paper_id == "2501.00001"
     ranked, method = similar(runtime.indexes, store.get_paper("2501.00001"), 2)  # type: ignore[arg-type]
     assert method == "semantic" and ranked[0][0] == "2501.00003"

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 
 
 def hits(rt: Runtime, query: str, **kw: object) -> list[str]:
-    res = search(rt.store, rt.indexes, SearchRequest(query, **kw))  # type: ignore[arg-type]
+    res = search(rt.store, rt.indexes, SearchRequest(query, **kw), rt.search_policy)  # type: ignore[arg-type]
     return [h.paper_id for h in res.hits]
 
 
@@ -24,7 +24,8 @@ def hits(rt: Runtime, query: str, **kw: object) -> list[str]:
 def test_filters_apply_before_top_k(sample_runtime: Runtime, mode: str) -> None:
     query = "robot manipulation policy learning"
     res = search(sample_runtime.store, sample_runtime.indexes,
-                 SearchRequest(f"{query} cat:cs.RO after:2026-01 before:2026-07", limit=10, mode=mode))
+                 SearchRequest(f"{query} cat:cs.RO after:2026-01 before:2026-07", limit=10, mode=mode),
+      sample_runtime.search_policy)
     assert res.mode == mode
     for h in res.hits:
         assert h.paper is not None and "cs.RO" in h.paper.categories
@@ -53,7 +54,7 @@ def test_filters_apply_before_top_k(sample_runtime: Runtime, mode: str) -> None:
 def test_author_phrase_and_exclusion_filters(sample_runtime: Runtime, mode: str) -> None:
     assert hits(sample_runtime, 'author:"Daniel Palanker" vision', mode=mode) == ["2503.11677"]
     res = search(sample_runtime.store, sample_runtime.indexes,
-                 SearchRequest("gaussian splatting -dynamic", limit=30, mode=mode))
+                 SearchRequest("gaussian splatting -dynamic", limit=30, mode=mode), sample_runtime.search_policy)
     assert res.hits and all("dynamic" not in (h.paper.title + " " + h.paper.abstract).lower()
                             for h in res.hits if h.paper)
 
@@ -71,7 +72,8 @@ def test_paraphrase_needs_the_semantic_side(sample_runtime: Runtime) -> None:
 
 
 def test_ranks_record_both_sides(sample_runtime: Runtime) -> None:
-    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting", limit=5))
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("gaussian splatting", limit=5),
+                 sample_runtime.search_policy)
     assert res.mode == "hybrid"
     assert all(set(h.ranks) <= {"keyword", "semantic"} and h.ranks for h in res.hits)
     assert any(set(h.ranks) == {"keyword", "semantic"} for h in res.hits)
@@ -97,7 +99,7 @@ def test_without_embeddings_hybrid_answers_with_keywords(settings: Settings, tmp
 
     rt = Runtime(settings.model_copy(update={"semantic_search": False}))
     import_and_index(rt.store, rt.indexes, [SAMPLE])
-    res = search(rt.store, rt.indexes, SearchRequest("gaussian splatting"))
+    res = search(rt.store, rt.indexes, SearchRequest("gaussian splatting"), rt.search_policy)
     assert res.mode == "keyword" and res.hits
     rt.close()
 

@@ -19,7 +19,7 @@ from paperwire.store import Store
 
 
 def ids_and_titles(rt: Runtime, q: str, **kw: object) -> list[tuple[str, str]]:
-    res = search(rt.store, rt.indexes, SearchRequest(q, **kw))  # type: ignore[arg-type]
+    res = search(rt.store, rt.indexes, SearchRequest(q, **kw), rt.search_policy)  # type: ignore[arg-type]
     return [(h.paper_id, h.paper.title if h.paper else "") for h in res.hits]
 
 
@@ -35,20 +35,23 @@ def test_exact_title_words_find_the_paper_first(sample_runtime: Runtime) -> None
 
 
 def test_author_search(sample_runtime: Runtime) -> None:
-    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('author:"Daniel Palanker"'))
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('author:"Daniel Palanker"'),
+                 sample_runtime.search_policy)
     assert [h.paper_id for h in res.hits] == ["2503.11677"]
 
 
 def test_phrase_requires_adjacent_words(sample_runtime: Runtime) -> None:
-    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('"prosthetic vision"', limit=50))
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('"prosthetic vision"', limit=50),
+                 sample_runtime.search_policy)
     assert res.hits and all("prosthetic vision" in (h.paper.abstract + " " + h.paper.title).lower()
                             for h in res.hits if h.paper)
 
 
 def test_exclusion(sample_runtime: Runtime) -> None:
     store, indexes = sample_runtime.store, sample_runtime.indexes
-    base = search(store, indexes, SearchRequest("gaussian splatting", limit=100))
-    minus = search(store, indexes, SearchRequest("gaussian splatting -dynamic", limit=100))
+    base = search(store, indexes, SearchRequest("gaussian splatting", limit=100), sample_runtime.search_policy)
+    minus = search(store, indexes, SearchRequest("gaussian splatting -dynamic", limit=100),
+                   sample_runtime.search_policy)
     assert minus.total < base.total
     assert all("dynamic" not in (h.paper.title + h.paper.abstract).lower() for h in minus.hits if h.paper)
 
@@ -56,7 +59,8 @@ def test_exclusion(sample_runtime: Runtime) -> None:
 def test_filters_apply_before_top_k(sample_runtime: Runtime) -> None:
     # a filter that keeps few papers still returns a full page of them, not the few that made a global top-k
     res = search(sample_runtime.store, sample_runtime.indexes,
-                 SearchRequest("learning cat:cs.RO after:2026-01 before:2026-07", limit=20))
+                 SearchRequest("learning cat:cs.RO after:2026-01 before:2026-07", limit=20),
+      sample_runtime.search_policy)
     assert len(res.hits) == min(20, res.total) and res.total > 0
     for h in res.hits:
         assert h.paper is not None and "cs.RO" in h.paper.categories
@@ -64,20 +68,25 @@ def test_filters_apply_before_top_k(sample_runtime: Runtime) -> None:
 
 
 def test_category_archive_and_case(sample_runtime: Runtime) -> None:
-    lower = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.cv", limit=1))
-    upper = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CV", limit=1))
-    archive = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs", limit=1))
+    lower = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.cv", limit=1),
+                   sample_runtime.search_policy)
+    upper = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CV", limit=1),
+                   sample_runtime.search_policy)
+    archive = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs", limit=1),
+                     sample_runtime.search_policy)
     assert lower.total == upper.total > 0 and archive.total >= upper.total
 
 
 def test_filter_only_query_sorts_newest_first(sample_runtime: Runtime) -> None:
-    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CL", limit=10))
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("cat:cs.CL", limit=10),
+                 sample_runtime.search_policy)
     days = [h.paper.announced for h in res.hits if h.paper]
     assert days == sorted(days, reverse=True)
 
 
 def test_sort_newest(sample_runtime: Runtime) -> None:
-    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("transformer", limit=10, sort="newest"))
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest("transformer", limit=10, sort="newest"),
+                 sample_runtime.search_policy)
     days = [h.paper.announced for h in res.hits if h.paper]
     assert len(days) == 10 and days == sorted(days, reverse=True)
 
@@ -91,29 +100,30 @@ def test_pagination_is_consistent(sample_runtime: Runtime) -> None:
 
 @pytest.mark.parametrize("query", ['"', "*", "NEAR(", "AND", "OR NOT", "(((", '"unclosed', ":::", "-", "the of and"])
 def test_syntax_only_queries_never_crash(sample_runtime: Runtime, query: str) -> None:
-    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query))
+    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query), sample_runtime.search_policy)
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])
 def test_empty_query_is_a_clear_error(sample_runtime: Runtime, query: str) -> None:
     with pytest.raises(SearchError, match="empty"):
-        search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query))
+        search(sample_runtime.store, sample_runtime.indexes, SearchRequest(query), sample_runtime.search_policy)
 
 
 def test_huge_query_is_a_clear_error(sample_runtime: Runtime) -> None:
     with pytest.raises(SearchError, match="too long"):
-        search(sample_runtime.store, sample_runtime.indexes, SearchRequest("word " * 1000))
+        search(sample_runtime.store, sample_runtime.indexes, SearchRequest("word " * 1000),
+               sample_runtime.search_policy)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200).filter(lambda s: s.strip()))
 def test_any_text_searches_without_error(sample_runtime: Runtime, text: str) -> None:
-    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(text))
+    search(sample_runtime.store, sample_runtime.indexes, SearchRequest(text), sample_runtime.search_policy)
 
 
 def test_highlights_are_escaped_and_marked(sample_runtime: Runtime) -> None:
     res = search(sample_runtime.store, sample_runtime.indexes,
-                 SearchRequest("gaussian splatting", limit=3, highlight=True))
+                 SearchRequest("gaussian splatting", limit=3, highlight=True), sample_runtime.search_policy)
     hl = res.hits[0].highlights
     assert "<mark>" in hl["title"] and "<mark>" in hl["abstract"]
 
@@ -122,12 +132,15 @@ def test_index_follows_updates_and_inserts(runtime: Runtime) -> None:
     store = runtime.store
     store.upsert_papers([Paper("2501.00001", "Quantum widgets", "About widgets.", ["A"], ["cs.ET"],
                                announced=date(2025, 1, 2))])
-    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets")).hits] == ["2501.00001"]
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets"),
+                                       runtime.search_policy).hits] == ["2501.00001"]
     store.upsert_papers([Paper("2501.00001", "Classical gadgets", "About gadgets.", ["A"], ["cs.ET"],
                                announced=date(2025, 1, 2)),
                          Paper("2501.00002", "More widgets", "", ["B"], ["cs.ET"], announced=date(2025, 1, 3))])
-    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets")).hits] == ["2501.00002"]
-    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("gadgets")).hits] == ["2501.00001"]
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets"),
+                                       runtime.search_policy).hits] == ["2501.00002"]
+    assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("gadgets"),
+                                       runtime.search_policy).hits] == ["2501.00001"]
     assert runtime.indexes.keyword.num_docs() == 2
 
 

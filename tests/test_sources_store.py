@@ -76,12 +76,13 @@ def test_has_code_search_finds_a_paper_after_a_link_is_added(runtime: Runtime) -
 
     def with_code() -> list[str]:
         indexes.refresh()
-        return [h.paper_id for h in search(store, indexes, SearchRequest("graph transformers has:code")).hits]
+        return [h.paper_id for h in search(store, indexes, SearchRequest("graph transformers has:code"),
+                                           runtime.search_policy).hits]
 
     assert with_code() == []
     store.save_batch(SourceBatch(links=[CodeLink("2501.00002", "lab/prot", "https://github.com/lab/prot", "hf")]))
     assert with_code() == ["2501.00002"]
-    hits = search(store, indexes, SearchRequest("graph transformers -has:code")).hits
+    hits = search(store, indexes, SearchRequest("graph transformers -has:code"), runtime.search_policy).hits
     assert [h.paper_id for h in hits] == ["2501.00001"]
 
 

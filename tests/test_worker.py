@@ -124,7 +124,8 @@ def test_a_crashing_job_is_recorded_and_the_worker_goes_on(clocked: Store, clock
         return JobOutcome("trending: fine")
 
     worker = Worker(Runtime(offline_settings(tmp_path, db_url), clocked), owner="w1",
-                    jobs=[JobSpec("embed", "crashes", boom), JobSpec("trending", "works", fine)])
+                    jobs=[JobSpec("embed", "crashes", boom, lambda s: s.schedule_embed_minutes),
+                          JobSpec("trending", "works", fine, lambda s: s.schedule_trending_minutes)])
     runs = worker.run_once()
     assert [(r.name, r.status, r.error) for r in runs] == [
         ("embed", "failed", "RuntimeError: disk full"), ("trending", "ok", None)]

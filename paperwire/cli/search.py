@@ -52,7 +52,7 @@ def search(ctx: Context, query: str, limit: int, mode: str, sort: str, as_json: 
     runtime.indexes.sync()
     try:
         results = run_search(runtime.store, runtime.indexes,
-                             SearchRequest(query, limit=limit, sort=sort, mode=mode))
+                             SearchRequest(query, limit=limit, sort=sort, mode=mode), runtime.search_policy)
     except SearchError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:

@@ -32,11 +32,12 @@ from paperwire.config import Settings
 from paperwire.mail.outbox import message_id, sender_domain
 from paperwire.models import DigestEntry, DigestPeriod, OutboxMessage, Subscriber, Topic, period_for
 from paperwire.search.analysis import analyze
-from paperwire.search.engine import SearchError, SearchRequest, search
+from paperwire.search.engine import SearchError, SearchPolicy, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import parse_query
 from paperwire.store import Store
-from paperwire.trending.formula import WINDOW_LENGTH, summary
+from paperwire.trending.formula import WINDOW_LENGTH
+from paperwire.trending.reader import ranking
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def newest_papers(store: Store, window: str, day: date, limit: int) -> list[Pick
 
 
 class StoredTrending:
-    """The stored trending ranking of a window (``Store.trending_page``), as the worker last computed it.
+    """The stored trending ranking of a window (``trending.reader.ranking``), as the worker last computed it.
 
     Each pick carries the ranking's reasons. A window whose ranking was never computed (a new
     instance whose worker has not run ``trending`` yet) gives the newest papers instead, as ``new``
@@ -87,7 +88,7 @@ class StoredTrending:
         self.store = store
 
     def __call__(self, window: str, day: date, limit: int) -> list[Pick]:
-        page = self.store.trending_page(window, limit, 0)
+        page = ranking(self.store, window, limit)
         if page.computed_at is None:
             log.info("digests: the %s trending ranking was never computed; listing the newest papers instead",
                      window)
@@ -97,7 +98,7 @@ class StoredTrending:
             log.info("digests: the %s trending ranking (computed %s) is not of %s; listing the newest papers "
                      "instead", window, page.computed_at.isoformat(), day.isoformat())
             return newest_papers(self.store, window, day, limit)
-        return [Pick(e.paper_id, "trending", summary(e.reasons)) for e in page.entries]
+        return [Pick(i.entry.paper_id, "trending", i.summary) for i in page.items]
 
 
 def _fits(computed_at: datetime, window: str, day: date) -> bool:
@@ -168,15 +169,15 @@ def strict_query(query: str) -> str:
     return " ".join([query, *dict.fromkeys(required)])
 
 
-def topic_matches(store: Store, indexes: LocalIndexes, topics: Sequence[Topic], period: DigestPeriod, per_topic: int,
-                  errors: list[str] | None = None) -> dict[str, list[str]]:
+def topic_matches(store: Store, indexes: LocalIndexes, policy: SearchPolicy, topics: Sequence[Topic],
+                  period: DigestPeriod, per_topic: int, errors: list[str] | None = None) -> dict[str, list[str]]:
     """For each distinct topic query, the ids a keyword search finds among the period's papers, best first."""
     found: dict[str, list[str]] = {}
     for query in dict.fromkeys(t.query() for t in topics):
         request = SearchRequest(strict_query(query), limit=per_topic, mode=TOPIC_MODE, after=period.start,
                                 before=period.end + timedelta(days=1))
         try:
-            found[query] = [h.paper_id for h in search(store, indexes, request).hits]
+            found[query] = [h.paper_id for h in search(store, indexes, request, policy).hits]
         except SearchError as exc:  # a topic saved before a rule changed: skip it, keep the digest
             found[query] = []
             if errors is not None:
@@ -203,12 +204,12 @@ def confirmed_subscribers(store: Store, frequency: str, only: Sequence[int] | No
 
 
 def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: Sequence[Subscriber],
-         period: DigestPeriod,
-         trending: Trending, report: BuildReport) -> list[tuple[OutboxMessage, list[str]]]:
+         period: DigestPeriod, trending: Trending, report: BuildReport) -> list[tuple[OutboxMessage, list[str]]]:
     """The digests of ``subscribers`` for ``period``, not yet queued (empty ones left out)."""
     per_topic = settings.digest_topic_papers * 2 + 5  # room for papers some subscribers already had
     top = as_picks(trending(period.window, period.day, settings.digest_trending_papers * 3 + 10))
-    matches = topic_matches(store, indexes, [t for s in subscribers for t in s.topics], period, per_topic,
+    policy = SearchPolicy.from_settings(settings)
+    matches = topic_matches(store, indexes, policy, [t for s in subscribers for t in s.topics], period, per_topic,
                             report.errors)
     report.topics = len(matches)
     candidates = list(dict.fromkeys([*(p.paper_id for p in top), *(pid for ids in matches.values() for pid in ids)]))

@@ -32,8 +32,8 @@ from paperwire.models.digests import (
     period_for,
 )
 from paperwire.models.mail import (
-    Email,
     OUTBOX_STATES,
+    Email,
     OutboxMessage,
 )
 from paperwire.models.papers import (

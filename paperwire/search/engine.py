@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from paperwire.config import Settings
 from paperwire.models import SearchHit, SearchResults
 from paperwire.search.analysis import analyze
 from paperwire.search.highlight import highlight, snippet
-from paperwire.search.hybrid import MODES, Ranking, rank
+from paperwire.search.hybrid import MODES, FusionConfig, Ranking, rank
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.vectors import VectorIndex
@@ -21,6 +22,21 @@ SORTS = ("relevance", "newest", "trending")
 # hundreds of thousands of papers, and a paper far down the relevance list is not what was asked for.
 TRENDING_CANDIDATES = 500
 TRENDING_WINDOW = "month"  # the widest window: the most papers have a rank there
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPolicy:
+    """What bounds and blends every search, passed explicitly: the query and page limits, and how
+    keyword and semantic rankings are fused. ``Runtime.search_policy`` builds it from the settings."""
+
+    max_query_chars: int
+    max_limit: int
+    fusion: FusionConfig
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchPolicy:
+        """The policy the settings describe (``max_query_chars``, ``search_max_limit``, the fusion settings)."""
+        return cls(settings.max_query_chars, settings.search_max_limit, FusionConfig.from_settings(settings))
 
 
 class SearchError(ValueError):
@@ -82,20 +98,19 @@ def by_trending(keys: Sequence[str], ranks: Mapping[str, int]) -> list[str]:
 
 
 def _trending_page(store: Store, indexes: LocalIndexes, pq: ParsedQuery, request: SearchRequest,
-                   vectors: VectorIndex | None) -> Ranking:
+                   vectors: VectorIndex | None, fusion: FusionConfig) -> Ranking:
     """The page of the ``TRENDING_CANDIDATES`` most relevant matches in trending order."""
     top = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, 0, TRENDING_CANDIDATES,
-               "relevance", indexes.fusion)
+               "relevance", fusion)
     scores = dict(top.hits)
     order = by_trending([key for key, _ in top.hits], store.trending_ranks(TRENDING_WINDOW, list(scores)))
     page = order[request.offset : request.offset + request.limit]
     return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks)
 
 
-def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> SearchResults:
-    """Run a search: parse, rank, fetch the papers, optionally highlight."""
-    settings = indexes.settings
-    text = validate(request, settings.max_query_chars, settings.search_max_limit)
+def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: SearchPolicy) -> SearchResults:
+    """Run a search: parse, rank (bounded and fused as ``policy`` says), fetch the papers, optionally highlight."""
+    text = validate(request, policy.max_query_chars, policy.max_limit)
     pq = merge_filters(parse_query(text), request)
     if pq.is_empty:
         return SearchResults([], 0, text, request.mode, request.offset, request.limit)
@@ -103,10 +118,10 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest) -> Searc
     vectors = indexes.vectors.index if indexes.vectors is not None else None
     try:
         if request.sort == "trending":
-            ranking = _trending_page(store, indexes, pq, request, vectors)
+            ranking = _trending_page(store, indexes, pq, request, vectors, policy.fusion)
         else:
             ranking = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, request.offset,
-                           request.limit, request.sort, indexes.fusion)
+                           request.limit, request.sort, policy.fusion)
     except (ValueError, LookupError) as exc:
         raise SearchError(str(exc)) from exc
     ranked, total = ranking.hits, ranking.total

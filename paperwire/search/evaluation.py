@@ -151,10 +151,7 @@ def retriever_for(corpus: Corpus, mode: str, settings: Settings | None = None,
     settings = settings or Settings()
     if mode != "keyword" and embedder is None:
         embedder = LazyEmbedder(settings)
-    fusion = fusion or FusionConfig(settings.search_fusion,
-                                    (1 - settings.search_semantic_weight, settings.search_semantic_weight),
-                                    settings.search_fusion_norm,
-                                   min_similarity=settings.semantic_min_similarity)
+    fusion = fusion or FusionConfig.from_settings(settings)
     return Retriever(corpus, embedder if mode != "keyword" else None, settings.data_dir / "eval-cache", fusion)
 
 

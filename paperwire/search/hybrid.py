@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from paperwire.config import Settings
 from paperwire.search.fusion import get_fusion
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.query import ParsedQuery
@@ -51,6 +52,12 @@ class FusionConfig:
         if self.name == "rrf":
             return fusion([keyword, dense], weights=list(self.weights), k=self.rrf_k)
         return fusion([keyword, dense], weights=list(self.weights), norm=self.norm)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FusionConfig:
+        """The fusion the settings choose (``search_fusion``, ``search_semantic_weight``, …)."""
+        return cls(settings.search_fusion, (1 - settings.search_semantic_weight, settings.search_semantic_weight),
+                   settings.search_fusion_norm, min_similarity=settings.semantic_min_similarity)
 
 
 @dataclass

@@ -27,7 +27,6 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.models import IndexEntry
-from paperwire.search.hybrid import FusionConfig
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.vector_sync import LocalVectors
 from paperwire.store import Store
@@ -58,10 +57,6 @@ class LocalIndexes:
         self.store = store
         self.settings = settings
         self.embedder = embedder
-        self.fusion = FusionConfig(settings.search_fusion, (1 - settings.search_semantic_weight,
-                                                            settings.search_semantic_weight),
-                                   settings.search_fusion_norm,
-                                   min_similarity=settings.semantic_min_similarity)
         self.dir: Path = settings.index_dir() / store.instance_id()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")

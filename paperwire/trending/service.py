@@ -1,26 +1,21 @@
-"""Trending over a store: recompute the stored rankings, and read them ready for pages, the API and the CLI.
+"""Trending over a store: recompute the stored rankings (reading them is ``trending.reader``).
 
 ``recompute`` is what the worker's ``trending`` job runs: for each window
 it reads the inputs (``Store.trending_inputs``) and the community's upvotes
 and submissions of the window (``Store.community_activity``), scores them
-with the pure formula and replaces the window's ranking in one transaction. Readers never
-compute anything: ``ranking`` pages through a stored ranking with the
-papers, ``paper_trend`` explains one paper's places and draws its stars.
+with the pure formula and replaces the window's ranking in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 from paperwire.config import Settings
-from paperwire.models import TRENDING_WINDOWS, Paper, TrendingEntry
+from paperwire.models import TRENDING_WINDOWS, TrendingEntry
 from paperwire.store import Store
-from paperwire.trending.activity import best_repo, community_signals, cumulative_stars, gather
-from paperwire.trending.formula import WINDOW_LENGTH, WINDOW_PHRASE, Formula, check_window, rank, summary
-from paperwire.trending.sparkline import sparkline_svg
+from paperwire.trending.activity import community_signals, gather
+from paperwire.trending.formula import WINDOW_LENGTH, Formula, check_window, rank
 
 
 def compute(store: Store, window: str, now: datetime, formula: Formula, keep: int | None = None,
@@ -56,117 +51,3 @@ def recompute(store: Store, settings: Settings, now: datetime | None = None,
         store.replace_trending(window, entries, now)
         counts[window] = len(entries)
     return counts
-
-
-def paper_json(paper: Paper) -> dict[str, Any]:
-    """The fields of a paper a trending list shows."""
-    return {"id": paper.id, "title": paper.title, "authors": paper.authors, "categories": paper.categories,
-            "announced": paper.announced.isoformat() if paper.announced else None, "url": paper.abs_url}
-
-
-def entry_json(entry: TrendingEntry) -> dict[str, Any]:
-    """A ranked paper's rank, score, reasons and signals as JSON-ready data."""
-    return {"rank": entry.rank, "score": round(entry.score, 6), "summary": summary(entry.reasons),
-            "reasons": [{"kind": r["kind"], "text": r["text"], "value": r["value"]} for r in entry.reasons],
-            "signals": entry.signals}
-
-
-@dataclass(slots=True)
-class TrendingItem:
-    """A ranked paper with its metadata (``paper`` is None if it left the store since the ranking)."""
-
-    entry: TrendingEntry
-    paper: Paper | None
-
-    @property
-    def summary(self) -> str:
-        """``+312 stars this week · 48 upvotes on Hugging Face · announced 2 days ago``."""
-        return summary(self.entry.reasons)
-
-
-@dataclass(slots=True)
-class TrendingList:
-    """One page of a window's ranking, ready to render or serialise."""
-
-    window: str
-    items: list[TrendingItem]
-    total: int
-    computed_at: datetime | None
-    offset: int = 0
-    limit: int = 20
-
-    @property
-    def phrase(self) -> str:
-        """``today``, ``this week`` or ``this month``."""
-        return WINDOW_PHRASE[self.window]
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's answer: window, when computed, total, paging and the ranked papers with reasons."""
-        return {
-            "window": self.window, "computed_at": self.computed_at.isoformat() if self.computed_at else None,
-            "total": self.total, "offset": self.offset, "limit": self.limit,
-            "items": [{**entry_json(i.entry), "paper": paper_json(i.paper) if i.paper else {"id": i.entry.paper_id}}
-                      for i in self.items],
-        }
-
-
-def ranking(store: Store, window: str, limit: int = 20, offset: int = 0) -> TrendingList:
-    """A page of ``window``'s stored ranking with the papers; ``computed_at`` None means never computed."""
-    page = store.trending_page(check_window(window), limit, offset)
-    papers = store.get_papers([e.paper_id for e in page.entries])
-    return TrendingList(window, [TrendingItem(e, papers.get(e.paper_id)) for e in page.entries], page.total,
-                        page.computed_at, offset, limit)
-
-
-@dataclass(slots=True)
-class PaperTrend:
-    """Why a paper is (or is not) trending, and its repository's stars over time.
-
-    ``entries`` maps each window the paper is ranked in to its entry; ``repo``
-    is the repository whose stars count (as ranked, or the best-linked one);
-    ``series`` its star count over the last ``days``; ``sparkline`` an SVG of it.
-    """
-
-    paper_id: str
-    entries: dict[str, TrendingEntry] = field(default_factory=dict)
-    repo: str | None = None
-    repo_stars: int | None = None
-    series: list[tuple[datetime, int]] = field(default_factory=list)
-    sparkline: str = ""
-
-    def lines(self) -> list[str]:
-        """One line per ranked window: ``#3 this week: +312 stars this week · announced 2 days ago``."""
-        return [f"#{self.entries[w].rank} {WINDOW_PHRASE[w]}: {summary(self.entries[w].reasons)}"
-                for w in TRENDING_WINDOWS if w in self.entries]
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready: places per window with reasons, the repository, the series (ISO times) and the SVG."""
-        return {
-            "paper_id": self.paper_id,
-            "windows": {w: entry_json(e) for w, e in self.entries.items()},
-            "repo": self.repo, "repo_stars": self.repo_stars,
-            "series": [[t.isoformat(), n] for t, n in self.series], "sparkline_svg": self.sparkline,
-        }
-
-
-def paper_trend(store: Store, paper_id: str, now: datetime | None = None, days: int = 90) -> PaperTrend:
-    """A paper's places in the stored rankings and its repository's star curve over ``days`` days."""
-    now = now or datetime.now(UTC)
-    trend = PaperTrend(paper_id, {e.window: e for e in store.paper_trending(paper_id)})
-    ranked = [str(e.signals.get("repo")) for e in trend.entries.values() if e.signals.get("repo")]
-    if ranked:
-        repo_key: str | None = ranked[0].lower()
-    else:
-        links = store.code_links(paper_id)
-        repo_key = best_repo([(ln.repo, ln.source) for ln in links], store.code_link_counts([ln.repo for ln in links]))
-    if repo_key is None:
-        return trend
-    since = now - timedelta(days=days)
-    data = store.star_series(repo_key, since)
-    trend.repo = data.full_name if data else repo_key
-    trend.repo_stars = data.stars if data else None
-    series = [(max(t, since), n) for t, n in cumulative_stars(data) if t <= now] if data else []
-    trend.series = [p for p in series if p[0] >= since]
-    trend.sparkline = sparkline_svg(trend.series, title=f"GitHub stars of {trend.repo}, last {days} days",
-                                    element_id=f"stars-{paper_id}")
-    return trend

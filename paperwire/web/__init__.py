@@ -34,9 +34,9 @@ to get a `304` when nothing changed.
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
     from paperwire.web import assets, errors
-    from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
     from paperwire.web.errors import RejectNul
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
+    from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
     from paperwire.web.security_headers import SecurityHeaders
 
     runtime = Runtime(settings, store)

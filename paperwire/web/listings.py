@@ -2,7 +2,7 @@
 
 Every listing says which order it uses (``order`` and ``order_note``).
 Trending listings page through the rankings the worker's ``trending`` job
-stored (``paperwire.trending``), with each paper's rank, score and reasons;
+stored (through ``paperwire.trending.reader``, the one reader), with each paper's rank, score and reasons;
 a window whose ranking was never computed falls back to newest first and
 says so.
 """
@@ -15,13 +15,12 @@ from datetime import UTC, date, datetime
 from paperwire.models import Paper, TrendingEntry
 from paperwire.store import Store
 from paperwire.trending.formula import WINDOW_LENGTH, summary
+from paperwire.trending.reader import ranking
 from paperwire.web.paper_signals import PaperSignals, paper_signals
-from paperwire.web.periods import Period, neighbours, window
+from paperwire.web.periods import ListingPeriod, neighbours, window
 
 NEWEST = "newest"
 TRENDING = "trending"
-# The site's window names and the stored rankings' (paperwire.models.TRENDING_WINDOWS).
-TRENDING_WINDOW = {"today": "day", "week": "week", "month": "month"}
 ORDER_NOTES = {
     NEWEST: "Ordered by newest: trending scores have not been computed yet (the worker's trending job does).",
     TRENDING: "Ranked by trending score (stars gained, upvotes, freshness), computed {when}.",
@@ -55,8 +54,8 @@ class Listing:
     end: date | None = None
     category: str | None = None
     signals: dict[str, PaperSignals] = field(default_factory=dict)
-    previous: Period | None = None
-    next: Period | None = None
+    previous: ListingPeriod | None = None
+    next: ListingPeriod | None = None
     entries: dict[str, TrendingEntry] = field(default_factory=dict)
     computed_at: datetime | None = None
     window: str | None = None  # the stored ranking's window (day, week, month) of a ranked listing
@@ -90,17 +89,15 @@ def _listing(store: Store, start: date | None, end: date | None, category: str |
 
 def list_trending(store: Store, name: str, category: str | None = None, limit: int = 25,
                   offset: int = 0) -> Listing:
-    """A page of the stored ranking of window ``name`` (today, week, month), optionally of one category.
+    """A page of the stored ranking of window ``name`` (day, week, month), optionally of one category.
 
     When that window was never ranked, or its ranking is empty (a mirror of an
     old dump has no recent activity): the papers announced in the window ending
     on the newest announcement day, newest first, with a note saying so.
     """
-    ranked = TRENDING_WINDOW[name]
-    page = (store.trending_page_in(ranked, category, limit, offset) if category
-            else store.trending_page(ranked, limit, offset))
+    page = ranking(store, name, limit, offset, category)
     if page.computed_at is None or (page.total == 0 and (
-            not category or store.trending_page(ranked, 1, 0).total == 0)):
+            not category or ranking(store, name, 1).total == 0)):
         note = (ORDER_NOTES[NEWEST] if page.computed_at is None
                 else EMPTY_RANKING_NOTE.format(when=computed_phrase(page.computed_at)))
         latest = store.latest_day()
@@ -108,17 +105,16 @@ def list_trending(store: Store, name: str, category: str | None = None, limit: i
             return Listing([], 0, offset, limit, NEWEST, note, category=category)
         start, end = window(name, latest)
         return _listing(store, start, end, category, limit, offset, NEWEST, note)
-    found = store.get_papers([e.paper_id for e in page.entries])
-    papers = [found[e.paper_id] for e in page.entries if e.paper_id in found]  # one may have left the store
+    papers = page.papers  # one may have left the store since the ranking
     at = page.computed_at
     return Listing(papers, page.total, offset, limit, TRENDING,
                    ORDER_NOTES[TRENDING].format(when=computed_phrase(at)),
-                   (at - WINDOW_LENGTH[ranked]).date(), at.date(), category,
+                   (at - WINDOW_LENGTH[name]).date(), at.date(), category,
                    paper_signals(store, [p.id for p in papers]),
-                   entries={e.paper_id: e for e in page.entries}, computed_at=at, window=ranked)
+                   entries=page.entries, computed_at=at, window=name)
 
 
-def list_period(store: Store, period: Period, category: str | None = None, limit: int = 25,
+def list_period(store: Store, period: ListingPeriod, category: str | None = None, limit: int = 25,
                 offset: int = 0) -> Listing:
     """The papers announced in ``period``, newest first, with the neighbouring periods that have papers."""
     listing = _listing(store, period.start, period.end, category, limit, offset, NEWEST, LISTING_NOTES[NEWEST])

@@ -20,8 +20,15 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 # Trending windows end on the newest announcement day, not on the wall clock: a mirror of
 # an older dump, or a quiet weekend, should still show the latest papers.
-WINDOWS: dict[str, int] = {"today": 1, "week": 7, "month": 30}
-WINDOW_LABELS: dict[str, str] = {"today": "Today", "week": "This week", "month": "This month"}
+WINDOWS: dict[str, int] = {"day": 1, "week": 7, "month": 30}  # the names of models.TRENDING_WINDOWS
+WINDOW_LABELS: dict[str, str] = {"day": "Today", "week": "This week", "month": "This month"}
+# ``today``: how the public URLs (API and feed ``period=``, ``/trending/today``) have always said ``day``.
+WINDOW_ALIASES: dict[str, str] = {"today": "day"}
+
+
+def window_name(param: str) -> str:
+    """The window a URL names: ``day``, ``week``, ``month`` (``today`` is ``day``)."""
+    return WINDOW_ALIASES.get(param, param)
 
 
 class PeriodError(ValueError):
@@ -29,7 +36,7 @@ class PeriodError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class ListingPeriod:
     """A calendar period with inclusive bounds."""
 
     kind: Kind
@@ -88,19 +95,19 @@ def span_label(start: date, end: date) -> str:
     return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
 
 
-def containing(kind: Kind, day: date) -> Period:
+def containing(kind: Kind, day: date) -> ListingPeriod:
     """The period of ``kind`` that contains ``day``."""
     if kind == "day":
-        return Period("day", day, day)
+        return ListingPeriod("day", day, day)
     if kind == "week":
         monday = day - timedelta(days=day.weekday())
-        return Period("week", monday, monday + timedelta(days=6))
+        return ListingPeriod("week", monday, monday + timedelta(days=6))
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return Period("month", first, following - timedelta(days=1))
+    return ListingPeriod("month", first, following - timedelta(days=1))
 
 
-def parse_period(kind: Kind, text: str) -> Period:
+def parse_period(kind: Kind, text: str) -> ListingPeriod:
     """Parse ``YYYY-MM-DD``, ``YYYY-Www`` or ``YYYY-MM`` for its kind; PeriodError says what is wrong."""
     text = text.strip()
     try:
@@ -125,11 +132,11 @@ _EXAMPLES = {"day": "YYYY-MM-DD, e.g. 2026-05-14", "week": "an ISO week YYYY-Www
              "month": "YYYY-MM, e.g. 2026-05"}
 
 
-def _fail(kind: Kind, text: str) -> Period:
+def _fail(kind: Kind, text: str) -> ListingPeriod:
     raise PeriodError(f"{text!r} is not a valid {kind}: use {_EXAMPLES[kind]}")
 
 
-def neighbours(store: Store, period: Period) -> tuple[Period | None, Period | None]:
+def neighbours(store: Store, period: ListingPeriod) -> tuple[ListingPeriod | None, ListingPeriod | None]:
     """The nearest earlier and later periods of the same kind that have papers."""
     before, _ = store.announced_days(period.start)
     _, after = store.announced_days(period.end)
@@ -138,6 +145,6 @@ def neighbours(store: Store, period: Period) -> tuple[Period | None, Period | No
 
 
 def window(name: str, latest: date) -> tuple[date, date]:
-    """The trending window ``name`` (today, week, month) ending on ``latest``."""
+    """The trending window ``name`` (day, week, month) ending on ``latest``."""
     days = WINDOWS[name]
     return latest - timedelta(days=days - 1), latest

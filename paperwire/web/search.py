@@ -105,7 +105,7 @@ class Suggestion:
 
 def _count(rt: Runtime, form: SearchForm) -> int:
     try:
-        return search(rt.store, rt.indexes, form.request(limit=1, highlight=False)).total
+        return search(rt.store, rt.indexes, form.request(limit=1, highlight=False), rt.search_policy).total
     except SearchError:
         return 0
 
@@ -157,7 +157,7 @@ def author_summary(rt: Runtime, name: str, sample: int = 100) -> AuthorSummary:
     """Co-authors and categories over the author's newest ``sample`` papers."""
     form = SearchForm(q=f'author:"{name}"', sort="newest")
     results: SearchResults = search(rt.store, rt.indexes, form.request(limit=min(sample, rt.settings.search_max_limit),
-                                                                        highlight=False))
+                                                                        highlight=False), rt.search_policy)
     people: Counter[str] = Counter()
     cats: Counter[str] = Counter()
     key = name.casefold()

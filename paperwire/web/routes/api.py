@@ -24,7 +24,7 @@ from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
 from paperwire.web.listings import Listing, list_category, list_period, list_trending
 from paperwire.web.paper_signals import PaperSignals, paper_signals
-from paperwire.web.periods import Kind, PeriodError, containing, parse_period
+from paperwire.web.periods import Kind, PeriodError, containing, parse_period, window_name
 from paperwire.web.search import ENGINE_SORT, SORT_NOTES
 from paperwire.web.similar import NOTES, similar_papers
 
@@ -139,7 +139,7 @@ def search_papers(
     try:
         results = search(rt.store, rt.indexes, SearchRequest(
             q, limit=limit, offset=offset, mode=mode, sort=ENGINE_SORT[sort], categories=[c for c in cat or [] if c],
-            after=after, before=before, has_code=has_code, highlight=highlight))
+            after=after, before=before, has_code=has_code, highlight=highlight), rt.search_policy)
     except SearchError as exc:
         raise HTTPException(422, str(exc)) from None
     signals = paper_signals(rt.store, [h.paper_id for h in results.hits])
@@ -188,11 +188,13 @@ def monthly(request: Request, rt: RT,
 @router.get("/trending", summary="Trending papers of the last day, week or month, in rank order",
             responses={200: {"model": m.ListingOut}})
 def trending(request: Request, rt: RT,
-             period: Annotated[Literal["today", "week", "month"], Query(
+             period: Annotated[Literal["day", "today", "week", "month"], Query(
                  description="The stored ranking of the last 24 hours, 7 days or 30 days (newest papers of "
-                             "the window ending on the newest announcement day if it was never computed)")] = "today",
+                             "the window ending on the newest announcement day if it was never computed); "
+                             "``today`` is another name of ``day``")] = "day",
              category: CategoryParam = None, limit: Limit = 50, offset: Offset = 0) -> Response:
-    return _listing(request, list_trending(rt.store, period, category, limit, offset), "trending", period)
+    return _listing(request, list_trending(rt.store, window_name(period), category, limit, offset), "trending",
+                    period)
 
 
 @router.get("/categories", summary="Every category with papers, most papers first",

@@ -15,7 +15,15 @@ from paperwire.taxonomy import category
 from paperwire.web import feeds
 from paperwire.web.deps import public_url, runtime
 from paperwire.web.listings import list_category, list_period, list_trending
-from paperwire.web.periods import WINDOW_LABELS, WINDOWS, Period, PeriodError, containing, parse_period
+from paperwire.web.periods import (
+    WINDOW_LABELS,
+    WINDOWS,
+    ListingPeriod,
+    PeriodError,
+    containing,
+    parse_period,
+    window_name,
+)
 from paperwire.web.search import FormError, SearchForm, parse_day
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -50,11 +58,12 @@ def _respond(request: Request, rt: Runtime, fmt: str, papers: list[Paper], title
 
 @router.get("/trending.{fmt}")
 def trending(request: Request, rt: RT, fmt: Fmt,
-             period: Annotated[str, Query(pattern="^(today|week|month)$")] = "today",
+             period: Annotated[str, Query(pattern="^(day|today|week|month)$")] = "day",
              cat: Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z.\-]*$")] = "") -> Response:
+    period = window_name(period)
     listing = list_trending(rt.store, period, cat or None, ITEMS)
     where = f" in {cat}" if cat else ""
-    page = "/" if period == "today" else f"/trending/{period}"
+    page = "/" if period == "day" else f"/trending/{period}"
     return _respond(request, rt, fmt, listing.papers, f"Trending papers{where}: {WINDOW_LABELS[period].lower()}",
                     f"Papers of the last {WINDOWS[period]} day(s){where}. {listing.order_note}", page,
                     {"cat": cat} if cat else None, listing.computed_at)
@@ -63,7 +72,7 @@ def trending(request: Request, rt: RT, fmt: Fmt,
 @router.get("/daily.{fmt}")
 def daily(request: Request, rt: RT, fmt: Fmt,
           day: Annotated[str, Query(alias="date", max_length=20)] = "") -> Response:
-    period: Period | None = None
+    period: ListingPeriod | None = None
     if day:
         try:
             period = parse_period("day", day)
@@ -99,7 +108,7 @@ def search_feed(request: Request, rt: RT, fmt: Fmt,
         form = SearchForm(q=q, sort="newest", categories=[c for c in cat or [] if c][:10],
                           date_from=parse_day(date_from, "from"), date_to=parse_day(date_to, "to"),
                           has_code=code not in ("", "0"))
-        results = search(rt.store, rt.indexes, form.request(ITEMS, highlight=False))
+        results = search(rt.store, rt.indexes, form.request(ITEMS, highlight=False), rt.search_policy)
     except (FormError, SearchError) as exc:
         raise HTTPException(422, str(exc)) from None
     params = {k: v for k, v in form.params(sort="").items() if v}

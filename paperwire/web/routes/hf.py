@@ -22,7 +22,7 @@ from paperwire.web.deps import JSON, runtime
 from paperwire.web.hf import hf_daily_item, hf_paper
 from paperwire.web.listings import list_period, list_trending
 from paperwire.web.paper_signals import paper_signals
-from paperwire.web.periods import Kind, Period, PeriodError, containing, parse_period
+from paperwire.web.periods import Kind, ListingPeriod, PeriodError, containing, parse_period
 
 router = APIRouter(prefix="/api", tags=["Hugging Face compatible"])
 RT = Annotated[Runtime, Depends(runtime)]
@@ -74,7 +74,7 @@ def _items(rt: Runtime, papers: list[Paper]) -> list[dict[str, Any]]:
     return [hf_daily_item(p, signals[p.id]) for p in papers]
 
 
-def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) -> Period | None:
+def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) -> ListingPeriod | None:
     asked: tuple[tuple[Kind, str | None], ...] = (("day", date), ("week", week), ("month", month))
     given = [(kind, value) for kind, value in asked if value]
     if len(given) > 1:
@@ -88,7 +88,7 @@ def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) 
     return containing("day", latest) if latest else None
 
 
-def _submitted_by(rt: Runtime, handle: str, period: Period | None, limit: int, offset: int) -> list[Paper]:
+def _submitted_by(rt: Runtime, handle: str, period: ListingPeriod | None, limit: int, offset: int) -> list[Paper]:
     """Papers a member submitted (newest submission first), announced in ``period`` when one is given."""
     user = rt.store.get_user_by_handle(handle)
     if user is None or user.disabled:
@@ -124,7 +124,7 @@ def daily_papers(
     if period is None:
         return JSON([])
     if sort == "trending" and not (date or week or month):
-        listing = list_trending(rt.store, "today", None, limit, offset)
+        listing = list_trending(rt.store, "day", None, limit, offset)
     else:
         listing = list_period(rt.store, period, None, limit, offset)
     return JSON(_items(rt, listing.papers))
@@ -141,7 +141,8 @@ def search_papers(
         latest = rt.store.latest_day()
         return JSON(_items(rt, rt.store.list_papers(end=latest, limit=limit) if latest else []))
     try:
-        results = search(rt.store, rt.indexes, SearchRequest(q, limit=min(limit, rt.settings.search_max_limit)))
+        results = search(rt.store, rt.indexes, SearchRequest(q, limit=min(limit, rt.settings.search_max_limit)),
+                         rt.search_policy)
     except SearchError as exc:
         raise HTTPException(422, str(exc)) from None
     return JSON(_items(rt, [h.paper for h in results.hits if h.paper]))

@@ -31,11 +31,12 @@ from paperwire.web.periods import (
     WINDOW_LABELS,
     WINDOWS,
     Kind,
-    Period,
+    ListingPeriod,
     PeriodError,
     containing,
     parse_period,
     span_label,
+    window_name,
 )
 from paperwire.web.similar import NOTES as SIMILAR_NOTES
 from paperwire.web.similar import similar_papers
@@ -47,7 +48,7 @@ Cat = Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z.\-]*$")]
 PAGE_SIZE = 25
 GRANULARITY: tuple[tuple[Kind, str], ...] = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 SIDEBAR_CATEGORIES = 14
-WINDOW_SPANS = {"today": "24 hours", "week": "7 days", "month": "30 days"}
+WINDOW_SPANS = {"day": "24 hours", "week": "7 days", "month": "30 days"}
 
 
 def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **context: Any) -> Response:
@@ -72,9 +73,9 @@ def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Respo
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
     if listing.computed_at is not None:
         span = f"The {WINDOW_SPANS[name]} to {computed_phrase(listing.computed_at)}"
-    elif name == "today" and listing.end:  # a window ends on the newest announcement day: name it
+    elif name == "day" and listing.end:  # a window ends on the newest announcement day: name it
         span = f"{containing('day', listing.end).label}, the newest announcement day"
-    tabs = [(key, label, "/" if key == "today" else f"/trending/{key}") for key, label in WINDOW_LABELS.items()]
+    tabs = [(key, label, "/" if key == "day" else f"/trending/{key}") for key, label in WINDOW_LABELS.items()]
     heading = "Trending papers" + (f" in {cat}" if cat else "")
     feed_params = f"?period={name}" + (f"&cat={cat}" if cat else "")
     return _listing_page(request, rt, listing, page, title=heading, heading=heading, tabs=tabs, active_tab=name,
@@ -84,12 +85,12 @@ def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Respo
 
 @router.get("/")
 def home(request: Request, rt: RT, page: PageNo = 1, cat: Cat = "") -> Response:
-    return _trending(request, rt, "today", page, cat)
+    return _trending(request, rt, "day", page, cat)
 
 
 @router.get("/trending/{name}")
 def trending(request: Request, rt: RT, name: str, page: PageNo = 1, cat: Cat = "") -> Response:
-    if name == "today":
+    if window_name(name) == "day":
         return RedirectResponse("/" + (f"?cat={cat}" if cat else ""), status_code=308)
     if name not in WINDOWS:
         raise HTTPException(404, f"There is no trending period {name!r}; try today, week or month.")
@@ -122,7 +123,7 @@ def daily_latest(request: Request, rt: RT, day: Annotated[str, Query(alias="date
     if latest is None:
         return render(request, "listing.html", title="No papers yet", heading="No papers yet", empty_store=True,
                       listing=None)
-    return RedirectResponse(Period("day", latest, latest).path, status_code=307)
+    return RedirectResponse(ListingPeriod("day", latest, latest).path, status_code=307)
 
 
 @router.get("/daily/{day}")

@@ -65,7 +65,7 @@ def search_page(
         return render(request, "search.html", **context)
     context["title"] = f"{q.strip()} · Search" if q.strip() else "Search"
     try:
-        results = search(rt.store, rt.indexes, form.request(PAGE_SIZE, (page - 1) * PAGE_SIZE))
+        results = search(rt.store, rt.indexes, form.request(PAGE_SIZE, (page - 1) * PAGE_SIZE), rt.search_policy)
     except SearchError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", status_code=422, **context)
