@@ -72,6 +72,7 @@ test-fast: $(VENV)/.dev web-assets services
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check paperwire tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

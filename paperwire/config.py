@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,7 +53,13 @@ class Settings(BaseSettings):
         "Empty: http://HOST:PORT.",
     )
     site_name: str = Field("Paperwire", description="Name shown in pages, feeds and emails.")
-    web_workers: int = Field(1, ge=1, le=64, description="Web server processes started by 'serve'.")
+    web_processes: int = Field(
+        1, ge=1, le=64,
+        # "workers" is the job worker's name here; PAPERWIRE_WEB_WORKERS is still read, as it used to be
+        validation_alias=AliasChoices("web_processes", "PAPERWIRE_WEB_PROCESSES", "PAPERWIRE_WEB_WORKERS"),
+        description="Web server processes started by 'serve' (PAPERWIRE_WEB_WORKERS, its former name, "
+        "is still read).",
+    )
     web_threads: int = Field(
         4,
         ge=1,

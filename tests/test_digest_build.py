@@ -98,9 +98,9 @@ def test_identical_topics_are_searched_once(mail_rt: Runtime, monkeypatch: pytes
     calls: list[str] = []
     real = build.search
 
-    def counting(store: object, indexes: object, request: SearchRequest) -> object:
+    def counting(store: object, indexes: object, request: SearchRequest, policy: object) -> object:
         calls.append(request.query)
-        return real(store, indexes, request)  # type: ignore[arg-type]
+        return real(store, indexes, request, policy)  # type: ignore[arg-type]
 
     monkeypatch.setattr(build, "search", counting)
     for i in range(6):

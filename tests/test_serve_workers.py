@@ -22,7 +22,7 @@ def test_settings_survive_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
         monkeypatch.delenv(key)
     original = Settings(data_dir=tmp_path, secret_key="s3cret-" * 6, smtp_password="pa ss", smtp_host="mx.example",
-                        semantic_search=False, web_workers=2, dkim_private_key_path=None, harvest_sets="cs math")
+                        semantic_search=False, web_processes=2, dkim_private_key_path=None, harvest_sets="cs math")
     env = settings_environment(original)
     assert env["PAPERWIRE_DKIM_PRIVATE_KEY_PATH"] is None and env["PAPERWIRE_SECRET_KEY"] == "s3cret-" * 6
     for key, value in env.items():

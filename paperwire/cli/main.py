@@ -109,13 +109,14 @@ def copy_cmd(source_url: str, target_url: str) -> None:
 @cli.command()
 @click.option("--host", help="Listen address (PAPERWIRE_HOST).")
 @click.option("--port", type=int, help="Listen port (PAPERWIRE_PORT).")
-@click.option("--workers", "web_workers", type=int, help="Web processes (PAPERWIRE_WEB_WORKERS).")
+@click.option("--processes", "--workers", "web_processes", type=int,
+              help="Web processes (PAPERWIRE_WEB_PROCESSES); --workers is its uvicorn-style name.")
 @pass_ctx
-def serve(ctx: Context, host: str | None, port: int | None, web_workers: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: int | None, web_processes: int | None) -> None:
     """Run the web service."""
     from paperwire.web.server import serve as run_server
 
-    ctx.overrides.update({k: v for k, v in {"host": host, "port": port, "web_workers": web_workers}.items() if v})
+    ctx.overrides.update({k: v for k, v in {"host": host, "port": port, "web_processes": web_processes}.items() if v})
     run_server(ctx.settings())
 
 

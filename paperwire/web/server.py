@@ -74,14 +74,14 @@ def serve(settings: Settings) -> None:
     1.8x the cached-page requests per second and 1.25x the search requests of asyncio with the
     pure-Python h11 (docs/benchmarks.md, "Web").
     """
-    if settings.web_workers > 1:
+    if settings.web_processes > 1:
         for key, value in settings_environment(settings).items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
         uvicorn.run("paperwire.web.server:app_from_environment", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.web_workers, log_level=settings.log_level.lower(),
+                    port=settings.port, workers=settings.web_processes, log_level=settings.log_level.lower(),
                     http=HTTP_PROTOCOL, loop="uvloop")
         return
     from paperwire.web import create_app
