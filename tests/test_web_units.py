@@ -53,7 +53,7 @@ def test_period_labels_and_paths() -> None:
 
 def test_trending_windows_end_on_the_newest_day() -> None:
     latest = date(2026, 7, 1)
-    assert window("today", latest) == (latest, latest)
+    assert window("day", latest) == (latest, latest)
     assert window("week", latest) == (date(2026, 6, 25), latest)
     assert window("month", latest) == (date(2026, 6, 2), latest)
 

@@ -1,2 +1,2 @@
-"""Accounts and the community: users, passwords, sessions, tokens, throttling, upvotes, libraries,
-submissions. Library code: no web imports; the web layer and the CLI call it."""
+"""Accounts: users, argon2id passwords, sessions, verification and reset links, API tokens, and the
+emails they send (``emails``). Library code: no web imports; the web layer and the CLI call it."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from paperwire.config import Settings
+from paperwire.ingest.harvest import run_ids
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import Paper, PaperCommunity, Submission, User, is_arxiv_id, split_version
 from paperwire.store import Store
@@ -100,7 +101,6 @@ def submit(store: Store, settings: Settings, user: User, text: str, fetch: Fetch
     fetched = False
     if paper is None:
         if fetch is None:
-            from paperwire.ingest.harvest import run_ids
 
             def fetch(ids: Sequence[str]) -> HarvestReport:
                 return run_ids(store, settings, ids)

@@ -1,4 +1,4 @@
-"""Rendering emails: a digest or a notice as subject, plain text and HTML, then as MIME bytes.
+"""Rendering digests and subscription notices as subject, plain text and HTML (MIME: ``mail.mime``).
 
 HTML uses tables and inline styles only (what Gmail, Outlook and Apple Mail
 all render) and is autoescaped, so a hostile title stays text. Math is

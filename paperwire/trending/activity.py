@@ -110,7 +110,7 @@ def community_signals(activity: Mapping[str, CommunityActivity]) -> tuple[dict[s
 
     Saves do not count: a library is a private reading list, often of papers not read yet, and an
     account that upvotes and saves a paper would count twice. A submission counts through the
-    upvote its submitter gives it on submitting (``accounts.community.submit``), not on its own.
+    upvote its submitter gives it on submitting (``community.service.submit``), not on its own.
     """
     upvotes = {pid: a.upvotes for pid, a in activity.items() if a.upvotes > 0}
     return upvotes, {pid for pid, a in activity.items() if a.upvotes > 0 or a.submitted}

@@ -1,4 +1,5 @@
-"""HTTP hygiene as plain ASGI middleware: conditional GETs, a response cache, security headers.
+"""HTTP hygiene as plain ASGI middleware: conditional GETs and a response cache (security headers:
+``security_headers``).
 
 Validators come from the data, not from the clock: a response's ETag is a
 digest of the database's instance id and papers' change counter, the
