@@ -100,8 +100,8 @@ def digest_preview(ctx: Context, email: str, day: datetime | None, html_path: Pa
 def digest_status(ctx: Context, as_json: bool) -> None:
     """Messages per state in the outbox, and the latest failures."""
     store = ctx.runtime.store
-    counts = store.outbox_counts()
-    failed = store.list_outbox(state="failed", limit=10)
+    counts = store.outbox.outbox_counts()
+    failed = store.outbox.list_outbox(state="failed", limit=10)
     if as_json:
         click.echo(json.dumps({"outbox": counts, "failed": [
             {"key": m.key, "to": m.recipient, "error": m.last_error, "attempts": m.attempts} for m in failed]}))
@@ -158,10 +158,10 @@ def subscribers_list(ctx: Context, state: str | None, as_json: bool) -> None:
     """Every subscriber with its state, frequency, source and topics."""
     store = ctx.runtime.store
     rows, after = [], 0
-    while page := store.list_subscribers(state=state, after_id=after, limit=5000):
+    while page := store.subscriptions.list_subscribers(state=state, after_id=after, limit=5000):
         rows += page
         after = page[-1].id
-    last = store.last_digests([s.id for s in rows])
+    last = store.outbox.last_digests([s.id for s in rows])
     if as_json:
         click.echo(json.dumps([{
             "email": s.email, "state": s.state, "frequency": s.frequency, "source": s.source,
@@ -185,8 +185,8 @@ def admin() -> None:
 
 
 def _user(ctx: Context, who: str) -> int:
-    store = ctx.runtime.store
-    user = store.get_user_by_email(who.strip().lower()) if "@" in who else store.get_user_by_handle(who)
+    accounts = ctx.runtime.store.accounts
+    user = accounts.get_user_by_email(who.strip().lower()) if "@" in who else accounts.get_user_by_handle(who)
     if user is None:
         raise click.ClickException(f"no account {who!r}")
     return user.id
@@ -197,7 +197,7 @@ def _user(ctx: Context, who: str) -> int:
 @pass_ctx
 def admin_users(ctx: Context, as_json: bool) -> None:
     """List accounts."""
-    users = ctx.runtime.store.list_users(limit=100_000)
+    users = ctx.runtime.store.accounts.list_users(limit=100_000)
     if as_json:
         click.echo(json.dumps([{"handle": u.handle, "email": u.email, "verified": u.verified, "disabled": u.disabled,
                                 "admin": u.is_admin, "created": u.created_at.isoformat()} for u in users], indent=2))
@@ -213,7 +213,7 @@ def admin_users(ctx: Context, as_json: bool) -> None:
 def admin_disable(ctx: Context, who: str) -> None:
     """Disable an account (email or handle): it cannot sign in, its sessions and tokens stop working, and
     its upvotes and submissions stop counting."""
-    ctx.runtime.store.update_user(_user(ctx, who), disabled=True)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), disabled=True)
     click.echo(f"disabled {who}")
 
 
@@ -222,7 +222,7 @@ def admin_disable(ctx: Context, who: str) -> None:
 @pass_ctx
 def admin_enable(ctx: Context, who: str) -> None:
     """Enable a disabled account again."""
-    ctx.runtime.store.update_user(_user(ctx, who), disabled=False)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), disabled=False)
     click.echo(f"enabled {who}")
 
 
@@ -232,7 +232,7 @@ def admin_enable(ctx: Context, who: str) -> None:
 @pass_ctx
 def admin_grant(ctx: Context, who: str, revoke: bool) -> None:
     """Mark an account as an administrator (or not)."""
-    ctx.runtime.store.update_user(_user(ctx, who), is_admin=not revoke)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), is_admin=not revoke)
     click.echo(f"{who} is {'no longer ' if revoke else ''}an administrator")
 
 
@@ -243,7 +243,7 @@ def admin_grant(ctx: Context, who: str, revoke: bool) -> None:
 @pass_ctx
 def admin_hide(ctx: Context, paper_id: str, reason: str, show: bool) -> None:
     """Hide a submission: the paper stays, 'submitted by' and its place in community lists go."""
-    if not ctx.runtime.store.set_submission_hidden(paper_id, not show, reason or None):
+    if not ctx.runtime.store.community.set_submission_hidden(paper_id, not show, reason or None):
         raise click.ClickException(f"no submission of {paper_id}")
     click.echo(f"{'shown' if show else 'hidden'}: submission of {paper_id}")
 
@@ -253,7 +253,7 @@ def admin_hide(ctx: Context, paper_id: str, reason: str, show: bool) -> None:
 @pass_ctx
 def admin_submissions(ctx: Context, limit: int) -> None:
     """Recent submissions, hidden ones included."""
-    for s in ctx.runtime.store.list_submissions(limit=limit, include_hidden=True):
+    for s in ctx.runtime.store.community.list_submissions(limit=limit, include_hidden=True):
         hidden = f" HIDDEN ({s.hidden_reason or 'no reason'})" if s.hidden_at else ""
         click.echo(f"{s.submitted_at:%Y-%m-%d %H:%M} {s.paper_id:<18} by {s.handle} ×{s.times}{hidden}")
 

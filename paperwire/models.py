@@ -289,7 +289,7 @@ class SourceBatch:
 
 @dataclass(slots=True)
 class BatchResult:
-    """What ``Store.save_batch`` did."""
+    """What ``Store.papers.save_batch`` did."""
 
     papers: UpsertResult = field(default_factory=UpsertResult)
     new_links: int = 0
@@ -386,7 +386,7 @@ class TrendingPage:
 
 @dataclass(slots=True)
 class SignalData:
-    """What pages show of many papers' signals, read in a few bulk queries (``Store.signal_data``).
+    """What pages show of many papers' signals, read in a few bulk queries (``Store.signals.signal_data``).
 
     ``hf_upvotes``: the most upvotes each paper had on any Hugging Face daily
     list; ``community``: upvotes on this site (disabled accounts excluded);

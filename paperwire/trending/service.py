@@ -1,8 +1,8 @@
 """Trending over a store: recompute the stored rankings, and read them ready for pages, the API and the CLI.
 
 ``recompute`` is what the worker's ``trending`` job runs: for each window
-it reads the inputs (``Store.trending_inputs``) and the community's upvotes
-and submissions of the window (``Store.community_activity``), scores them
+it reads the inputs (``Store.trending.trending_inputs``) and the community's upvotes
+and submissions of the window (``Store.community.community_activity``), scores them
 with the pure formula and replaces the window's ranking in one transaction. Readers never
 compute anything: ``ranking`` pages through a stored ranking with the
 papers, ``paper_trend`` explains one paper's places and draws its stars.
@@ -33,10 +33,10 @@ def compute(store: Store, window: str, now: datetime, formula: Formula, keep: in
     """
     start = now - WINDOW_LENGTH[check_window(window)]
     if community is None:
-        community, extra = community_signals(store.community_activity(start, now))
+        community, extra = community_signals(store.community.community_activity(start, now))
     else:
         extra = {pid for pid, n in community.items() if n > 0}
-    inputs = store.trending_inputs(start, now, also=sorted(extra))
+    inputs = store.trending.trending_inputs(start, now, also=sorted(extra))
     return rank(gather(inputs, community), window, now, formula, keep)
 
 
@@ -53,7 +53,7 @@ def recompute(store: Store, settings: Settings, now: datetime | None = None,
     counts: dict[str, int] = {}
     for window in windows:
         entries = compute(store, window, now, formula, settings.trending_keep, community)
-        store.replace_trending(window, entries, now)
+        store.trending.replace_trending(window, entries, now)
         counts[window] = len(entries)
     return counts
 
@@ -112,8 +112,8 @@ class TrendingList:
 
 def ranking(store: Store, window: str, limit: int = 20, offset: int = 0) -> TrendingList:
     """A page of ``window``'s stored ranking with the papers; ``computed_at`` None means never computed."""
-    page = store.trending_page(check_window(window), limit, offset)
-    papers = store.get_papers([e.paper_id for e in page.entries])
+    page = store.trending.trending_page(check_window(window), limit, offset)
+    papers = store.papers.get_papers([e.paper_id for e in page.entries])
     return TrendingList(window, [TrendingItem(e, papers.get(e.paper_id)) for e in page.entries], page.total,
                         page.computed_at, offset, limit)
 
@@ -152,17 +152,18 @@ class PaperTrend:
 def paper_trend(store: Store, paper_id: str, now: datetime | None = None, days: int = 90) -> PaperTrend:
     """A paper's places in the stored rankings and its repository's star curve over ``days`` days."""
     now = now or datetime.now(UTC)
-    trend = PaperTrend(paper_id, {e.window: e for e in store.paper_trending(paper_id)})
+    trend = PaperTrend(paper_id, {e.window: e for e in store.trending.paper_trending(paper_id)})
     ranked = [str(e.signals.get("repo")) for e in trend.entries.values() if e.signals.get("repo")]
     if ranked:
         repo_key: str | None = ranked[0].lower()
     else:
-        links = store.code_links(paper_id)
-        repo_key = best_repo([(ln.repo, ln.source) for ln in links], store.code_link_counts([ln.repo for ln in links]))
+        links = store.papers.code_links(paper_id)
+        repo_key = best_repo([(ln.repo, ln.source) for ln in links],
+                             store.papers.code_link_counts([ln.repo for ln in links]))
     if repo_key is None:
         return trend
     since = now - timedelta(days=days)
-    data = store.star_series(repo_key, since)
+    data = store.signals.star_series(repo_key, since)
     trend.repo = data.full_name if data else repo_key
     trend.repo_stars = data.stars if data else None
     series = [(max(t, since), n) for t, n in cumulative_stars(data) if t <= now] if data else []

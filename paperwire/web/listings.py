@@ -77,13 +77,13 @@ class Listing:
 
 def _listing(store: Store, start: date | None, end: date | None, category: str | None, limit: int, offset: int,
              order: str, note: str) -> Listing:
-    total = store.count_papers(start, end, category)
+    total = store.papers.count_papers(start, end, category)
     if offset >= total:
         papers: list[Paper] = []
     elif category:
-        papers = store.list_in_category(category, start, end, limit=limit, offset=offset)
+        papers = store.papers.list_in_category(category, start, end, limit=limit, offset=offset)
     else:
-        papers = store.list_papers(start, end, limit=limit, offset=offset)
+        papers = store.papers.list_papers(start, end, limit=limit, offset=offset)
     return Listing(papers, total, offset, limit, order, note, start, end, category,
                    paper_signals(store, [p.id for p in papers]))
 
@@ -97,18 +97,18 @@ def list_trending(store: Store, name: str, category: str | None = None, limit: i
     on the newest announcement day, newest first, with a note saying so.
     """
     ranked = TRENDING_WINDOW[name]
-    page = (store.trending_page_in(ranked, category, limit, offset) if category
-            else store.trending_page(ranked, limit, offset))
+    page = (store.trending.trending_page_in(ranked, category, limit, offset) if category
+            else store.trending.trending_page(ranked, limit, offset))
     if page.computed_at is None or (page.total == 0 and (
-            not category or store.trending_page(ranked, 1, 0).total == 0)):
+            not category or store.trending.trending_page(ranked, 1, 0).total == 0)):
         note = (ORDER_NOTES[NEWEST] if page.computed_at is None
                 else EMPTY_RANKING_NOTE.format(when=computed_phrase(page.computed_at)))
-        latest = store.latest_day()
+        latest = store.papers.latest_day()
         if latest is None:
             return Listing([], 0, offset, limit, NEWEST, note, category=category)
         start, end = window(name, latest)
         return _listing(store, start, end, category, limit, offset, NEWEST, note)
-    found = store.get_papers([e.paper_id for e in page.entries])
+    found = store.papers.get_papers([e.paper_id for e in page.entries])
     papers = [found[e.paper_id] for e in page.entries if e.paper_id in found]  # one may have left the store
     at = page.computed_at
     return Listing(papers, page.total, offset, limit, TRENDING,
