@@ -254,7 +254,7 @@ def main() -> None:
             "build_s": round(sum(b.seconds for b in run.builds), 1), "deliver_s": round(delivery.seconds, 1),
             "total_s": round(total, 1), "digests_per_s": round(built / total, 1),
             "sent": delivery.sent, "failed": delivery.failed, "received_by_smtp": count.value, **received,
-            "outbox": runtime.store.outbox_counts(),
+            "outbox": runtime.store.outbox.outbox_counts(),
         }
         result["web_during_run"] = {"idle": summary([ms for p, ms, _ in samples if p == 0]),
                                     "during": summary([ms for p, ms, _ in samples if p == 1]),

@@ -141,13 +141,13 @@ def store_vectors(runtime: Runtime, records: list[dict[str, object]], vectors: n
     missing one, as ``paperwire embed`` would, then sync the indexes; returns how many."""
     store, embedder = runtime.store, runtime.embedder
     assert embedder is not None
-    tasks = store.papers_to_embed(embedder.model_id, len(records) + 10)
+    tasks = store.embeddings.papers_to_embed(embedder.model_id, len(records) + 10)
     row_of = {str(r["id"]): i for i, r in enumerate(records)}
     tasks = [t for t in tasks if t.id in row_of]
     for i in range(0, len(tasks), 5000):
         chunk = tasks[i : i + 5000]
         codes = quantize(vectors[[row_of[t.id] for t in chunk]])
-        store.save_embeddings(embedder.model_id, embedder.dim, [
+        store.embeddings.save_embeddings(embedder.model_id, embedder.dim, [
             (t.id, data, scale, text_hash(t.text), t.paper_seq) for t, (data, scale) in zip(chunk, codes, strict=True)
         ])
     runtime.indexes.sync()

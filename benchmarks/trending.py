@@ -37,7 +37,7 @@ DEFAULT_FILE = ROOT.parent / "shared" / "data" / "arxiv" / "cs-2025-2026.jsonl.g
 
 def add_activity(store: Store, now: datetime, repos: int, days: int, seed: int = 11) -> dict[str, int]:
     rng = random.Random(seed)
-    newest = [p.id for p in store.list_papers(limit=repos)]
+    newest = [p.id for p in store.papers.list_papers(limit=repos)]
     first_seen = iso(now - timedelta(days=days + 1))
     links, repo_rows, snapshots = [], [], []
     for i, pid in enumerate(newest):
@@ -52,12 +52,12 @@ def add_activity(store: Store, now: datetime, repos: int, days: int, seed: int =
             snapshots.append((repo, iso(now - timedelta(days=d, hours=rng.random() * 6)), stars))
         repo_rows.append((repo, repo, stars, iso(now - timedelta(days=1)), "ok", "none", first_seen))
     repo_rows.append(("bench/shared-library", "bench/shared-library", 150_000, iso(now), "ok", "none", first_seen))
-    store.write_rows("code_links", ("paper_id", "repo", "url", "source", "first_seen"), links)
-    store.write_rows("repositories", ("repo", "full_name", "stars", "checked_at", "status", "backfill", "first_seen"),
-                     repo_rows)
-    store.write_rows("star_snapshots", ("repo", "taken_at", "stars"), snapshots)
+    store.tables.write_rows("code_links", ("paper_id", "repo", "url", "source", "first_seen"), links)
+    store.tables.write_rows("repositories",
+                            ("repo", "full_name", "stars", "checked_at", "status", "backfill", "first_seen"), repo_rows)
+    store.tables.write_rows("star_snapshots", ("repo", "taken_at", "stars"), snapshots)
     daily, upvotes = [], []
-    all_ids = [p.id for p in store.list_papers(limit=days * 800)]
+    all_ids = [p.id for p in store.papers.list_papers(limit=days * 800)]
     for d in range(days, 0, -1):
         day = (now - timedelta(days=d)).date()
         for pid in rng.sample(all_ids, 40):
@@ -68,9 +68,10 @@ def add_activity(store: Store, now: datetime, repos: int, days: int, seed: int =
                 upvotes.append((pid, iso(at + timedelta(hours=8 * k)), int(votes * share)))
     unique_daily = list({(r[0], r[1]): r for r in daily}.values())
     unique_votes = list({(r[0], r[1]): r for r in upvotes}.values())
-    store.write_rows("hf_daily", ("paper_id", "daily_date", "upvotes", "submitted_on_daily", "first_seen", "last_seen"),
-                     unique_daily)
-    store.write_rows("hf_upvotes", ("paper_id", "taken_at", "upvotes"), unique_votes)
+    store.tables.write_rows("hf_daily",
+                            ("paper_id", "daily_date", "upvotes", "submitted_on_daily", "first_seen", "last_seen"),
+                            unique_daily)
+    store.tables.write_rows("hf_upvotes", ("paper_id", "taken_at", "upvotes"), unique_votes)
     return {"code_links": len(links), "star_snapshots": len(snapshots), "hf_daily": len(unique_daily),
             "hf_upvotes": len(unique_votes)}
 
@@ -89,7 +90,7 @@ def main() -> None:
         store = open_store(db)
         store.migrate()
         imported = import_files(store, [args.file])
-        newest = store.latest_day()
+        newest = store.papers.latest_day()
         assert newest is not None
         now = datetime.combine(newest, dtime(12), tzinfo=UTC) + timedelta(days=1)
         rows = add_activity(store, now, args.repos, args.days)
@@ -102,7 +103,7 @@ def main() -> None:
                 started = time.perf_counter()
                 entries = compute(store, window, now, formula, settings.trending_keep)
                 times.append(time.perf_counter() - started)
-            inputs = store.trending_inputs(now - timedelta(days=length), now)
+            inputs = store.trending.trending_inputs(now - timedelta(days=length), now)
             windows[window] = {"candidates": len(inputs.papers), "ranked": len(entries),
                                "compute_median_s": round(statistics.median(times), 3)}
         started = time.perf_counter()

@@ -124,7 +124,7 @@ def _deliver_outbox(rt: Runtime) -> JobOutcome:
 
     report = deliver_outbox(rt)
     if report.mail_off:  # not a failure to retry sooner: nothing will change until someone sets a server
-        counts = rt.store.outbox_counts()
+        counts = rt.store.outbox.outbox_counts()
         waiting = counts.get("pending", 0) + counts.get("sending", 0)
         return JobOutcome(f"skipped: {report.unreachable} ({waiting} now)", skipped=True)
     summary = f"deliver-outbox: {report.line()}"
@@ -225,7 +225,7 @@ def _state(info: JobInfo | None, enabled: bool, now: datetime) -> str:
 
 def job_statuses(store: Store, settings: Settings, now: datetime) -> list[JobStatus]:
     """Every known job: the scheduled ones in schedule order, then any others the store remembers."""
-    infos = {info.name: info for info in store.list_jobs()}
+    infos = {info.name: info for info in store.jobs.list_jobs()}
     out = []
     for spec in JOBS:
         interval = spec.interval_seconds(settings)

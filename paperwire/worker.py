@@ -1,7 +1,7 @@
 """The worker: runs the scheduled jobs (paperwire/schedule.py) with leases, retries and a graceful stop.
 
 Jobs live in the store's ``jobs`` table. A worker claims one due job at a
-time with a lease (``Store.claim_job``: one transaction, so two workers —
+time with a lease (``Store.jobs.claim_job``: one transaction, so two workers —
 on one host or many — never hold the same job), renews the lease from a
 heartbeat thread while the job runs, and records the outcome
 (``finish_job``). A worker killed mid-job stops renewing; once the lease
@@ -109,7 +109,7 @@ class _Heartbeat(threading.Thread):
         lease = self.worker.lease_seconds
         while not self.done.wait(lease / 3):
             try:
-                if not self.worker.store.renew_lease(self.job, self.worker.owner, lease):
+                if not self.worker.store.jobs.renew_lease(self.job, self.worker.owner, lease):
                     self.lost = True
                     log.error("job %s: lease lost (this worker was paused longer than %d s?); another worker may "
                               "run it now, and this run's outcome will not be recorded", self.job, lease)
@@ -155,7 +155,7 @@ class Worker:
     def register(self) -> None:
         """Create or update the job rows of the enabled jobs (their intervals come from the settings)."""
         for spec in self.specs:
-            self.store.ensure_job(spec.name, spec.interval_seconds(self.settings))
+            self.store.jobs.ensure_job(spec.name, spec.interval_seconds(self.settings))
 
     # -- running ---------------------------------------------------------------------------
     def run_forever(self) -> None:
@@ -167,7 +167,7 @@ class Worker:
                  f"; disabled: {', '.join(self.disabled)}" if self.disabled else "")
         while not self._stop.is_set():
             try:
-                name = self.store.claim_job(self.owner, self.lease_seconds, names) if names else None
+                name = self.store.jobs.claim_job(self.owner, self.lease_seconds, names) if names else None
             except Exception as exc:  # the database is down or locked: keep trying, quietly
                 log.error("worker: cannot claim jobs: %s", exc)
                 self._stop.wait(self.settings.worker_poll_seconds)
@@ -185,7 +185,7 @@ class Worker:
         for spec in self.specs:
             if self._stop.is_set():
                 break
-            if self.store.claim_named_job(spec.name, self.owner, self.lease_seconds, force=force):
+            if self.store.jobs.claim_named_job(spec.name, self.owner, self.lease_seconds, force=force):
                 runs.append(self.run_claimed(spec.name))
         return runs
 
@@ -193,7 +193,7 @@ class Worker:
         """Until the next of our jobs is due (or a held lease expires), at most ``worker_poll_seconds``."""
         poll = self.settings.worker_poll_seconds
         try:
-            jobs = [j for j in self.store.list_jobs() if j.name in names]
+            jobs = [j for j in self.store.jobs.list_jobs() if j.name in names]
         except Exception:
             return poll
         now = datetime.now(UTC)
@@ -233,7 +233,7 @@ class Worker:
         try:
             retry = None
             if outcome.error:
-                info = next((j for j in self.store.list_jobs() if j.name == spec.name), None)
+                info = next((j for j in self.store.jobs.list_jobs() if j.name == spec.name), None)
                 in_a_row = info.attempts if info else 1
                 retry = retry_seconds(self.settings, in_a_row, spec.interval_seconds(self.settings))
                 log.error("job %s failed (%d in a row) after %.1f s: %s; next try in %s", spec.name, in_a_row,
@@ -242,7 +242,7 @@ class Worker:
                 log.warning("job %s %s", spec.name, outcome.summary)
             else:
                 log.info("job %s done in %.1f s: %s", spec.name, seconds, outcome.summary)
-            self.store.finish_job(spec.name, self.owner, outcome.error, retry, outcome.summary, outcome.skipped)
+            self.store.jobs.finish_job(spec.name, self.owner, outcome.error, retry, outcome.summary, outcome.skipped)
         except Exception as exc:  # the lease expires and the job runs again
             log.error("job %s: could not record its outcome: %s", spec.name, exc)
         return JobRun(spec.name, status, outcome.summary, outcome.error, seconds)
@@ -250,7 +250,7 @@ class Worker:
     def _release(self, name: str, seconds: float) -> JobRun:
         log.warning("job %s interrupted after %.1f s: stopped mid-run, left due for the next start", name, seconds)
         try:
-            self.store.release_job(name, self.owner)
+            self.store.jobs.release_job(name, self.owner)
         except Exception as exc:
             log.error("job %s: could not give back its lease (it expires in %d s): %s", name, self.lease_seconds, exc)
         return JobRun(name, "interrupted", "interrupted", None, seconds)

@@ -79,7 +79,7 @@ def recorded_arxiv() -> Iterator[ReplayServer]:
 @pytest.fixture
 def mail_rt(db_url: str, tmp_path: Path, store: Store, smtp: tuple[Handler, int]) -> Iterator[Runtime]:
     """A Runtime with the hand-made papers indexed and mail going to the test SMTP server."""
-    store.upsert_papers(PAPERS)
+    store.papers.upsert_papers(PAPERS)
     rt = Runtime(mail_settings(db_url, tmp_path, smtp[1]), store)
     rt.indexes.sync()
     yield rt

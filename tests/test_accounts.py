@@ -34,7 +34,7 @@ def clock() -> Clock:
 def astore(db_url: str, clock: Clock) -> Iterator[Store]:
     s = open_store(db_url, clock=clock)
     s.migrate()
-    s.upsert_papers(PAPERS)
+    s.papers.upsert_papers(PAPERS)
     yield s
     s.close()
 
@@ -48,7 +48,7 @@ def accounts(astore: Store, tmp_path: Path, clock: Clock) -> Accounts:
 def verified(accounts: Accounts, email: str = "ann@example.org", handle: str = "ann") -> int:
     outcome = accounts.signup(email, handle, "correct horse battery")
     assert outcome.user is not None
-    accounts.store.update_user(outcome.user.id, verified=True)
+    accounts.store.accounts.update_user(outcome.user.id, verified=True)
     return outcome.user.id
 
 
@@ -67,12 +67,12 @@ def test_signup_queues_a_verification_email_and_verifying_works_once(accounts: A
     outcome = accounts.signup("  Ann@Example.ORG ", "ann", "correct horse battery")
     assert outcome.user is not None and outcome.user.email == "ann@example.org" and not outcome.user.verified
     (key,) = outcome.mail_keys
-    message = accounts.store.get_outbox(key)
+    message = accounts.store.outbox.get_outbox(key)
     assert message is not None and message.kind == "account_verify" and "token" not in message.payload
     from paperwire.accounts.service import account_link_token
 
     token = account_link_token(SECRET, message.payload["token_id"])
-    assert accounts.store.get_account_token(digest(token), "verify") is not None  # only the digest is stored
+    assert accounts.store.accounts.get_account_token(digest(token), "verify") is not None  # only the digest is stored
     user = accounts.verify_email(token)
     assert user is not None and user.verified
     assert accounts.verify_email(token) is None
@@ -82,7 +82,7 @@ def test_signup_with_a_known_address_answers_alike_and_tells_the_owner(accounts:
     accounts.signup("ann@example.org", "ann", "correct horse battery")
     again = accounts.signup("ann@example.org", "someone", "another password")
     assert again.user is None and len(again.mail_keys) == 1  # the caller shows the same page either way
-    message = accounts.store.get_outbox(again.mail_keys[0])
+    message = accounts.store.outbox.get_outbox(again.mail_keys[0])
     assert message is not None and message.kind == "account_exists" and message.payload["handle"] == "ann"
 
 
@@ -116,7 +116,7 @@ def test_sign_in_errors_do_not_tell_accounts_apart(accounts: Accounts) -> None:
 
 def test_disabled_accounts_cannot_sign_in(accounts: Accounts) -> None:
     uid = verified(accounts)
-    accounts.store.update_user(uid, disabled=True)
+    accounts.store.accounts.update_user(uid, disabled=True)
     with pytest.raises(SignInError, match="Wrong email or password"):
         accounts.sign_in("ann@example.org", "correct horse battery", "10.0.0.1")
 
@@ -164,7 +164,7 @@ def test_password_reset_is_single_use_and_expires(accounts: Accounts, clock: Clo
     _, old_session, _ = accounts.sign_in("ann@example.org", "correct horse battery", "10.0.0.1")
     assert accounts.request_reset("nobody@example.org") == []  # nothing sent, nothing said
     (key,) = accounts.request_reset("ann@example.org")
-    message = accounts.store.get_outbox(key)
+    message = accounts.store.outbox.get_outbox(key)
     assert message is not None
     token = account_link_token(SECRET, message.payload["token_id"])
     assert accounts.reset_link_valid(token)
@@ -174,12 +174,12 @@ def test_password_reset_is_single_use_and_expires(accounts: Accounts, clock: Clo
         accounts.reset_password(token, "yet another password")
     accounts.sign_in("ann@example.org", "a brand new password", "10.0.0.1")
     (key,) = accounts.request_reset("ann@example.org")
-    late = account_link_token(SECRET, accounts.store.get_outbox(key).payload["token_id"])  # type: ignore[union-attr]
+    late = account_link_token(SECRET, accounts.store.outbox.get_outbox(key).payload["token_id"])  # type: ignore[union-attr]
     clock.now += timedelta(minutes=31)
     assert not accounts.reset_link_valid(late)
     with pytest.raises(AccountError):
         accounts.reset_password(late, "too late password")
-    assert accounts.store.get_user(uid) is not None
+    assert accounts.store.accounts.get_user(uid) is not None
 
 
 def test_mail_to_one_address_is_limited(accounts: Accounts) -> None:
@@ -191,7 +191,7 @@ def test_mail_to_one_address_is_limited(accounts: Accounts) -> None:
 
 def test_api_tokens_have_scopes(accounts: Accounts) -> None:
     uid = verified(accounts)
-    user = accounts.store.get_user(uid)
+    user = accounts.store.accounts.get_user(uid)
     assert user is not None
     record, token = accounts.create_api_token(user, "  my   script ", ["read", "bogus"])
     assert token.startswith("pw_") and record.scopes == ["read"] and record.name == "my script"
@@ -223,7 +223,7 @@ def test_upvotes_need_a_verified_account_and_an_existing_paper(accounts: Account
     with pytest.raises(CommunityError, match="Verify") as exc:
         community.upvote(store, outcome.user, "2606.00001")
     assert exc.value.status == 403
-    user = store.update_user(outcome.user.id, verified=True)
+    user = store.accounts.update_user(outcome.user.id, verified=True)
     assert user is not None
     assert community.upvote(store, user, "2606.00001") == 1
     assert community.upvote(store, user, "2606.00001") == 1  # one per user
@@ -251,16 +251,16 @@ def test_submitting_fetches_from_arxiv_and_merges_duplicates(accounts: Accounts,
     store = accounts.store
     settings = Settings(data_dir=tmp_path, arxiv_api_url=arxiv.url + "/api/query", http_retries=0,
                         arxiv_min_interval_seconds=0)
-    ann = store.get_user(verified(accounts))
-    bob = store.get_user(verified(accounts, "bob@example.org", "bob"))
+    ann = store.accounts.get_user(verified(accounts))
+    bob = store.accounts.get_user(verified(accounts, "bob@example.org", "bob"))
     assert ann is not None and bob is not None
     first = community.submit(store, settings, ann, "https://arxiv.org/abs/1707.08567v1")
     assert first.created and first.fetched and first.paper.id == "1707.08567" and first.submission.handle == "ann"
-    assert store.get_paper("1707.08567") is not None and len(arxiv.requests("/api/query")) == 1
+    assert store.papers.get_paper("1707.08567") is not None and len(arxiv.requests("/api/query")) == 1
     second = community.submit(store, settings, bob, "arXiv:1707.08567")
     assert not second.created and not second.fetched and second.submission.handle == "ann"
     assert second.submission.times == 2 and len(arxiv.requests("/api/query")) == 1  # no second fetch
-    assert store.upvote_counts(["1707.08567"]) == {"1707.08567": 2}  # submitting upvotes
+    assert store.community.upvote_counts(["1707.08567"]) == {"1707.08567": 2}  # submitting upvotes
     with pytest.raises(CommunityError, match=r"arXiv has no paper 2501\.99999") as exc:
         community.submit(store, settings, ann, "2501.99999")
     assert exc.value.status == 404
@@ -269,7 +269,7 @@ def test_submitting_fetches_from_arxiv_and_merges_duplicates(accounts: Accounts,
 def test_a_failing_arxiv_is_reported_as_such(accounts: Accounts, replay: ReplayServer, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, arxiv_api_url=replay.url + "/nowhere", http_retries=0,
                         arxiv_min_interval_seconds=0)
-    user = accounts.store.get_user(verified(accounts))
+    user = accounts.store.accounts.get_user(verified(accounts))
     assert user is not None
     with pytest.raises(CommunityError, match="Could not fetch") as exc:
         community.submit(accounts.store, settings, user, "2501.12345")

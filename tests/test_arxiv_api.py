@@ -41,11 +41,11 @@ def test_fetch_ids_stores_papers_and_reports_missing(store: Store, api: ReplaySe
     settings = Settings(arxiv_api_url=api.url + "/api/query")
     with make_client(fake_time, min_interval=3.0) as client:
         report = run_ids(store, settings, ["0808.05394", "1707.08567"], client=client)
-    assert report.papers.inserted == 1 and store.get_paper("1707.08567") is not None
+    assert report.papers.inserted == 1 and store.papers.get_paper("1707.08567") is not None
     assert not report.ok and report.errors == ["not found on arXiv: 0808.05394"]
     with make_client(fake_time) as client:
         ok = run_ids(store, settings, ["quant-ph/0201082v1"], client=client)
-    assert ok.ok and store.get_paper("quant-ph/0201082") is not None
+    assert ok.ok and store.papers.get_paper("quant-ph/0201082") is not None
 
 
 def test_http_400_error_feed_fails_clearly(store: Store, api: ReplayServer, fake_time: FakeTime) -> None:

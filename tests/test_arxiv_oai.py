@@ -110,7 +110,7 @@ def test_harvest_honours_the_real_503_and_stores_the_page(store: Store, replay: 
     report = harvest(store, replay, fake_time, sets=[""], start=date(2015, 1, 1), until=date(2015, 1, 3))
     assert report.ok, report.errors
     assert 10.0 in fake_time.sleeps  # Retry-After: 10
-    assert store.get_paper("hep-th/9504118") is not None and store.get_paper("1412.8544") is not None
+    assert store.papers.get_paper("hep-th/9504118") is not None and store.papers.get_paper("1412.8544") is not None
     assert state(store, "")["harvested_to"] == "2015-01-03"
     ua = replay.requests()[0].headers["user-agent"]
     assert ua.startswith("Paperwire/")
@@ -125,7 +125,7 @@ def test_harvest_follows_the_real_resumption_token(store: Store, replay: ReplayS
     assert report.ok and report.pages == 2 and report.papers.inserted == 8
     assert [dict(r.query) for r in replay.requests()][1] == {"verb": "ListRecords", "resumptionToken": "6960524|1001"}
     assert fake_time.sleeps == [3.0]  # one request per 3 s
-    assert store.get_paper(ids[0]) is not None
+    assert store.papers.get_paper(ids[0]) is not None
     assert state(store, "cs", "oai_dc") == {"harvested_to": "2024-01-26", "last_datestamp": None, "prefix": "oai_dc",
                                             "set": "cs", "start": "2024-01-25", "token": None, "until": None}
 
@@ -146,7 +146,7 @@ def test_several_pages_stop_resume_then_incremental(store: Store, replay: Replay
     second = harvest(store, replay, fake_time)  # no --from: resumes the interrupted harvest
     assert second.ok and second.pages == 2 and second.papers.inserted == 10
     assert replay.requests()[2].param("resumptionToken") == oai_pages.token(2, 5)
-    assert store.stats().papers == 20 and all(store.get_paper(i) for page_ids in ids for i in page_ids)
+    assert store.stats().papers == 20 and all(store.papers.get_paper(i) for page_ids in ids for i in page_ids)
     done = state(store)
     assert done["token"] is None and done["harvested_to"] == max(
         p["announced"] for p in oai_pages.sample_records(20))
@@ -198,18 +198,18 @@ def test_versions_update_in_place_and_withdrawn_papers_are_marked(store: Store, 
     sample = tmp_path / "two.jsonl"
     sample.write_text("\n".join(json.dumps(p) for p in oai_pages.sample_records(2)) + "\n")
     import_files(store, [sample])
-    before = store.get_paper("2503.11677")
+    before = store.papers.get_paper("2503.11677")
     assert before is not None and before.version == 0 and not before.withdrawn
     replay.add("/oai2?verb=ListRecords&metadataPrefix=arXivRaw&set=cs&from=2025-03-19",
                page(FIXTURES / "oai-arxivraw-versions.xml"))
     report = harvest(store, replay, fake_time, fmt="arXivRaw", start=date(2025, 3, 19))
     assert report.ok and report.withdrawn == 2
-    after = store.get_paper("2503.11677")
+    after = store.papers.get_paper("2503.11677")
     assert after is not None and after.version == 2 and after.withdrawn
     assert after.announced == before.announced  # the exact day from the bulk file is kept
-    gone = store.get_paper("2503.12009")
+    gone = store.papers.get_paper("2503.12009")
     assert gone is not None and gone.withdrawn and gone.title  # marked, not deleted
-    new = store.get_paper("0704.0001")
+    new = store.papers.get_paper("0704.0001")
     assert new is not None and [v.version for v in new.versions] == [1, 2]
     assert new.announced == date(2007, 4, 4)  # estimated: submitted on Monday after the 18:00 UTC cut-off
     assert store.stats().papers == 3

@@ -43,20 +43,20 @@ def test_listing_harvest_stores_same_day_papers_and_code_links(store: Store, rep
     with make_client(fake_time) as client:
         report = run_listing(store, _settings(replay), client=client)
     assert report.ok and report.papers.inserted == 86 and report.links > 0
-    assert store.count_papers(date(2025, 8, 20), date(2025, 8, 20)) == 86
+    assert store.papers.count_papers(date(2025, 8, 20), date(2025, 8, 20)) == 86
     assert store.get_state("harvest.listing.cs.AI") == "2025-08-20"
-    linked = {link.paper_id for link in store.code_links()}
-    assert linked and all(store.get_paper(pid) for pid in linked)
+    linked = {link.paper_id for link in store.papers.code_links()}
+    assert linked and all(store.papers.get_paper(pid) for pid in linked)
     again = run_listing(store, _settings(replay), client=make_client(fake_time))
     assert again.ok and again.papers.unchanged == 86 and again.links == 0
 
 
 def test_listing_keeps_what_the_feed_lacks(store: Store, replay: ReplayServer, fake_time: FakeTime) -> None:
-    store.upsert_papers([Paper("2508.13167", "Old title", "old", ["A"], ["cs.AI"], comment="12 pages",
-                               doi="10.1/x", version=1)])
+    store.papers.upsert_papers([Paper("2508.13167", "Old title", "old", ["A"], ["cs.AI"], comment="12 pages",
+                                      doi="10.1/x", version=1)])
     replay.add("/atom/cs.AI", file_response(REPAIRED, ATOM))
     run_listing(store, _settings(replay), client=make_client(fake_time))
-    paper = store.get_paper("2508.13167")
+    paper = store.papers.get_paper("2508.13167")
     assert paper is not None and paper.title.startswith("Chain-of-Agents")
     assert (paper.comment, paper.doi, paper.announced) == ("12 pages", "10.1/x", date(2025, 8, 20))
 
@@ -70,5 +70,5 @@ def test_truncated_real_feed_fails_and_commits_nothing(store: Store, replay: Rep
     assert not report.ok and len(report.errors) == 2
     assert "cs.AI: arXiv announcement feed is not well-formed XML (line 1233" in report.errors[0]
     assert "nothing from this feed was saved" in report.errors[0] and "unsafe XML" in report.errors[1]
-    assert store.stats().papers == 0 and store.code_links() == []
+    assert store.stats().papers == 0 and store.papers.code_links() == []
     assert "FAILED" in report.line()

@@ -30,7 +30,7 @@ def run(rt: Runtime, *args: str) -> Result:
 
 
 def test_import_and_list_subscribers(mail_rt: Runtime, tmp_path: Path) -> None:
-    mail_rt.store.add_subscriber("left@example.org", "daily", [], "unsubscribed", "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("left@example.org", "daily", [], "unsubscribed", "web", "n")
     csv = tmp_path / "list.csv"
     csv.write_text('email,frequency,topics\nAnn@Example.org,daily,"energy-based models;cat:cs.LG;author:""Ada L"""\n'
                    "bob@example.org,weekly,\nleft@example.org,daily,graphs\nnot-an-address,daily,x\n"
@@ -40,10 +40,10 @@ def test_import_and_list_subscribers(mail_rt: Runtime, tmp_path: Path) -> None:
     assert "added 2 confirmed subscribers, 1 already known" in result.stdout
     assert f"{csv}:5:" in result.stderr and f"{csv}:6: Choose daily or weekly" in result.stderr
     assert "appears twice" in result.stderr
-    ann = mail_rt.store.get_subscriber_by_email("ann@example.org")
+    ann = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
     assert ann is not None and ann.state == "confirmed" and ann.source == "import:list.csv"
     assert ann.topics == [Topic("query", "energy-based models"), Topic("category", "cs.LG"), Topic("author", "Ada L")]
-    assert mail_rt.store.get_subscriber_by_email("left@example.org").state == "unsubscribed"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber_by_email("left@example.org").state == "unsubscribed"  # type: ignore[union-attr]
     listed = json.loads(run(mail_rt, "subscribers", "list", "--json").stdout)
     assert {(r["email"], r["state"], r["source"]) for r in listed} == {
         ("left@example.org", "unsubscribed", "web"), ("ann@example.org", "confirmed", "import:list.csv"),
@@ -54,8 +54,8 @@ def test_import_and_list_subscribers(mail_rt: Runtime, tmp_path: Path) -> None:
 
 def test_digest_run_preview_and_status(mail_rt: Runtime, smtp: tuple[Handler, int], tmp_path: Path) -> None:
     handler, _ = smtp
-    mail_rt.store.add_subscriber("ann@example.org", "daily", [Topic("query", "energy-based models")], "confirmed",
-                                 "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("ann@example.org", "daily", [Topic("query", "energy-based models")],
+                                               "confirmed", "web", "n")
     html = tmp_path / "preview.html"
     preview = run(mail_rt, "digest", "preview", "ann@example.org", "--date", "2026-06-29", "--html", str(html))
     assert "Subject: Paperwire daily digest" in preview.stdout
@@ -74,7 +74,7 @@ def test_digest_run_preview_and_status(mail_rt: Runtime, smtp: tuple[Handler, in
 
 
 def test_digest_run_fails_when_smtp_is_unreachable(mail_rt: Runtime) -> None:
-    mail_rt.store.add_subscriber("ann@example.org", "daily", [], "confirmed", "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("ann@example.org", "daily", [], "confirmed", "web", "n")
     rt = Runtime(mail_rt.settings.model_copy(update={"smtp_port": free_port()}), mail_rt.store)
     result = run(rt, "digest", "run", "--date", "2026-06-29", "--period", "daily")
     assert result.exit_code == 1 and "cannot use SMTP server" in result.stdout
@@ -82,31 +82,31 @@ def test_digest_run_fails_when_smtp_is_unreachable(mail_rt: Runtime) -> None:
 
 
 def test_mailto_unsubscribe(mail_rt: Runtime, smtp: tuple[Handler, int], tmp_path: Path) -> None:
-    mail_rt.store.add_subscriber("ann@example.org", "daily", [], "confirmed", "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("ann@example.org", "daily", [], "confirmed", "web", "n")
     run(mail_rt, "digest", "run", "--period", "daily", "--date", "2026-06-29")
     header = smtp[0].messages[0].message["List-Unsubscribe"]
     subject = header.split("subject=", 1)[1].split(">", 1)[0].replace("%20", " ")
     mail = tmp_path / "in.eml"
     mail.write_text(f"From: ann@example.org\r\nTo: paperwire@localhost\r\nSubject: {subject}\r\n\r\n\r\n")
     assert "unsubscribed ann@example.org" in run(mail_rt, "digest", "inbound", str(mail)).stdout
-    assert mail_rt.store.get_subscriber_by_email("ann@example.org").state == "unsubscribed"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org").state == "unsubscribed"  # type: ignore[union-attr]
     mail.write_text("Subject: unsubscribe 1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\r\n")
     assert "nothing done" in run(mail_rt, "digest", "inbound", str(mail)).stdout
 
 
 def test_admin_commands(mail_rt: Runtime) -> None:
     store = mail_rt.store
-    user = store.create_user("ann@example.org", "ann", "hash")
-    store.update_user(user.id, verified=True)
-    store.add_submission("2606.00001", user.id, "2606.00001")
+    user = store.accounts.create_user("ann@example.org", "ann", "hash")
+    store.accounts.update_user(user.id, verified=True)
+    store.community.add_submission("2606.00001", user.id, "2606.00001")
     assert "ann" in run(mail_rt, "admin", "users").stdout
     assert run(mail_rt, "admin", "hide", "2606.00001", "--reason", "spam").exit_code == 0
-    assert "HIDDEN (spam)" in run(mail_rt, "admin", "submissions").stdout and store.list_submissions() == []
+    assert "HIDDEN (spam)" in run(mail_rt, "admin", "submissions").stdout and store.community.list_submissions() == []
     run(mail_rt, "admin", "hide", "2606.00001", "--show")
-    assert len(store.list_submissions()) == 1
+    assert len(store.community.list_submissions()) == 1
     assert run(mail_rt, "admin", "hide", "2606.00002").exit_code == 1
     run(mail_rt, "admin", "disable", "ann")
-    assert store.get_user(user.id).disabled  # type: ignore[union-attr]
+    assert store.accounts.get_user(user.id).disabled  # type: ignore[union-attr]
     run(mail_rt, "admin", "enable", "ann@example.org")
     run(mail_rt, "admin", "grant", "ann")
     flags = json.loads(run(mail_rt, "admin", "users", "--json").stdout)[0]

@@ -24,7 +24,7 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
     a.migrate()
     import_files(a, [SAMPLE])
     a.set_state("harvest:arxiv", "token-123")
-    a.ensure_job("harvest", 3600)
+    a.jobs.ensure_job("harvest", 3600)
     expected = checksums(a)
     assert expected["papers"][0] == 2020 and expected["paper_categories"][0] > 2020
     a.close()
@@ -37,7 +37,7 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
         b = open_store(last)
         assert checksums(b) == expected
         assert b.get_state("harvest:arxiv") == "token-123"
-        paper = b.get_paper("2503.11677")
+        paper = b.papers.get_paper("2503.11677")
         assert paper is not None and paper.authors[-1] == "Daniel Palanker"
         b.close()
     finally:
@@ -61,4 +61,4 @@ def test_every_table_is_registered_for_copy(store: object) -> None:
     from paperwire.store import Store
 
     assert isinstance(store, Store)
-    assert store.table_names() - {"migrations"} == set(store.copy_tables())
+    assert store.tables.table_names() - {"migrations"} == set(store.tables.copy_tables())

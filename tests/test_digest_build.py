@@ -84,7 +84,7 @@ def test_topic_matches_are_what_a_search_finds(sample_runtime: Runtime) -> None:
         results = search(sample_runtime.store, sample_runtime.indexes, SearchRequest(typed, limit=10, mode="keyword"),
                          sample_runtime.search_policy)
         assert found[topic.query()] == [h.paper_id for h in results.hits]
-        papers = sample_runtime.store.get_papers(found[topic.query()])
+        papers = sample_runtime.store.papers.get_papers(found[topic.query()])
         assert all(period.start <= p.announced <= period.end for p in papers.values() if p.announced)
 
 
@@ -105,7 +105,7 @@ def test_identical_topics_are_searched_once(mail_rt: Runtime, monkeypatch: pytes
     monkeypatch.setattr(build, "search", counting)
     for i in range(6):
         topics = [Topic("query", "energy-based models"), Topic("category", "cs.CV")]
-        mail_rt.store.add_subscriber(f"s{i}@example.org", "daily", topics, "confirmed", "web", "n")
+        mail_rt.store.subscriptions.add_subscriber(f"s{i}@example.org", "daily", topics, "confirmed", "web", "n")
     report = build_digests(mail_rt.store, mail_rt.indexes, mail_rt.settings, "daily", date(2026, 6, 29))
     assert report.built == 6 and report.topics == 2
     assert sorted(calls) == ["cat:cs.CV", strict_query("energy-based models")]
@@ -113,17 +113,18 @@ def test_identical_topics_are_searched_once(mail_rt: Runtime, monkeypatch: pytes
 
 def test_build_windows_skips_empty_and_never_repeats(mail_rt: Runtime) -> None:
     store = mail_rt.store
-    ebm = store.add_subscriber("ebm@example.org", "daily", [Topic("query", "energy-based models")], "confirmed",
-                               "web", "n")
-    store.add_subscriber("none@example.org", "daily", [Topic("query", "quantum gravity")], "confirmed", "web", "n")
-    store.add_subscriber("wait@example.org", "daily", [Topic("query", "energy")], "pending", "web", "n")
+    ebm = store.subscriptions.add_subscriber("ebm@example.org", "daily", [Topic("query", "energy-based models")],
+                                             "confirmed", "web", "n")
+    store.subscriptions.add_subscriber("none@example.org", "daily", [Topic("query", "quantum gravity")], "confirmed",
+                                       "web", "n")
+    store.subscriptions.add_subscriber("wait@example.org", "daily", [Topic("query", "energy")], "pending", "web", "n")
 
     def no_trending(window: str, day: date, limit: int) -> list[str]:
         return []
 
     monday = build_digests(store, mail_rt.indexes, mail_rt.settings, "daily", date(2026, 6, 29), no_trending)
     assert (monday.subscribers, monday.built, monday.empty) == (2, 1, 1)  # pending: never; empty: skipped
-    (message,) = store.list_outbox(kind="digest")
+    (message,) = store.outbox.list_outbox(kind="digest")
     assert message.recipient == "ebm@example.org" and message.subscriber_id == ebm.id
     ids = [e["id"] for e in message.payload["entries"]]
     assert sorted(ids) == ["2606.00001", "2606.00002"]  # Monday's window (Sat-Mon): not May's, not Tuesday's
@@ -135,7 +136,7 @@ def test_build_windows_skips_empty_and_never_repeats(mail_rt: Runtime) -> None:
 
     tuesday = build_digests(store, mail_rt.indexes, mail_rt.settings, "daily", date(2026, 6, 30), sticky)
     assert tuesday.built == 2
-    mine = next(m for m in store.list_outbox(kind="digest") if m.period == "daily:2026-06-30"
+    mine = next(m for m in store.outbox.list_outbox(kind="digest") if m.period == "daily:2026-06-30"
                 and m.subscriber_id == ebm.id)
     entries = [DigestEntry.from_json(e) for e in mine.payload["entries"]]
     assert [e.paper_id for e in entries] == ["2606.00006"]  # 2606.00001 was sent on Monday
@@ -194,7 +195,7 @@ def _parts(message: Message) -> dict[str, str]:
 
 def test_rendered_digest_escapes_hostile_text_and_has_list_headers(mail_rt: Runtime) -> None:
     settings = mail_rt.settings
-    papers = mail_rt.store.get_papers(["2606.00004", "2606.00001"])
+    papers = mail_rt.store.papers.get_papers(["2606.00004", "2606.00001"])
     s = sub(1, topics=[Topic("query", HOSTILE)])
     rendered = Renderer(settings, SECRET).digest(_digest_message(), s, papers)
     data = to_bytes(rendered, _digest_message(), settings)
@@ -220,7 +221,8 @@ def test_rendered_digest_escapes_hostile_text_and_has_list_headers(mail_rt: Runt
 def test_header_injection_is_refused(mail_rt: Runtime) -> None:
     message = _digest_message()
     message.recipient = "a@example.org\r\nBcc: everyone@example.org"
-    rendered = Renderer(mail_rt.settings, SECRET).digest(message, sub(1), mail_rt.store.get_papers(["2606.00001"]))
+    papers = mail_rt.store.papers.get_papers(["2606.00001"])
+    rendered = Renderer(mail_rt.settings, SECRET).digest(message, sub(1), papers)
     with pytest.raises(ValueError, match="line break"):
         to_bytes(rendered, message, mail_rt.settings)
 
@@ -232,7 +234,7 @@ def test_dkim_signature_covers_the_list_headers(mail_rt: Runtime) -> None:
     signer = DkimSigner.from_settings(settings)
     assert signer is not None
     message = _digest_message()
-    rendered = Renderer(settings, SECRET).digest(message, sub(1), mail_rt.store.get_papers(["2606.00001"]))
+    rendered = Renderer(settings, SECRET).digest(message, sub(1), mail_rt.store.papers.get_papers(["2606.00001"]))
     data = to_bytes(rendered, message, settings, signer)
     assert data.startswith(b"DKIM-Signature:")
     public = (FIXTURES / "dkim" / "test-rsa2048.pub.b64").read_text().strip()

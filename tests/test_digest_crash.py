@@ -34,7 +34,8 @@ def sender(db_url: str, data_dir: Path, port: int, lease: int) -> subprocess.Pop
 def test_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight(mail_rt: Runtime, db_url: str,
                                                                          tmp_path: Path) -> None:
     store = mail_rt.store
-    store.import_subscribers([(f"s{i:03d}@example.org", "daily", [], "n") for i in range(SUBSCRIBERS)], "test")
+    store.subscriptions.import_subscribers([(f"s{i:03d}@example.org", "daily", [], "n") for i in range(SUBSCRIBERS)],
+                                           "test")
     run = run_digests(mail_rt, "daily", date(2026, 6, 29), send=False)
     assert run.builds[0].built == SUBSCRIBERS
     with smtp_server(Handler(delay=0.03)) as (handler, port):
@@ -42,7 +43,7 @@ def test_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight(mail_rt
         assert handler.wait_for(15, timeout=60), first.communicate(timeout=5)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        in_flight = {m.recipient for m in store.list_outbox(state="sending", limit=1000)}
+        in_flight = {m.recipient for m in store.outbox.list_outbox(state="sending", limit=1000)}
         before = handler.per_recipient()
         assert 15 <= sum(before.values()) < SUBSCRIBERS and in_flight  # killed mid-run, holding claimed rows
         time.sleep(2.5)  # the dead sender's lease runs out
@@ -55,7 +56,7 @@ def test_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight(mail_rt
     assert all(n <= 2 for n in counts.values()) and twice <= in_flight  # only messages in flight repeat
     # and of those, only one per connection can have been accepted but not yet recorded
     assert len(twice) <= 2
-    assert store.outbox_counts() == {"sent": SUBSCRIBERS}
+    assert store.outbox.outbox_counts() == {"sent": SUBSCRIBERS}
     ids = Counter((m.rcpt_tos[0], m.message["Message-ID"]) for m in handler.messages)
     assert len({rcpt for rcpt, _ in ids}) == len(ids)  # a repeat carries the same Message-ID
     print(f"delivered before the kill: {sum(before.values())}, in flight: {len(in_flight)}, repeated: {len(twice)}")

@@ -21,7 +21,7 @@ MONDAY = date(2026, 6, 29)
 
 
 def confirmed(rt: Runtime, email: str, topics: list[Topic] | None = None, frequency: str = "daily") -> Subscriber:
-    return rt.store.add_subscriber(email, frequency, topics or [], "confirmed", "web", "n")
+    return rt.store.subscriptions.add_subscriber(email, frequency, topics or [], "confirmed", "web", "n")
 
 
 def with_settings(rt: Runtime, **changes: object) -> Runtime:
@@ -55,7 +55,7 @@ def test_confirmation_links_expire_and_are_per_subscriber(mail_rt: Runtime) -> N
     assert subs.confirm(unsubscribe_a) is None  # an unsubscribe link is no confirmation
     forged = f"{b.id}." + unsubscribe_a.split(".", 1)[1]
     assert subs.confirm(forged) is None and subs.unsubscribe(forged) is None
-    assert mail_rt.store.get_subscriber(b.id).state == "pending"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber(b.id).state == "pending"  # type: ignore[union-attr]
 
 
 def test_a_digest_arrives_with_its_headers_and_reasons(mail_rt: Runtime, smtp: tuple[Handler, int]) -> None:
@@ -70,7 +70,7 @@ def test_a_digest_arrives_with_its_headers_and_reasons(mail_rt: Runtime, smtp: t
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     header = " ".join(message["List-Unsubscribe"].split())
     assert header.startswith(f"<{BASE}/unsubscribe?token={sub.id}.0.") and ", <mailto:paperwire@localhost?" in header
-    assert message["Message-ID"] == mail_rt.store.get_outbox(f"digest:{sub.id}:daily:2026-06-29").message_id  # type: ignore[union-attr]
+    assert message["Message-ID"] == mail_rt.store.outbox.get_outbox(f"digest:{sub.id}:daily:2026-06-29").message_id  # type: ignore[union-attr]
     text, html = received.part("plain"), received.part("html")
     assert "Energy-Based Models for Protein Design" in text
     assert "Why: New today" in text and "\r\nNEW\r\n" in text  # no ranking computed yet: newest, said so
@@ -113,7 +113,7 @@ def test_temporary_failures_are_retried(mail_rt: Runtime, smtp: tuple[Handler, i
     assert run.delivery is not None and (run.delivery.retrying, run.delivery.sent) == (2, 1)
     assert "451" in run.delivery.errors[0]
     assert len(handler.to("busy@example.org")) == 1
-    message = mail_rt.store.get_outbox(f"digest:{sub.id}:daily:2026-06-29")
+    message = mail_rt.store.outbox.get_outbox(f"digest:{sub.id}:daily:2026-06-29")
     assert message is not None and message.state == "sent" and message.attempts == 3
 
 
@@ -123,7 +123,7 @@ def test_backoff_delays_the_retry(mail_rt: Runtime, smtp: tuple[Handler, int]) -
     rt = with_settings(mail_rt, mail_retry_seconds=3600)
     run_digests(rt, "daily", MONDAY)
     assert deliver_outbox(rt).sent == 0  # due in an hour, not now
-    (pending,) = rt.store.list_outbox(state="pending")
+    (pending,) = rt.store.outbox.list_outbox(state="pending")
     assert pending.next_attempt is not None and pending.next_attempt.timestamp() > time.time() + 3500
 
 
@@ -133,8 +133,8 @@ def test_giving_up_after_the_last_attempt(mail_rt: Runtime, smtp: tuple[Handler,
     rt = with_settings(mail_rt, mail_max_attempts=2)
     run = run_digests(rt, "daily", MONDAY)
     assert run.delivery is not None and (run.delivery.retrying, run.delivery.failed) == (1, 1)
-    assert rt.store.outbox_counts() == {"failed": 1} and smtp[0].messages == []
-    assert rt.store.get_subscriber_by_email("busy@example.org").state == "confirmed"  # type: ignore[union-attr]
+    assert rt.store.outbox.outbox_counts() == {"failed": 1} and smtp[0].messages == []
+    assert rt.store.subscriptions.get_subscriber_by_email("busy@example.org").state == "confirmed"  # type: ignore[union-attr]
 
 
 def test_a_refused_recipient_is_recorded_and_bounced(mail_rt: Runtime, smtp: tuple[Handler, int]) -> None:
@@ -144,9 +144,9 @@ def test_a_refused_recipient_is_recorded_and_bounced(mail_rt: Runtime, smtp: tup
     confirmed(mail_rt, "here@example.org")
     run = run_digests(mail_rt, "daily", MONDAY)
     assert run.delivery is not None and (run.delivery.sent, run.delivery.failed) == (1, 1)
-    failed = mail_rt.store.get_outbox(f"digest:{gone.id}:daily:2026-06-29")
+    failed = mail_rt.store.outbox.get_outbox(f"digest:{gone.id}:daily:2026-06-29")
     assert failed is not None and failed.state == "failed" and "550" in (failed.last_error or "")
-    assert mail_rt.store.get_subscriber(gone.id).state == "bounced"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber(gone.id).state == "bounced"  # type: ignore[union-attr]
     assert deliver_outbox(mail_rt).sent == 0  # a permanent failure is not retried
     run_digests(mail_rt, "daily", date(2026, 6, 30))
     assert handler.to("gone@example.org") == []
@@ -169,7 +169,7 @@ def test_an_unreachable_server_costs_no_attempt(mail_rt: Runtime) -> None:
     rt = with_settings(mail_rt, smtp_port=free_port())
     run = run_digests(rt, "daily", MONDAY)
     assert not run.ok and run.delivery is not None and run.delivery.unreachable is not None
-    (message,) = rt.store.list_outbox()
+    (message,) = rt.store.outbox.list_outbox()
     assert message.state == "pending" and message.attempts == 0 and "cannot use SMTP server" in message.last_error
 
 
@@ -199,7 +199,7 @@ def test_unsubscribing_before_the_send_cancels_the_digest(mail_rt: Runtime, smtp
     subs = Subscriptions(mail_rt.store, mail_rt.settings, mail_rt.secret_key)
     assert subs.unsubscribe(make_token(mail_rt.secret_key, "unsubscribe", sub)) is not None
     assert deliver_outbox(mail_rt).sent == 0 and smtp[0].messages == []
-    assert mail_rt.store.outbox_counts() == {"cancelled": 1}
+    assert mail_rt.store.outbox.outbox_counts() == {"cancelled": 1}
 
 
 @pytest.mark.parametrize("tls", ["starttls", "tls"])
@@ -208,4 +208,4 @@ def test_tls_modes_insist_on_tls(mail_rt: Runtime, smtp: tuple[Handler, int], tl
     rt = with_settings(mail_rt, smtp_tls=tls, smtp_timeout_seconds=2)
     run = run_digests(rt, "daily", MONDAY)  # the test server speaks no TLS: nothing may go out in the clear
     assert run.delivery is not None and run.delivery.sent == 0 and smtp[0].messages == []
-    assert rt.store.list_outbox()[0].state == "pending"
+    assert rt.store.outbox.list_outbox()[0].state == "pending"

@@ -23,14 +23,15 @@ MONDAY, TUESDAY, WEDNESDAY = date(2026, 6, 29), date(2026, 6, 30), date(2026, 7,
 
 def upvote(store: Store, votes: dict[str, int], prefix: str) -> None:
     """``votes[paper]`` distinct accounts upvote each paper."""
-    users = [store.create_user(f"{prefix}{i}@example.org", f"{prefix}{i}", "hash") for i in range(max(votes.values()))]
+    users = [store.accounts.create_user(f"{prefix}{i}@example.org", f"{prefix}{i}", "hash")
+             for i in range(max(votes.values()))]
     for pid, n in votes.items():
         for user in users[:n]:
-            store.set_upvote(user.id, pid, True)
+            store.community.set_upvote(user.id, pid, True)
 
 
 def subscriber(rt: Runtime, email: str, frequency: str = "daily") -> Subscriber:
-    return rt.store.add_subscriber(email, frequency, [], "confirmed", "web", "n")
+    return rt.store.subscriptions.add_subscriber(email, frequency, [], "confirmed", "web", "n")
 
 
 def order_in(text: str, ids: list[str]) -> list[int]:
@@ -49,7 +50,7 @@ def test_a_digest_follows_the_stored_ranking_with_its_reasons(mail_rt: Runtime, 
     store = mail_rt.store
     upvote(store, {"2606.00003": 3, "2606.00007": 2, "2606.00005": 1}, "fan")
     recompute(store, mail_rt.settings)
-    ranked = [e.paper_id for e in store.trending_page("day").entries]
+    ranked = [e.paper_id for e in store.trending.trending_page("day").entries]
     assert ranked == ["2606.00003", "2606.00007", "2606.00005"]
     daily = subscriber(mail_rt, "daily@example.org")
     weekly = subscriber(mail_rt, "weekly@example.org", "weekly")
@@ -63,12 +64,12 @@ def test_a_digest_follows_the_stored_ranking_with_its_reasons(mail_rt: Runtime, 
     assert "Why: Trending today: +3 upvotes on Paperwire today · announced " in text
     assert "Why: Trending today: +1 upvote on Paperwire today · announced " in text
     assert "Trending today: +2 upvotes on Paperwire today · announced " in html
-    (entry, *_) = store.get_outbox(f"digest:{daily.id}:daily:2026-06-29").payload["entries"]  # type: ignore[union-attr]
+    (entry, *_) = store.outbox.get_outbox(f"digest:{daily.id}:daily:2026-06-29").payload["entries"]  # type: ignore[union-attr]
     kind, why = entry["reasons"][0]
     assert (entry["id"], kind) == ("2606.00003", "trending-day")
-    assert why == " · ".join(r["short"] for r in store.trending_entry("day", "2606.00003").reasons)  # type: ignore[union-attr]
+    assert why == " · ".join(r["short"] for r in store.trending.trending_entry("day", "2606.00003").reasons)  # type: ignore[union-attr]
     (week,) = handler.to(weekly.email)
-    assert paper_ids(week) == [e.paper_id for e in store.trending_page("week").entries] == ranked
+    assert paper_ids(week) == [e.paper_id for e in store.trending.trending_page("week").entries] == ranked
     assert "Why: Trending this week: +3 upvotes on Paperwire this week" in week.part("plain")
     assert "Trending this week: +3 upvotes on Paperwire this week" in week.part("html")
 
@@ -84,7 +85,7 @@ def test_the_newest_papers_only_while_no_ranking_was_computed(mail_rt: Runtime, 
     assert "\r\nNEW\r\n" in text and "Why: New today" in text and "TRENDING" not in text and "Trending" not in text
     assert "New today" in received.part("html") and "Trending" not in received.part("html")
     recompute(mail_rt.store, mail_rt.settings)  # computed now, and empty: nothing happened in the last day
-    assert mail_rt.store.trending_page("day").total == 0
+    assert mail_rt.store.trending.trending_page("day").total == 0
     second = subscriber(mail_rt, "second@example.org")
     run = run_digests(mail_rt, "daily", TUESDAY)
     assert (run.builds[0].built, run.builds[0].empty) == (0, 2)  # an empty ranking is not replaced by new papers
@@ -96,7 +97,7 @@ def test_a_ranking_older_than_its_window_gives_the_newest_papers(mail_rt: Runtim
     handler, _ = smtp
     # the last ranking dates from nine days before Monday (trending was switched off since)
     recompute(mail_rt.store, mail_rt.settings, datetime(2026, 6, 20, tzinfo=UTC))
-    assert mail_rt.store.trending_page("day").computed_at is not None
+    assert mail_rt.store.trending.trending_page("day").computed_at is not None
     reader = subscriber(mail_rt, "reader@example.org")
     run_digests(mail_rt, "daily", MONDAY)
     (received,) = handler.to(reader.email)
@@ -114,7 +115,8 @@ def test_no_paper_twice_across_periods(mail_rt: Runtime, smtp: tuple[Handler, in
     assert paper_ids(handler.to(sub.email)[0]) == ["2606.00003", "2606.00007"]
     upvote(store, {"2606.00001": 3}, "late")
     recompute(store, mail_rt.settings)
-    assert [e.paper_id for e in store.trending_page("day").entries] == ["2606.00001", "2606.00003", "2606.00007"]
+    day = store.trending.trending_page("day")
+    assert [e.paper_id for e in day.entries] == ["2606.00001", "2606.00003", "2606.00007"]
     run_digests(mail_rt, "daily", TUESDAY)
     run_digests(mail_rt, "daily", TUESDAY)  # again: nothing more
     _, tuesday = handler.to(sub.email)

@@ -39,30 +39,31 @@ def paper(pid: str, title: str, abstract: str) -> Paper:
 def test_embeds_once_then_only_what_changed(runtime: Runtime, store: Store) -> None:
     embedder = runtime.embedder
     assert embedder is not None
-    store.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels and an initializer."),
-                         paper("2501.00002", "Gaussian splatting", "Rendering radiance fields.")])
+    store.papers.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels and an initializer."),
+                                paper("2501.00002", "Gaussian splatting", "Rendering radiance fields.")])
     first = embed_missing(store, embedder, batch_size=1)
     assert (first.embedded, first.unchanged) == (2, 0)
     assert embed_missing(store, embedder).embedded == 0  # nothing left
     changed = paper("2501.00001", "Energy-based models", "Noise levels and an initializer.")
     changed.comment = "metadata only"
-    store.upsert_papers([changed, paper("2501.00002", "Gaussian splatting", "A new abstract.")])
+    store.papers.upsert_papers([changed, paper("2501.00002", "Gaussian splatting", "A new abstract.")])
     again = embed_missing(store, embedder)
     assert (again.embedded, again.unchanged) == (1, 1)  # the text change is embedded, the comment is not
     assert embed_missing(store, embedder).embedded == 0
-    assert store.embedding_models() == {embedder.model_id: 2}
+    assert store.embeddings.embedding_models() == {embedder.model_id: 2}
     assert store.stats().embeddings == 2
 
 
 def test_another_models_vectors_are_never_mixed(runtime: Runtime, store: Store) -> None:
     embedder = runtime.embedder
     assert embedder is not None
-    store.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels.")])
-    store.save_embeddings("some-other-model", 384, [("2501.00001", bytes(384), 0.01, "x", store.max_seq())])
+    store.papers.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels.")])
+    store.embeddings.save_embeddings("some-other-model", 384,
+                                     [("2501.00001", bytes(384), 0.01, "x", store.papers.max_seq())])
     with pytest.raises(ModelMismatch, match="some-other-model"):
         embed_missing(store, embedder)
     report = embed_missing(store, embedder, reembed=True)
-    assert report.embedded == 1 and store.embedding_models() == {embedder.model_id: 1}
+    assert report.embedded == 1 and store.embeddings.embedding_models() == {embedder.model_id: 1}
 
 
 def test_semantic_search_and_similar_papers_follow_new_embeddings(runtime: Runtime, store: Store) -> None:
@@ -70,7 +71,7 @@ def test_semantic_search_and_similar_papers_follow_new_embeddings(runtime: Runti
     from paperwire.search.similar import similar
 
     assert runtime.embedder is not None
-    store.upsert_papers([
+    store.papers.upsert_papers([
         paper("2501.00001", "Training energy-based models at several noise scales",
               "We learn an EBM with an initializer network that proposes samples at each noise level."),
         paper("2501.00002", "Real-time radiance field rendering", "3D Gaussians rendered by splatting."),
@@ -80,7 +81,7 @@ def test_semantic_search_and_similar_papers_follow_new_embeddings(runtime: Runti
     request = SearchRequest("EBM trained with noise levels and an initializer", mode="semantic")
     res = search(store, runtime.indexes, request, runtime.search_policy)
     assert res.mode == "semantic" and res.hits[0].paper_id == "2501.00001"
-    ranked, method = similar(runtime.indexes, store.get_paper("2501.00001"), 2)  # type: ignore[arg-type]
+    ranked, method = similar(runtime.indexes, store.papers.get_paper("2501.00001"), 2)  # type: ignore[arg-type]
     assert method == "semantic" and ranked[0][0] == "2501.00003"
 
 
@@ -107,7 +108,7 @@ def test_killed_embedding_run_resumes_without_loss_or_duplicates(db_url: str, tm
     assert out.startswith(f"embedded {300 - done} papers")
     assert rt.store.stats().embeddings == 300
     assert rt.embedder is not None
-    stored = rt.store.embeddings_since(rt.embedder.model_id, 0, 1000)
+    stored = rt.store.embeddings.embeddings_since(rt.embedder.model_id, 0, 1000)
     assert len(stored) == len({s.paper_id for s in stored}) == 300
     rt.close()
 
@@ -115,7 +116,7 @@ def test_killed_embedding_run_resumes_without_loss_or_duplicates(db_url: str, tm
 def test_worker_embed_job_runs(runtime: Runtime, store: Store) -> None:
     from paperwire.schedule import JOBS
 
-    store.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels.")])
+    store.papers.upsert_papers([paper("2501.00001", "Energy-based models", "Noise levels.")])
     job = next(j for j in JOBS if j.name == "embed")
     outcome = job.run(runtime)
     assert not outcome.skipped and "embedded 1 papers" in outcome.summary

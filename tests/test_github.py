@@ -31,8 +31,8 @@ def github(replay: ReplayServer) -> ReplayServer:
 
 
 def link(store: Store, *repos: str) -> None:
-    store.save_batch(SourceBatch(links=[CodeLink(f"2501.0000{i}", r.lower(), f"https://github.com/{r}", "pwc")
-                                        for i, r in enumerate(repos, start=1)]))
+    store.papers.save_batch(SourceBatch(links=[CodeLink(f"2501.0000{i}", r.lower(), f"https://github.com/{r}", "pwc")
+                                               for i, r in enumerate(repos, start=1)]))
 
 
 def stars(store: Store, replay: ReplayServer, fake_time: FakeTime, now: datetime = NOW,
@@ -72,11 +72,11 @@ def test_snapshots_backfill_and_conditional_requests(store: Store, github: Repla
     link(store, "PyGithub/PyGithub", "danvk/comparea")
     report = stars(store, github, fake_time, stargazer_backfill_max_stars=1000)
     assert report.ok and (report.repos, report.snapshots, report.backfilled) == (2, 2, 1)
-    big, small = store.get_repository("pygithub/pygithub"), store.get_repository("DANVK/Comparea")
+    big, small = store.signals.get_repository("pygithub/pygithub"), store.signals.get_repository("DANVK/Comparea")
     assert big is not None and (big.stars, big.full_name, big.backfill) == (7122, "PyGithub/PyGithub", "skipped")
     assert small is not None and (small.stars, small.backfill) == (6, "done")
-    assert sum(n for _, n in store.star_history("danvk/comparea")) == 6
-    assert store.star_history("pygithub/pygithub") == []  # 7,122 stars: more than the backfill limit
+    assert sum(n for _, n in store.signals.star_history("danvk/comparea")) == 6
+    assert store.signals.star_history("pygithub/pygithub") == []  # 7,122 stars: more than the backfill limit
     star_page = github.requests("/repos/danvk/comparea/stargazers")[0]
     assert star_page.headers["accept"] == "application/vnd.github.star+json" and star_page.param("per_page") == "100"
     # a day later: asked again with If-None-Match; the 304 adds a point with the same count
@@ -85,7 +85,8 @@ def test_snapshots_backfill_and_conditional_requests(store: Store, github: Repla
     assert again.ok and again.snapshots == 2 and again.backfilled == 0
     conditional = github.requests("/repos/PyGithub/PyGithub")[-1]
     assert conditional.headers["if-none-match"] == big.etag
-    assert [(s.taken_at, s.stars) for s in store.star_snapshots("PyGithub/PyGithub")] == [(NOW, 7122), (later, 7122)]
+    snapshots = store.signals.star_snapshots("PyGithub/PyGithub")
+    assert [(s.taken_at, s.stars) for s in snapshots] == [(NOW, 7122), (later, 7122)]
     # not due yet: nothing is asked
     assert stars(store, github, fake_time, now=later + timedelta(hours=1)).repos == 0
 
@@ -113,8 +114,9 @@ def test_rate_limited_403_missing_404_and_token(store: Store, replay: ReplayServ
     report = run_stars(store, config, client=client, now=NOW)
     client.close()
     assert report.ok and "rate limit exceeded" in report.line()
-    gone = store.get_repository("gone/away")
-    assert gone is not None and gone.status == "missing" and store.star_snapshots("gone/away") == []
-    assert store.repos_due(NOW + timedelta(days=9), 10)[0].repo == "zz/limited"  # missing ones are not asked again
+    gone = store.signals.get_repository("gone/away")
+    assert gone is not None and gone.status == "missing" and store.signals.star_snapshots("gone/away") == []
+    # missing ones are not asked again
+    assert store.signals.repos_due(NOW + timedelta(days=9), 10)[0].repo == "zz/limited"
     assert replay.requests()[0].headers["authorization"] == "Bearer ghp_secretvalue123"
     assert "ghp_secretvalue123" not in caplog.text and "ghp_secretvalue123" not in repr(config)

@@ -44,15 +44,15 @@ def test_hf_then_stars_import_upvotes_and_github_stars(settings: Settings, repla
             replay.add(route, recorded, ignore=["per_page"])
     store = open_store(settings.resolved_database_url())
     try:
-        store.save_batch(SourceBatch(links=[
+        store.papers.save_batch(SourceBatch(links=[
             CodeLink("2607.28624", "pygithub/pygithub", "https://github.com/PyGithub/PyGithub", "pwc"),
             CodeLink("2607.28624", "danvk/comparea", "https://github.com/danvk/comparea", "pwc")]))
         code, out, err = run(settings, "stars", "--base-url", replay.url)
         # the 23 repositories HF linked are not in the recordings: answered 404, recorded as missing
         assert code == 0, err
         assert out.startswith("stars: 25 repositories checked, 2 star snapshots, 1 star histories backfilled")
-        assert store.get_repository("pygithub/pygithub").stars == 7122  # type: ignore[union-attr]
-        assert store.hf_entries("2607.28624")[0].upvotes == 145
+        assert store.signals.get_repository("pygithub/pygithub").stars == 7122  # type: ignore[union-attr]
+        assert store.signals.hf_entries("2607.28624")[0].upvotes == 145
     finally:
         store.close()
     code, out, _ = run(settings, "stars", "--base-url", replay.url)
@@ -117,7 +117,7 @@ def test_killed_harvest_resumes_without_gaps_or_duplicates(db_url: str, tmp_path
     try:
         expected = [pid for ids, _ in pages for pid in ids]
         assert store.stats().papers == len(expected) == 30
-        assert sorted(p.id for p in store.iter_papers()) == sorted(expected)
+        assert sorted(p.id for p in store.papers.iter_papers()) == sorted(expected)
         assert '"token": null' in (store.get_state("harvest.arxiv_oai.arXiv.cs") or "")
     finally:
         store.close()

@@ -65,20 +65,20 @@ def _run(store: Store, hf: ReplayServer, fake_time: FakeTime, start: str, end: s
 
 
 def test_harvest_several_dates(store: Store, hf: ReplayServer, fake_time: FakeTime) -> None:
-    store.upsert_papers([Paper("2607.28624", "PhiZero", "abstract", ["A"], ["cs.LG"], version=1)])
+    store.papers.upsert_papers([Paper("2607.28624", "PhiZero", "abstract", ["A"], ["cs.LG"], version=1)])
     report = _run(store, hf, fake_time, "2026-07-31", "2026-07-31")
     assert report.ok and report.hf_entries == 34
-    top = store.hf_daily(date(2026, 7, 31))
+    top = store.signals.hf_daily(date(2026, 7, 31))
     assert [e.upvotes for e in top] == sorted((e.upvotes for e in top), reverse=True)
-    entry = store.hf_entries("2607.28624")[0]
+    entry = store.signals.hf_entries("2607.28624")[0]
     assert (entry.upvotes, entry.github_stars, entry.daily_date) == (145, 2, date(2026, 7, 31))
-    links = store.code_links("2607.28624")
+    links = store.papers.code_links("2607.28624")
     assert [(link.repo, link.source) for link in links] == [("yaoyao-jpg/phizero", "hf")]
-    assert store.get_repository("yaoyao-jpg/PhiZero") is not None
+    assert store.signals.get_repository("yaoyao-jpg/PhiZero") is not None
     # papers not in the store were added from HF's metadata (version 0: arXiv's record replaces it later)
-    added = store.get_paper("2607.28568")
+    added = store.papers.get_paper("2607.28568")
     assert added is not None and added.source == "hf" and added.version == 0 and added.title
-    stored = store.get_paper("2607.28624")
+    stored = store.papers.get_paper("2607.28624")
     assert stored is not None and stored.title == "PhiZero"  # a stored paper is not overwritten by HF
 
 
@@ -94,10 +94,10 @@ def test_refetch_updates_upvotes_and_keeps_snapshots(db_url: str, hf: ReplayServ
         now[0] += timedelta(hours=4)
         _run(store, hf, fake_time, "2026-07-15", "2026-07-15")
         pid = items[0]["paper"]["id"]
-        entry = store.hf_entries(pid)[0]
+        entry = store.signals.hf_entries(pid)[0]
         assert entry.upvotes == 34 and entry.first_seen == datetime(2026, 7, 15, 8, tzinfo=UTC)
-        assert store.hf_upvote_snapshots(pid) == [(datetime(2026, 7, 15, 8, tzinfo=UTC), 24),
-                                                  (datetime(2026, 7, 15, 12, tzinfo=UTC), 34)]
+        assert store.signals.hf_upvote_snapshots(pid) == [(datetime(2026, 7, 15, 8, tzinfo=UTC), 24),
+                                                          (datetime(2026, 7, 15, 12, tzinfo=UTC), 34)]
     finally:
         store.close()
 
@@ -111,7 +111,7 @@ def test_missing_papers_come_from_the_arxiv_api_when_it_has_them(store: Store, h
     route, recorded = load_arxivpy(FIXTURES_SHARED / "arxiv-api" / "arxivpy_id_1707.08567_s0_m100_6a1afebfc6a3.json")
     hf.add(route, recorded)
     report = _run(store, hf, fake_time, "2026-07-16", "2026-07-16", fill=True)
-    paper = store.get_paper("1707.08567")
+    paper = store.papers.get_paper("1707.08567")
     assert report.ok and paper is not None and paper.source == "arxiv-api" and paper.categories == ["cs.IT"]
 
 
@@ -120,5 +120,5 @@ def test_failed_lookup_falls_back_and_a_failed_day_is_reported(store: Store, hf:
     hf.add("/api/daily_papers?date=2026-07-14", Recorded(200, [], b"<html>maintenance</html>"))  # HAND-MADE
     report = _run(store, hf, fake_time, "2026-07-14", "2026-07-15", fill=True)
     assert not report.ok and "2026-07-14 are not valid JSON" in report.errors[0]
-    assert len(store.hf_daily(date(2026, 7, 15))) == 2 and store.hf_daily(date(2026, 7, 14)) == []
-    assert store.get_paper("2607.11886") is not None  # the API had no answer: HF's metadata was used
+    assert len(store.signals.hf_daily(date(2026, 7, 15))) == 2 and store.signals.hf_daily(date(2026, 7, 14)) == []
+    assert store.papers.get_paper("2607.11886") is not None  # the API had no answer: HF's metadata was used

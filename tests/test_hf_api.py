@@ -161,10 +161,10 @@ def hf_world(web_settings: Settings, web_store: Store, monkeypatch: pytest.Monke
 
 
 def test_trending_sort_and_signals_through_the_client(hf_world: HfApi, web_store: Store) -> None:
-    ann = web_store.create_user("ann@example.org", "ann", "hash")
-    web_store.set_upvote(ann.id, "2607.28624", True)
+    ann = web_store.accounts.create_user("ann@example.org", "ann", "hash")
+    web_store.community.set_upvote(ann.id, "2607.28624", True)
     trending = list(hf_world.list_daily_papers(sort="trending", limit=10))
-    assert [p.id for p in trending] == [e.paper_id for e in web_store.trending_page("day", limit=10).entries]
+    assert [p.id for p in trending] == [e.paper_id for e in web_store.trending.trending_page("day", limit=10).entries]
     top = next(p for p in trending if p.id == "2607.28624")
     assert top.upvotes == 146  # 145 on Hugging Face + 1 here
     # as on huggingface.co, listings carry githubRepo/githubStars inside "paper" (the client reads them from
@@ -176,10 +176,10 @@ def test_trending_sort_and_signals_through_the_client(hf_world: HfApi, web_store
     info = hf_world.paper_info("2607.28624")
     assert info.github_repo == "https://github.com/yaoyao-jpg/PhiZero" and info.github_stars == 910
     second = list(hf_world.list_daily_papers(sort="trending", limit=5, p=1))
-    assert [p.id for p in second] == [e.paper_id for e in web_store.trending_page("day", 5, 5).entries]
+    assert [p.id for p in second] == [e.paper_id for e in web_store.trending.trending_page("day", 5, 5).entries]
     info = hf_world.paper_info("2607.28227")
     assert info.upvotes == 109 and info.github_repo == "https://github.com/huggingface/transformers"
     assert info.github_stars == 100_300
-    web_store.add_submission("2607.28625", ann.id, "https://arxiv.org/abs/2607.28625")
+    web_store.community.add_submission("2607.28625", ann.id, "https://arxiv.org/abs/2607.28625")
     assert [p.id for p in hf_world.list_daily_papers(submitter="ann")] == ["2607.28625"]
     assert list(hf_world.list_daily_papers(submitter="ann", date="2020-01-01")) == []

@@ -38,7 +38,7 @@ def test_filters_apply_before_top_k(sample_runtime: Runtime, mode: str) -> None:
         vectors, embedder = sample_runtime.indexes.vectors, sample_runtime.embedder
         assert vectors is not None and embedder is not None
         q = embedder.embed_query(query)
-        allowed = [p.id for p in sample_runtime.store.list_papers(date(2026, 1, 1), date(2026, 6, 30), "cs.RO",
+        allowed = [p.id for p in sample_runtime.store.papers.list_papers(date(2026, 1, 1), date(2026, 6, 30), "cs.RO",
                                                                    limit=1000)]
         scored = sorted(((float(np.dot(vectors.index.vector_of(p), q)), p) for p in allowed), reverse=True)
         floor = sample_runtime.settings.semantic_min_similarity

@@ -42,7 +42,7 @@ def test_sample_fields_land_intact(store: Store) -> None:
     import_files(store, [SAMPLE])
     with gzip.open(SAMPLE, "rt") as fh:
         raw = json.loads(fh.readline())
-    paper = store.get_paper(raw["id"])
+    paper = store.papers.get_paper(raw["id"])
     assert paper is not None
     assert paper.title == raw["title"]
     assert paper.authors == raw["authors"]
@@ -55,7 +55,7 @@ def test_acm_and_msc_codes_are_kept_apart_from_categories(store: Store, tmp_path
     record = {**GOOD, "categories": ["cs.CV", "cs.AI", "68T45", "I.2.10; J.0"]}
     report = import_files(store, [write_lines(tmp_path / "c.jsonl", [json.dumps(record)])])
     assert report.rejected == 0
-    paper = store.get_paper("2501.00001")
+    paper = store.papers.get_paper("2501.00001")
     assert paper is not None
     assert paper.categories == ["cs.CV", "cs.AI"]
     assert paper.classes == ["68T45", "I.2.10", "J.0"]
@@ -64,7 +64,7 @@ def test_acm_and_msc_codes_are_kept_apart_from_categories(store: Store, tmp_path
 def test_kaggle_snapshot(store: Store) -> None:
     report = import_files(store, [KAGGLE])
     assert (report.inserted, report.rejected) == (200, 0)
-    paper = store.get_paper("0704.0001")
+    paper = store.papers.get_paper("0704.0001")
     assert paper is not None
     assert paper.title.startswith("Calculation of prompt diphoton production cross sections at Tevatron and LHC")
     assert paper.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
@@ -73,7 +73,7 @@ def test_kaggle_snapshot(store: Store) -> None:
     assert paper.journal_ref == "Phys.Rev.D76:013009,2007"
     assert paper.doi == "10.1103/PhysRevD.76.013009"
     assert paper.submitted is not None and paper.submitted.isoformat() == "2007-04-02T19:18:42+00:00"
-    two = store.get_paper("0704.0002")
+    two = store.papers.get_paper("0704.0002")
     assert two is not None and two.categories == ["math.CO", "cs.CG"]
 
 
@@ -94,7 +94,7 @@ def test_newer_version_replaces_older_and_older_never_replaces_newer(store: Stor
     assert report.updated == 1
     report = import_files(store, [write_lines(tmp_path / "v1b.jsonl", [json.dumps(v1)])])
     assert (report.updated, report.unchanged) == (0, 1)
-    paper = store.get_paper("2501.00001")
+    paper = store.papers.get_paper("2501.00001")
     assert paper is not None and (paper.title, paper.version) == ("Second title", 2)
     assert store.stats().papers == 1
 
@@ -104,7 +104,7 @@ def test_duplicates_within_one_file_keep_the_newest(store: Store, tmp_path: Path
              json.dumps({**GOOD, "id": "2501.00001v1", "title": "Old"})]
     report = import_files(store, [write_lines(tmp_path / "d.jsonl", lines)])
     assert report.inserted == 1
-    paper = store.get_paper("2501.00001")
+    paper = store.papers.get_paper("2501.00001")
     assert paper is not None and paper.title == "New"
 
 
@@ -140,7 +140,7 @@ def test_each_bad_record_is_reported_and_the_good_ones_land(
     report = import_files(store, [path], on_error=errors.append)
     assert (report.inserted, report.rejected) == (2, 1), kind
     assert len(errors) == 1 and errors[0].startswith(f"{path}:2: ") and reason in errors[0], errors
-    assert store.get_paper("2501.00003") is not None
+    assert store.papers.get_paper("2501.00003") is not None
 
 
 def test_line_over_the_size_limit_is_skipped_without_reading_it_whole(store: Store, tmp_path: Path) -> None:

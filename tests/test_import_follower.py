@@ -21,7 +21,7 @@ def test_the_follower_indexes_everything_the_import_commits(runtime: Runtime, in
     assert report.inserted == 2020 and report.indexed == 2020 and sum(counted) == 2020
     # this process's index object sees the follower's commit at once, without a refresh
     assert runtime.indexes.keyword.num_docs() == 2020
-    assert runtime.indexes.watermark() == runtime.store.max_seq()
+    assert runtime.indexes.watermark() == runtime.store.papers.max_seq()
     hits = search(runtime.store, runtime.indexes, SearchRequest("gaussian splatting", limit=5, mode="keyword"),
                   runtime.search_policy).hits
     assert hits and all("splat" in (h.paper.title if h.paper else "").lower() for h in hits[:3])

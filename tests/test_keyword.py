@@ -130,13 +130,13 @@ def test_highlights_are_escaped_and_marked(sample_runtime: Runtime) -> None:
 
 def test_index_follows_updates_and_inserts(runtime: Runtime) -> None:
     store = runtime.store
-    store.upsert_papers([Paper("2501.00001", "Quantum widgets", "About widgets.", ["A"], ["cs.ET"],
-                               announced=date(2025, 1, 2))])
+    store.papers.upsert_papers([Paper("2501.00001", "Quantum widgets", "About widgets.", ["A"], ["cs.ET"],
+                                      announced=date(2025, 1, 2))])
     assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets"),
                                        runtime.search_policy).hits] == ["2501.00001"]
-    store.upsert_papers([Paper("2501.00001", "Classical gadgets", "About gadgets.", ["A"], ["cs.ET"],
-                               announced=date(2025, 1, 2)),
-                         Paper("2501.00002", "More widgets", "", ["B"], ["cs.ET"], announced=date(2025, 1, 3))])
+    store.papers.upsert_papers([Paper("2501.00001", "Classical gadgets", "About gadgets.", ["A"], ["cs.ET"],
+                                      announced=date(2025, 1, 2)),
+                                Paper("2501.00002", "More widgets", "", ["B"], ["cs.ET"], announced=date(2025, 1, 3))])
     assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("widgets"),
                                        runtime.search_policy).hits] == ["2501.00002"]
     assert [h.paper_id for h in search(store, runtime.indexes, SearchRequest("gadgets"),
@@ -145,7 +145,8 @@ def test_index_follows_updates_and_inserts(runtime: Runtime) -> None:
 
 
 def test_a_second_process_index_catches_up_from_the_store(settings: Settings, store: Store, tmp_path: Path) -> None:
-    store.upsert_papers([Paper("2501.00001", "Quantum widgets", "", ["A"], ["cs.ET"], announced=date(2025, 1, 2))])
+    store.papers.upsert_papers([Paper("2501.00001", "Quantum widgets", "", ["A"], ["cs.ET"],
+                                      announced=date(2025, 1, 2))])
     other_host = LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path / "host2"}))
     assert other_host.sync() == 1
     assert other_host.sync() == 0

@@ -32,7 +32,7 @@ def link(received: Received, base: str, path: str) -> str:
 
 
 def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, recorded_arxiv: ReplayServer) -> None:
-    store.upsert_papers(PAPERS)
+    store.papers.upsert_papers(PAPERS)
     with live_service(db_url, tmp_path, recorded_arxiv.url) as (base, handler, common, env):
         with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
             _newcomer(browser, handler, base)
@@ -49,7 +49,7 @@ def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, recorded
             r = provider.post(url, content=b"List-Unsubscribe=One-Click",
                               headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert r.status_code == 200 and not r.is_redirect and "You are unsubscribed" in r.text
-        sub = store.get_subscriber_by_email("ann.digests@example.org")
+        sub = store.subscriptions.get_subscriber_by_email("ann.digests@example.org")
         assert sub is not None and sub.state == "unsubscribed"
 
 

@@ -98,9 +98,9 @@ def test_two_importers_and_two_web_servers(db_url: str, tmp_path: Path) -> None:
         assert not errors, errors[:5]
 
         expected = {p.id: p.content_hash() for p in read_file(SAMPLE, lambda m: None)}
-        stored = {p.id: p.content_hash() for p in store.iter_papers()}
+        stored = {p.id: p.content_hash() for p in store.papers.iter_papers()}
         assert stored == expected
-        seqs = [e.seq for e in store.changed_since(0, 10_000)]
+        seqs = [e.seq for e in store.papers.changed_since(0, 10_000)]
         assert len(seqs) == len(set(seqs)) == 2020
         for port in ports:  # each web process's index catches up with everything
             deadline = time.time() + 30
@@ -125,7 +125,7 @@ store = open_store(sys.argv[1])
 deadline = float(sys.argv[3])
 while time.time() < deadline:
     time.sleep(0.001)
-won = store.claim_job(sys.argv[2], lease_seconds=600)
+won = store.jobs.claim_job(sys.argv[2], lease_seconds=600)
 print(won or "-")
 """
 
@@ -133,13 +133,13 @@ print(won or "-")
 def test_a_job_is_claimed_by_exactly_one_of_many_processes(db_url: str) -> None:
     store = open_store(db_url)
     store.migrate()
-    store.ensure_job("harvest-arxiv", 3600)
+    store.jobs.ensure_job("harvest-arxiv", 3600)
     start = time.time() + 2  # all processes claim at the same instant
     procs = [subprocess.Popen([sys.executable, "-c", CLAIM, db_url, f"worker-{i}", str(start)],
                               stdout=subprocess.PIPE, text=True) for i in range(6)]
     results = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert sorted(results) == ["-"] * 5 + ["harvest-arxiv"]
-    job = store.list_jobs()[0]
+    job = store.jobs.list_jobs()[0]
     assert job.lease_owner is not None and job.lease_owner.startswith("worker-")
     store.close()
 
@@ -162,9 +162,9 @@ def test_ctrl_c_mid_import_leaves_nothing_half_written(db_url: str, tmp_path: Pa
     assert 3000 <= landed < 74728
     # every stored paper is whole: the same content as in the file, with its categories
     source = {p.id: p for p in read_file(FULL, lambda m: None)}
-    for paper in store.iter_papers():
+    for paper in store.papers.iter_papers():
         assert paper.content_hash() == source[paper.id].content_hash()
-    assert sum(store.count_papers(category=c) for c in ("cs.CV", "cs.CL")) > 0
+    assert sum(store.papers.count_papers(category=c) for c in ("cs.CV", "cs.CL")) > 0
     again = paperwire(db_url, tmp_path / "data", "import", str(FULL))
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err

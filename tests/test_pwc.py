@@ -20,7 +20,7 @@ LINKS = FIXTURES / "pwc-links.json"
 def test_import_links_from_the_hand_made_file(store: Store) -> None:
     report = run_pwc(store, LINKS)
     assert report.ok and report.links == 3 and report.skipped == 2
-    assert [(ln.paper_id, ln.repo, ln.url, ln.source) for ln in store.code_links()] == [
+    assert [(ln.paper_id, ln.repo, ln.url, ln.source) for ln in store.papers.code_links()] == [
         ("1706.03762", "tensorflow/tensor2tensor", "https://github.com/tensorflow/tensor2tensor", "pwc"),
         ("2503.11677", "example-lab/prima-sim", "https://github.com/Example-Lab/prima-sim", "pwc"),
         ("2503.12009", "example/unimamba", "https://github.com/example/UniMamba", "pwc"),  # id from paper_url_abs
@@ -55,7 +55,7 @@ def test_truncated_file_keeps_whole_batches_and_reports(store: Store, tmp_path: 
     cut.write_text(json.dumps(records)[:-150])
     report = run_pwc(store, cut, batch_size=1)
     assert not report.ok and "truncated" in report.errors[0] and str(cut) in report.errors[0]
-    assert len(store.code_links()) == 3  # the complete records before the cut, each batch committed
+    assert len(store.papers.code_links()) == 3  # the complete records before the cut, each batch committed
     missing = run_pwc(store, tmp_path / "nope.json")
     assert not missing.ok and "No such file" in missing.errors[0]
 

@@ -37,12 +37,12 @@ def save_daily(store: Store, day: str, bump: dict[str, int] | None = None) -> No
     """A real daily list, stored as the HF harvester stores it; ``bump`` adds upvotes (a later fetch)."""
     daily = parse_daily((HF / f"daily_papers_date={day}.json").read_bytes(), date.fromisoformat(day))
     entries = [replace(e, upvotes=e.upvotes + (bump or {}).get(e.paper_id, 0)) for e in daily.entries]
-    store.save_batch(SourceBatch(list(daily.papers.values()), daily.links, entries))
+    store.papers.save_batch(SourceBatch(list(daily.papers.values()), daily.links, entries))
 
 
 def check(store: Store, clock: Clock, repo: str, when: datetime, stars: int) -> None:
     clock.now = when
-    store.save_repo_check(RepoCheck(repo, when, "ok", stars=stars, full_name=repo))
+    store.signals.save_repo_check(RepoCheck(repo, when, "ok", stars=stars, full_name=repo))
 
 
 def fill_world(store: Store, clock: Clock) -> None:
@@ -53,7 +53,7 @@ def fill_world(store: Store, clock: Clock) -> None:
     save_daily(store, "2026-07-31")
     # a library many papers mention, linked from one paper's abstract alongside its own repository,
     # and the only link of another; a second paper links PhiZero too
-    store.save_batch(SourceBatch(
+    store.papers.save_batch(SourceBatch(
         [Paper("2608.00001", "A paper announced today", "abstract", ["A. Author"], ["cs.LG"],
                announced=date(2026, 8, 1), version=1)],
         [CodeLink("2607.28624", "huggingface/transformers", "https://github.com/huggingface/transformers",
@@ -69,7 +69,7 @@ def fill_world(store: Store, clock: Clock) -> None:
     check(store, clock, "MemTensor/Metis", datetime(2026, 7, 29, 6, tzinfo=UTC), 26)
     check(store, clock, "MemTensor/Metis", T2, 30)
     check(store, clock, "micky-li-hd/VideoCoCo", datetime(2026, 7, 31, 18, tzinfo=UTC), 50)
-    store.save_star_history("micky-li-hd/videococo", {date(2026, 7, 29): 20, date(2026, 7, 30): 24,
+    store.signals.save_star_history("micky-li-hd/videococo", {date(2026, 7, 29): 20, date(2026, 7, 30): 24,
                                                      date(2026, 7, 31): 6}, "done")
     clock.now = T2
     save_daily(store, "2026-07-31", bump={"2607.27919": 100})
@@ -102,12 +102,12 @@ def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
     counts = recompute(world, SETTINGS, NOW)
     assert counts == {"day": 35, "week": 35, "month": 37}
     for window in ("day", "week", "month"):
-        entries = world.trending_page(window, limit=100).entries
+        entries = world.trending.trending_page(window, limit=100).entries
         assert [e.rank for e in entries] == list(range(1, len(entries) + 1))
         for e in entries:  # each stored score is the formula's, and the order is by score
             assert e.score == pytest.approx(score(signals_of(e), window, NOW, Formula()).total)
         assert [e.score for e in entries] == sorted((e.score for e in entries), reverse=True)
-    week = {e.paper_id: e for e in world.trending_page("week", limit=100).entries}
+    week = {e.paper_id: e for e in world.trending.trending_page("week", limit=100).entries}
     gained = {pid: (e.signals["stars_gained"], e.signals["repo"]) for pid, e in week.items() if e.signals["repo"]}
     assert gained["2607.28624"] == (900, "yaoyao-jpg/PhiZero")  # its own repository, not transformers
     assert gained["2607.28625"] == (900, "yaoyao-jpg/PhiZero")  # a repository counts for each paper linking it
@@ -116,17 +116,17 @@ def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
     assert gained["2607.27380"] == (50, "micky-li-hd/VideoCoCo")  # backfilled history
     assert week["2607.27919"].signals["hf_gained"] == 140  # entered the list this week: every upvote counts
     # two signals beat one bigger one: ln(301) + ln(110) for 28227 > ln(901) + ln(34) for 28625
-    assert [e.paper_id for e in world.trending_page("week", limit=3).entries] == [
+    assert [e.paper_id for e in world.trending.trending_page("week", limit=3).entries] == [
         "2607.28624", "2607.28227", "2607.28625"]
     assert "2607.11886" not in week  # on the 07-15 list: only the month ranks it
-    assert world.trending_entry("month", "2607.11886") is not None
+    assert world.trending.trending_entry("month", "2607.11886") is not None
 
 
 def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
-    world.upsert_papers([Paper("2608.00002", "Withdrawn", "abstract", ["A. Author"], ["cs.LG"],
-                               announced=date(2026, 8, 1), version=2, withdrawn=True)])
+    world.papers.upsert_papers([Paper("2608.00002", "Withdrawn", "abstract", ["A. Author"], ["cs.LG"],
+                                      announced=date(2026, 8, 1), version=2, withdrawn=True)])
     recompute(world, SETTINGS, NOW, windows=["day"])
-    day = world.trending_page("day", limit=100).entries
+    day = world.trending.trending_page("day", limit=100).entries
     by_id = {e.paper_id: e for e in day}
     assert "2608.00002" not in by_id  # a withdrawn paper is never trending
     assert by_id["2607.28624"].signals["stars_gained"] == 510  # 910 now, 400 at the window's start
@@ -142,18 +142,18 @@ def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
 
 def test_a_ranking_is_replaced_whole_or_not_at_all(world: Store) -> None:
     recompute(world, SETTINGS, NOW, windows=["week"])
-    before = world.trending_page("week", limit=100)
+    before = world.trending.trending_page("week", limit=100)
     entries = before.entries
     broken = [*entries[:3], replace(entries[0], rank=99)]  # the same paper twice: the write fails
     with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError type differs per backend
-        world.replace_trending("week", broken, NOW + timedelta(hours=1))
-    after = world.trending_page("week", limit=100)
+        world.trending.replace_trending("week", broken, NOW + timedelta(hours=1))
+    after = world.trending.trending_page("week", limit=100)
     assert [e.paper_id for e in after.entries] == [e.paper_id for e in before.entries]
     assert after.computed_at == before.computed_at == NOW
-    world.replace_trending("week", [], NOW + timedelta(hours=2))
-    empty = world.trending_page("week")
+    world.trending.replace_trending("week", [], NOW + timedelta(hours=2))
+    empty = world.trending.trending_page("week")
     assert (empty.total, empty.entries, empty.computed_at) == (0, [], NOW + timedelta(hours=2))
-    assert world.trending_page("day").computed_at is None  # never computed
+    assert world.trending.trending_page("day").computed_at is None  # never computed
 
 
 def test_reading_pages_and_explaining_a_paper(world: Store) -> None:
@@ -174,7 +174,7 @@ def test_reading_pages_and_explaining_a_paper(world: Store) -> None:
     assert "GitHub stars of micky-li-hd/VideoCoCo, last 90 days" in trend.sparkline
     lines = trend.lines()
     assert lines[1].startswith("#") and " this week: +50 stars this week · 60 upvotes on Hugging Face" in lines[1]
-    assert json.loads(json.dumps(trend.to_json()))["windows"]["week"]["rank"] == world.trending_entry(
+    assert json.loads(json.dumps(trend.to_json()))["windows"]["week"]["rank"] == world.trending.trending_entry(
         "week", "2607.27380").rank  # type: ignore[union-attr]
     unranked = paper_trend(world, "2501.00001", now=NOW)
     assert (unranked.entries, unranked.repo, unranked.sparkline) == ({}, None, "")

@@ -51,16 +51,16 @@ def community(db_url: str, clock: Clock) -> Iterator[Store]:
     """Five users (one of them disabled later) and their upvotes, two days before ``NOW``."""
     store = open_store(db_url, clock=clock)
     store.migrate()
-    store.upsert_papers([OLD, OLD_LESS, SPAMMED, FRESH, IGNORED])
-    users = [store.create_user(f"u{i}@example.org", f"user{i}", "hash") for i in range(5)]
+    store.papers.upsert_papers([OLD, OLD_LESS, SPAMMED, FRESH, IGNORED])
+    users = [store.accounts.create_user(f"u{i}@example.org", f"user{i}", "hash") for i in range(5)]
     for user in users[:3]:
-        store.set_upvote(user.id, OLD.id, True)
-    store.set_upvote(users[3].id, OLD_LESS.id, True)
+        store.community.set_upvote(user.id, OLD.id, True)
+    store.community.set_upvote(users[3].id, OLD_LESS.id, True)
     spammer = users[4]
     for pid in (SPAMMED.id, OLD_LESS.id, OLD.id):
-        store.set_upvote(spammer.id, pid, True)
-    store.set_saved(users[0].id, IGNORED.id, True)  # a save is no vote
-    store.update_user(spammer.id, disabled=True)
+        store.community.set_upvote(spammer.id, pid, True)
+    store.community.set_saved(users[0].id, IGNORED.id, True)  # a save is no vote
+    store.accounts.update_user(spammer.id, disabled=True)
     clock.now = NOW
     yield store
     store.close()
@@ -69,7 +69,7 @@ def community(db_url: str, clock: Clock) -> Iterator[Store]:
 def test_community_upvotes_make_an_old_paper_trend(community: Store) -> None:
     counts = recompute(community, SETTINGS, NOW)
     assert counts["week"] == 3  # OLD, OLD_LESS (upvoted) and FRESH (announced): not SPAMMED, not IGNORED
-    week = community.trending_page("week", limit=10).entries
+    week = community.trending.trending_page("week", limit=10).entries
     # 3 upvotes of an old paper beat a new paper without signals, which beats 1 upvote of an old paper
     assert [e.paper_id for e in week] == [OLD.id, FRESH.id, OLD_LESS.id]
     top = week[0]
@@ -83,7 +83,7 @@ def test_community_upvotes_make_an_old_paper_trend(community: Store) -> None:
     assert top.score == pytest.approx(score(signals, "week", NOW, Formula()).total)
     assert top.signals["parts"]["community_decay"] == pytest.approx(0.5)  # one week-long half-life
     for window in ("day", "month"):  # two days ago: inside the week and month windows, not the last 24 hours
-        ids = [e.paper_id for e in community.trending_page(window, limit=10).entries]
+        ids = [e.paper_id for e in community.trending.trending_page(window, limit=10).entries]
         assert (OLD.id in ids) == (window == "month") and SPAMMED.id not in ids and IGNORED.id not in ids
 
 
@@ -100,34 +100,34 @@ def test_pages_and_the_api_explain_the_community_reason(community: Store) -> Non
 
 def test_more_upvotes_rank_higher_all_else_equal(community: Store, clock: Clock) -> None:
     recompute(community, SETTINGS, NOW, windows=["week"])
-    before = {e.paper_id: e.rank for e in community.trending_page("week", limit=10).entries}
+    before = {e.paper_id: e.rank for e in community.trending.trending_page("week", limit=10).entries}
     # 3 upvotes against 1, at the same age (and the id order would favour OLD_LESS)
     assert (before[OLD.id], before[OLD_LESS.id]) == (1, 3)
-    fans = [community.create_user(f"fan{i}@example.org", f"fan{i}", "hash") for i in range(4)]
+    fans = [community.accounts.create_user(f"fan{i}@example.org", f"fan{i}", "hash") for i in range(4)]
     for fan in fans:
-        community.set_upvote(fan.id, OLD_LESS.id, True)
+        community.community.set_upvote(fan.id, OLD_LESS.id, True)
     recompute(community, SETTINGS, NOW + timedelta(minutes=1), windows=["week"])
-    after = {e.paper_id: e for e in community.trending_page("week", limit=10).entries}
+    after = {e.paper_id: e for e in community.trending.trending_page("week", limit=10).entries}
     assert after[OLD_LESS.id].signals["community"] == 5 and after[OLD_LESS.id].rank == 1
     assert after[OLD.id].rank == 2
     # an upvote taken back no longer counts
     for fan in fans:
-        community.set_upvote(fan.id, OLD_LESS.id, False)
+        community.community.set_upvote(fan.id, OLD_LESS.id, False)
     recompute(community, SETTINGS, NOW + timedelta(minutes=2), windows=["week"])
-    assert community.trending_entry("week", OLD_LESS.id).signals["community"] == 1  # type: ignore[union-attr]
+    assert community.trending.trending_entry("week", OLD_LESS.id).signals["community"] == 1  # type: ignore[union-attr]
 
 
 def test_submissions_are_candidates_unless_hidden(community: Store, clock: Clock) -> None:
-    submitter = community.create_user("sub@example.org", "submitter", "hash")
-    community.add_submission(IGNORED.id, submitter.id, "https://arxiv.org/abs/2502.00001")
+    submitter = community.accounts.create_user("sub@example.org", "submitter", "hash")
+    community.community.add_submission(IGNORED.id, submitter.id, "https://arxiv.org/abs/2502.00001")
     clock.now = NOW + timedelta(hours=1)
     recompute(community, SETTINGS, clock.now, windows=["day"])
-    entry = community.trending_entry("day", IGNORED.id)
+    entry = community.trending.trending_entry("day", IGNORED.id)
     assert entry is not None and entry.signals["community"] == 0  # a candidate, with no upvote of its own
     assert [r["kind"] for r in entry.reasons] == ["age"]
-    community.set_submission_hidden(IGNORED.id, True, "spam")
+    community.community.set_submission_hidden(IGNORED.id, True, "spam")
     recompute(community, SETTINGS, clock.now + timedelta(minutes=1), windows=["day"])
-    assert community.trending_entry("day", IGNORED.id) is None
+    assert community.trending.trending_entry("day", IGNORED.id) is None
 
 
 def test_the_worker_trending_job_counts_the_community(community: Store, tmp_path: Path, db_url: str) -> None:
@@ -135,7 +135,7 @@ def test_the_worker_trending_job_counts_the_community(community: Store, tmp_path
     worker = Worker(Runtime(settings, community), only=["trending"], owner="w1")
     (run,) = worker.run_once()
     assert run.status == "ok" and "week 3" in run.summary
-    entry = community.trending_entry("week", OLD.id)
+    entry = community.trending.trending_entry("week", OLD.id)
     assert entry is not None and entry.rank == 1 and entry.computed_at == NOW
     assert entry.reasons[0]["text"] == "+3 upvotes on Paperwire this week"
 
@@ -143,9 +143,9 @@ def test_the_worker_trending_job_counts_the_community(community: Store, tmp_path
 def test_the_trending_command_counts_the_community(db_url: str, tmp_path: Path) -> None:
     store = open_store(db_url)  # the real clock: the command recomputes at the real now
     store.migrate()
-    store.upsert_papers([OLD])
-    user = store.create_user("ann@example.org", "ann", "hash")
-    store.set_upvote(user.id, OLD.id, True)
+    store.papers.upsert_papers([OLD])
+    user = store.accounts.create_user("ann@example.org", "ann", "hash")
+    store.community.set_upvote(user.id, OLD.id, True)
     store.close()
     base = ["--db", db_url, "--data-dir", str(tmp_path / "data"), "trending", "--recompute", "--json"]
     result = CliRunner().invoke(cli, [*base, "--window", "day"], catch_exceptions=False)

@@ -244,8 +244,8 @@ def test_api_daily(client: TestClient) -> None:
 
 def test_every_field_is_html_escaped(runtime: Runtime) -> None:
     evil = "<script>alert(1)</script>"
-    runtime.store.upsert_papers([Paper("2501.00001", f"Title {evil}", f"Abstract {evil}", [f"Eve {evil}"],
-                                       ["cs.CR"], comment=evil, announced=date(2025, 1, 2))])
+    runtime.store.papers.upsert_papers([Paper("2501.00001", f"Title {evil}", f"Abstract {evil}", [f"Eve {evil}"],
+                                              ["cs.CR"], comment=evil, announced=date(2025, 1, 2))])
     with TestClient(create_app(runtime.settings, runtime.store)) as c:
         for path in ("/", "/paper/2501.00001", "/search?q=title"):
             r = c.get(path)

@@ -210,10 +210,10 @@ def test_disabled_accounts_and_hidden_submissions(client: TestClient, smtp: tupl
     sign_in(client)
     token = csrf_of(client.get("/account").text)
     client.post("/submit", data={"csrf_token": token, "paper": "2606.00003"})
-    mail_rt.store.set_submission_hidden("2606.00003", True, "spam")
+    mail_rt.store.community.set_submission_hidden("2606.00003", True, "spam")
     assert "Gaussian Splatting" not in client.get("/submissions").text
-    user = mail_rt.store.get_user_by_email("ann@example.org")
-    mail_rt.store.update_user(user.id, disabled=True)  # type: ignore[union-attr]
+    user = mail_rt.store.accounts.get_user_by_email("ann@example.org")
+    mail_rt.store.accounts.update_user(user.id, disabled=True)  # type: ignore[union-attr]
     assert client.get("/account", follow_redirects=False).status_code == 303  # the session is gone
     assert sign_in(client).status_code == 401  # type: ignore[attr-defined]
     assert client.get("/u/ann").status_code == 404

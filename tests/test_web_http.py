@@ -26,7 +26,7 @@ def paper(pid: str, title: str, day: str = "2025-01-02") -> Paper:
 
 @pytest.fixture
 def app(runtime: Runtime) -> FastAPI:
-    runtime.store.upsert_papers([paper("2501.00001", "Alpha paper"), paper("2501.00002", "Beta paper")])
+    runtime.store.papers.upsert_papers([paper("2501.00001", "Alpha paper"), paper("2501.00002", "Beta paper")])
     runtime.indexes.sync()
     return create_app(runtime.settings, runtime.store)
 
@@ -53,7 +53,7 @@ def test_an_import_changes_every_page_at_once(app: FastAPI, runtime: Runtime) ->
     with TestClient(app) as c:
         before = {path: c.get(path) for path in ("/", "/search?q=gamma", "/api/v1/daily", "/feeds/daily.atom")}
         assert "Gamma" not in before["/"].text and "No papers match" in before["/search?q=gamma"].text
-        runtime.store.upsert_papers([paper("2501.00003", "Gamma paper", "2025-01-03")])
+        runtime.store.papers.upsert_papers([paper("2501.00003", "Gamma paper", "2025-01-03")])
         for path, old in before.items():  # no stale page from the response cache, no false 304
             r = c.get(path, headers={"If-None-Match": old.headers["etag"]})
             assert r.status_code == 200 and r.headers["etag"] != old.headers["etag"], path
@@ -112,7 +112,7 @@ def test_a_crash_is_a_500_page_with_the_headers(app: FastAPI, runtime: Runtime,
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runtime.store, "get_paper", boom)
+    monkeypatch.setattr(runtime.store.papers, "get_paper", boom)
     with TestClient(app, raise_server_exceptions=False) as c:
         page = c.get("/paper/2501.00001")
         assert page.status_code == 500 and "Something went wrong" in page.text and "disk on fire" not in page.text

@@ -29,15 +29,15 @@ from tests.web_world import NOW, SETTINGS
 
 
 def test_signals_come_from_hf_the_community_and_the_papers_own_repository(web_store: Store) -> None:
-    ann = web_store.create_user("ann@example.org", "ann", "hash")
-    bob = web_store.create_user("bob@example.org", "bob", "hash")
-    eve = web_store.create_user("eve@example.org", "eve", "hash")
+    ann = web_store.accounts.create_user("ann@example.org", "ann", "hash")
+    bob = web_store.accounts.create_user("bob@example.org", "bob", "hash")
+    eve = web_store.accounts.create_user("eve@example.org", "eve", "hash")
     for user in (ann, bob, eve):
-        web_store.set_upvote(user.id, "2607.28624", True)
-    web_store.set_upvote(ann.id, "2608.00001", True)
-    web_store.update_user(eve.id, disabled=True)  # a disabled account's upvote does not count
+        web_store.community.set_upvote(user.id, "2607.28624", True)
+    web_store.community.set_upvote(ann.id, "2608.00001", True)
+    web_store.accounts.update_user(eve.id, disabled=True)  # a disabled account's upvote does not count
     ids = ["2607.28624", "2607.28227", "2608.00001", "2607.27380", "2699.99999"]
-    data = web_store.signal_data(ids)
+    data = web_store.signals.signal_data(ids)
     assert data.hf_upvotes["2607.28624"] == 145 and data.community == {"2607.28624": 2, "2608.00001": 1}
     assert sorted(data.links["2607.28624"]) == [("huggingface/transformers", "abstract"),
                                                 ("yaoyao-jpg/phizero", "hf")]
@@ -68,19 +68,19 @@ def test_the_data_version_changes_with_each_kind_of_data(web_store: Store) -> No
     recompute(web_store, SETTINGS, NOW)
     changed()
     assert seen[-1].modified is not None
-    user = web_store.create_user("ann@example.org", "ann", "hash")
-    web_store.set_upvote(user.id, "2607.28624", True)
+    user = web_store.accounts.create_user("ann@example.org", "ann", "hash")
+    web_store.community.set_upvote(user.id, "2607.28624", True)
     changed()
     web_store.clock.now = NOW + timedelta(hours=1)  # type: ignore[attr-defined]
-    web_store.save_repo_check(RepoCheck("yaoyao-jpg/PhiZero", NOW + timedelta(hours=1), "ok", stars=990,
-                                        full_name="yaoyao-jpg/PhiZero"))
+    web_store.signals.save_repo_check(RepoCheck("yaoyao-jpg/PhiZero", NOW + timedelta(hours=1), "ok", stars=990,
+                                                full_name="yaoyao-jpg/PhiZero"))
     changed()
     assert seen[-1].modified == NOW + timedelta(hours=1)
     # one star run stamps every repository with the same instant: each check still changes the token
-    web_store.save_repo_check(RepoCheck("MemTensor/Metis", NOW + timedelta(hours=1), "ok", stars=31,
-                                        full_name="MemTensor/Metis"))
+    web_store.signals.save_repo_check(RepoCheck("MemTensor/Metis", NOW + timedelta(hours=1), "ok", stars=31,
+                                                full_name="MemTensor/Metis"))
     changed()
-    web_store.save_star_history("memtensor/metis", {NOW.date(): 1}, "done")
+    web_store.signals.save_star_history("memtensor/metis", {NOW.date(): 1}, "done")
     changed()
     web_store.clock.now = NOW + timedelta(hours=2)  # type: ignore[attr-defined]
     save_daily(web_store, "2026-07-31", bump={"2607.28624": 5})  # a later HF fetch
@@ -103,8 +103,8 @@ def test_etags_change_after_an_upvote_and_after_a_recompute(client: TestClient, 
     for path, r in before.items():  # current: 304 without a body
         again = client.get(path, headers={"If-None-Match": r.headers["etag"]})
         assert again.status_code == 304 and again.content == b""
-    user = web_store.create_user("ann@example.org", "ann", "hash")
-    web_store.set_upvote(user.id, "2607.28624", True)
+    user = web_store.accounts.create_user("ann@example.org", "ann", "hash")
+    web_store.community.set_upvote(user.id, "2607.28624", True)
     after_upvote = {}
     for path, r in before.items():  # a 304 never hides the new upvote
         fresh = client.get(path, headers={"If-None-Match": r.headers["etag"]})

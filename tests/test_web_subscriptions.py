@@ -31,7 +31,8 @@ def subscribe(c: TestClient, email: str, **fields: str) -> object:
 
 
 def digest_for(rt: Runtime, handler: Handler, email: str) -> object:
-    rt.store.add_subscriber(email, "daily", [Topic("query", "energy-based models")], "confirmed", "web", "n")
+    rt.store.subscriptions.add_subscriber(email, "daily", [Topic("query", "energy-based models")], "confirmed", "web",
+                                          "n")
     run_digests(rt, "daily", MONDAY)
     (received,) = [m for m in handler.to(email) if "digest" in m.message["Subject"]]
     return received
@@ -42,7 +43,7 @@ def test_double_opt_in_through_the_pages(client: TestClient, smtp: tuple[Handler
     r = subscribe(client, "Bob@Example.org", frequency="daily", queries='"energy-based models"\nattention',
                   categories="cs.LG, cs.CV", authors="Ada Lovelace")
     assert r.status_code == 200 and "Check your email" in r.text  # type: ignore[attr-defined]
-    sub = mail_rt.store.get_subscriber_by_email("bob@example.org")
+    sub = mail_rt.store.subscriptions.get_subscriber_by_email("bob@example.org")
     assert sub is not None and sub.state == "pending" and sub.frequency == "daily"
     assert [t.query() for t in sub.topics] == ['"energy-based models"', "attention", "cat:cs.LG", "cat:cs.CV",
                                                'author:"Ada Lovelace"']
@@ -50,20 +51,21 @@ def test_double_opt_in_through_the_pages(client: TestClient, smtp: tuple[Handler
     link = link_in(mail, "/subscriptions/confirm")
     page = client.get(link)  # a link scanner fetching it confirms nothing
     assert page.status_code == 200 and "Confirm my subscription" in page.text
-    assert mail_rt.store.get_subscriber(sub.id).state == "pending"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber(sub.id).state == "pending"  # type: ignore[union-attr]
     r = client.post("/subscriptions/confirm", data={"csrf_token": csrf_of(page.text), "token": token_of(link)})
     assert r.status_code == 200 and "Subscription confirmed" in r.text
-    assert mail_rt.store.get_subscriber(sub.id).state == "confirmed"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber(sub.id).state == "confirmed"  # type: ignore[union-attr]
 
 
 def test_subscribing_a_known_address_changes_nothing_and_says_nothing(client: TestClient, smtp: tuple[Handler, int],
                                                                      mail_rt: Runtime) -> None:
     handler, _ = smtp
-    mail_rt.store.add_subscriber("ann@example.org", "weekly", [Topic("query", "graphs")], "confirmed", "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("ann@example.org", "weekly", [Topic("query", "graphs")], "confirmed",
+                                               "web", "n")
     known = subscribe(client, "ann@example.org", frequency="daily", queries="spam topic")
     new = subscribe(client, "zed@example.org", frequency="daily", queries="spam topic")
     assert known.text.replace("ann@", "X@") == new.text.replace("zed@", "X@")  # type: ignore[attr-defined]
-    sub = mail_rt.store.get_subscriber_by_email("ann@example.org")
+    sub = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
     assert sub is not None and sub.frequency == "weekly" and [t.value for t in sub.topics] == ["graphs"]
     (mail,) = handler.to("ann@example.org")
     assert mail.message["Subject"] == "Your Paperwire subscription"
@@ -85,15 +87,15 @@ def test_one_click_unsubscribe_needs_no_cookie_and_does_not_redirect(mail_rt: Ru
     received = digest_for(mail_rt, handler, "ann@example.org")
     url = re.search(r"<(http[^>]+)>", received.message["List-Unsubscribe"]).group(1)  # type: ignore[attr-defined, union-attr]
     assert url.startswith(f"{BASE}/unsubscribe?token=")
-    sub = mail_rt.store.get_subscriber_by_email("ann@example.org")
-    mail_rt.store.add_subscriber("other@example.org", "daily", [], "confirmed", "web", "n")
+    sub = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
+    mail_rt.store.subscriptions.add_subscriber("other@example.org", "daily", [], "confirmed", "web", "n")
     run_digests(mail_rt, "daily", date(2026, 6, 30), send=False)  # Tuesday's digest waits in the outbox
     with TestClient(client.app) as provider:  # a mail provider's POST: no cookies, no CSRF token
         r = provider.post(url[len(BASE):], content=b"List-Unsubscribe=One-Click",
                           headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
     assert r.status_code == 200 and "set-cookie" not in r.headers and "You are unsubscribed" in r.text
-    assert mail_rt.store.get_subscriber(sub.id).state == "unsubscribed"  # type: ignore[union-attr]
-    tuesday = mail_rt.store.get_outbox(f"digest:{sub.id}:daily:2026-06-30")  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber(sub.id).state == "unsubscribed"  # type: ignore[union-attr]
+    tuesday = mail_rt.store.outbox.get_outbox(f"digest:{sub.id}:daily:2026-06-30")  # type: ignore[union-attr]
     assert tuesday is not None and tuesday.state == "cancelled"
     before = len(handler.to("ann@example.org"))
     run_digests(mail_rt, "daily", date(2026, 6, 30))
@@ -108,7 +110,7 @@ def test_the_unsubscribe_link_itself_only_asks(mail_rt: Runtime, smtp: tuple[Han
     page = client.get(link)
     assert page.status_code == 200 and "Unsubscribe?" in page.text and 'method="post"' in page.text
     assert "set-cookie" not in page.headers
-    assert mail_rt.store.get_subscriber_by_email("ann@example.org").state == "confirmed"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org").state == "confirmed"  # type: ignore[union-attr]
     form_action = re.search(r'action="([^"]+)"', page.text.split("<main", 1)[1]).group(1)  # type: ignore[union-attr]
     r = client.post(form_action.replace("&amp;", "&"), data={"List-Unsubscribe": "One-Click"})
     assert r.status_code == 200 and "You are unsubscribed" in r.text
@@ -125,14 +127,15 @@ def test_forged_tokens_are_rejected(mail_rt: Runtime, smtp: tuple[Handler, int],
         assert r.status_code == 400 and "invalid" in r.text, bad
     assert client.get("/subscriptions/manage", params={"token": token}).status_code == 400  # wrong purpose
     assert client.get("/subscriptions/confirm", params={"token": manage}).status_code == 400
-    assert mail_rt.store.get_subscriber_by_email("ann@example.org").state == "confirmed"  # type: ignore[union-attr]
+    assert mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org").state == "confirmed"  # type: ignore[union-attr]
 
 
 def test_manage_page_from_the_digest(mail_rt: Runtime, smtp: tuple[Handler, int], client: TestClient) -> None:
-    mail_rt.store.add_subscriber("ann@example.org", "daily", [Topic("query", HOSTILE)], "confirmed", "web", "n")
+    mail_rt.store.subscriptions.add_subscriber("ann@example.org", "daily", [Topic("query", HOSTILE)], "confirmed",
+                                               "web", "n")
     received = digest_for(mail_rt, smtp[0], "bob@example.org")
     assert received is not None
-    ann = mail_rt.store.get_subscriber_by_email("ann@example.org")
+    ann = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
     from paperwire.digest.render import Renderer
 
     link = Renderer(mail_rt.settings, mail_rt.secret_key).manage_url(ann)[len(BASE):]  # type: ignore[arg-type]
@@ -144,12 +147,13 @@ def test_manage_page_from_the_digest(mail_rt: Runtime, smtp: tuple[Handler, int]
                                                    "frequency": "weekly", "queries": "graph neural networks",
                                                    "categories": "cs.LG"})
     assert r.status_code == 200 and "Saved." in r.text
-    ann = mail_rt.store.get_subscriber(ann.id)  # type: ignore[union-attr]
+    ann = mail_rt.store.subscriptions.get_subscriber(ann.id)  # type: ignore[union-attr]
     assert ann is not None and ann.frequency == "weekly"
     assert [t.query() for t in ann.topics] == ["graph neural networks", "cat:cs.LG"]
     r = client.post("/subscriptions/manage", data={"csrf_token": csrf_of(page.text), "token": token,
                                                    "action": "unsubscribe"})
-    assert "You are unsubscribed" in r.text and mail_rt.store.get_subscriber(ann.id).state == "unsubscribed"  # type: ignore[union-attr]
+    assert "You are unsubscribed" in r.text
+    assert mail_rt.store.subscriptions.get_subscriber(ann.id).state == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_an_unverified_account_is_linked_but_must_confirm(client: TestClient, smtp: tuple[Handler, int],
@@ -160,8 +164,8 @@ def test_an_unverified_account_is_linked_but_must_confirm(client: TestClient, sm
     sign_in(client)
     r = subscribe(client, "ann@example.org", frequency="daily")
     assert "Check your email" in r.text  # type: ignore[attr-defined]
-    sub = mail_rt.store.get_subscriber_by_email("ann@example.org")
-    user = mail_rt.store.get_user_by_email("ann@example.org")
+    sub = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
+    user = mail_rt.store.accounts.get_user_by_email("ann@example.org")
     assert sub is not None and user is not None and sub.state == "pending" and sub.user_id == user.id
 
 
@@ -173,7 +177,7 @@ def test_a_verified_account_subscribes_without_confirmation(client: TestClient, 
     sign_in(client)
     r = subscribe(client, "ann@example.org", frequency="weekly", queries="diffusion")
     assert r.status_code == 200 and "Subscribed" in r.text  # type: ignore[attr-defined]
-    sub = mail_rt.store.get_subscriber_by_email("ann@example.org")
-    user = mail_rt.store.get_user_by_email("ann@example.org")
+    sub = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
+    user = mail_rt.store.accounts.get_user_by_email("ann@example.org")
     assert sub is not None and user is not None and sub.state == "confirmed" and sub.user_id == user.id
     assert sub.source == "account" and "ann@example.org: weekly, confirmed" in client.get("/account").text

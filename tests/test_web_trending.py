@@ -3,7 +3,7 @@
 The store holds real Hugging Face daily lists, code links and star
 snapshots (tests/web_world.py); ``recompute`` stores the rankings at a
 fixed instant and every test compares what is served with
-``Store.trending_page`` — the order, the reasons, the category filter and
+``Store.trending.trending_page`` — the order, the reasons, the category filter and
 its total — or, when nothing was computed, with the honest fallback.
 """
 
@@ -33,7 +33,7 @@ def client(web_settings: Settings, web_store: Store) -> Iterator[TestClient]:
 
 
 def ranked(store: Store, window: str, limit: int = 25) -> list[str]:
-    return [e.paper_id for e in store.trending_page(window, limit=limit).entries]
+    return [e.paper_id for e in store.trending.trending_page(window, limit=limit).entries]
 
 
 def test_pages_follow_the_stored_ranking_with_reasons(client: TestClient, web_store: Store) -> None:
@@ -45,13 +45,14 @@ def test_pages_follow_the_stored_ranking_with_reasons(client: TestClient, web_st
     assert "Ranked by trending score (stars gained, upvotes, freshness), computed 1 Aug 2026 12:00 UTC." in week.text
     reasons = REASON_RE.findall(week.text)
     assert reasons[0] == "+900 stars this week · 145 upvotes on Hugging Face · featured on Hugging Face yesterday"
-    assert f"<strong>{web_store.trending_page('week').total}</strong> papers" in week.text
+    assert f"<strong>{web_store.trending.trending_page('week').total}</strong> papers" in week.text
     home = client.get("/")  # today: the day window's ranking
     assert ITEM_RE.findall(home.text) == ranked(web_store, "day")
     assert "+510 stars today" in REASON_RE.findall(home.text)[0]
     assert "Ordered by newest" not in home.text
     second = client.get("/trending/month", params={"page": 2})  # paging goes on in rank order
-    assert ITEM_RE.findall(second.text) == [e.paper_id for e in web_store.trending_page("month", 25, 25).entries]
+    page_two = web_store.trending.trending_page("month", 25, 25)
+    assert ITEM_RE.findall(second.text) == [e.paper_id for e in page_two.entries]
 
 
 def test_the_category_filter_pages_through_the_ranking_of_one_category(client: TestClient, web_store: Store) -> None:
@@ -60,8 +61,8 @@ def test_the_category_filter_pages_through_the_ranking_of_one_category(client: T
     page = client.get("/trending/week", params={"cat": "cs.CV"})
     assert ITEM_RE.findall(page.text) == in_cv and len(in_cv) == 3
     assert "<strong>3</strong> papers" in page.text
-    assert web_store.trending_page_in("week", "cs.CV", 2, 2).total == 3
-    assert [e.paper_id for e in web_store.trending_page_in("week", "cs.CV", 2, 2).entries] == in_cv[2:]
+    assert web_store.trending.trending_page_in("week", "cs.CV", 2, 2).total == 3
+    assert [e.paper_id for e in web_store.trending.trending_page_in("week", "cs.CV", 2, 2).entries] == in_cv[2:]
     # the side shows the categories of the ranked papers, with their counts
     assert re.search(r'href="\?cat=cs.CV"[^>]*>cs.CV <span class="n">3</span>', page.text)
     body = client.get("/api/v1/trending", params={"period": "week", "category": "cs.CL", "limit": 1}).json()
@@ -85,9 +86,9 @@ def test_a_window_never_ranked_falls_back_to_newest_and_says_so(client: TestClie
 def test_the_api_gives_rank_score_reasons_and_signals(client: TestClient, web_store: Store) -> None:
     recompute(web_store, SETTINGS, NOW)
     body = client.get("/api/v1/trending", params={"period": "week", "limit": 5}).json()
-    entries = web_store.trending_page("week", limit=5).entries
+    entries = web_store.trending.trending_page("week", limit=5).entries
     assert body["order"] == "trending" and body["computed_at"] == "2026-08-01T12:00:00+00:00"
-    assert body["total"] == web_store.trending_page("week").total
+    assert body["total"] == web_store.trending.trending_page("week").total
     assert [(p["id"], p["rank"]) for p in body["papers"]] == [(e.paper_id, e.rank) for e in entries]
     top = body["papers"][0]
     assert top["score"] == pytest.approx(entries[0].score, abs=1e-6)
@@ -133,7 +134,7 @@ def test_search_sorted_by_trending_follows_the_month_ranking(client: TestClient,
     relevance = [p["id"] for p in client.get("/api/v1/search", params=params).json()["results"]]
     body = client.get("/api/v1/search", params={**params, "sort": "trending"}).json()
     got = [p["id"] for p in body["results"]]
-    month = web_store.trending_ranks("month", relevance)
+    month = web_store.trending.trending_ranks("month", relevance)
     assert len(month) >= 3 and sorted(got) == sorted(relevance)
     ranked_first = [pid for pid in got if pid in month]
     assert got[: len(ranked_first)] == ranked_first == sorted(month, key=month.__getitem__)

@@ -42,7 +42,7 @@ def clock() -> Clock:
 def clocked(db_url: str, clock: Clock) -> Iterator[Store]:
     store = open_store(db_url, clock=clock)
     store.migrate()
-    store.save_batch(SourceBatch(links=[CodeLink("2607.28624", "a/b", "https://github.com/a/b", "hf")]))
+    store.papers.save_batch(SourceBatch(links=[CodeLink("2607.28624", "a/b", "https://github.com/a/b", "hf")]))
     yield store
     store.close()
 
@@ -52,7 +52,7 @@ def offline_settings(tmp_path: Path, db_url: str, **more: object) -> Settings:
 
 
 def job(store: Store, name: str):  # type: ignore[no-untyped-def]
-    return next(j for j in store.list_jobs() if j.name == name)
+    return next(j for j in store.jobs.list_jobs() if j.name == name)
 
 
 def test_offline_harvests_fail_with_backoff_and_the_other_jobs_run(clocked: Store, clock: Clock, tmp_path: Path,
@@ -142,7 +142,7 @@ def test_an_idle_worker_keeps_retrying_until_stopped(db_url: str, tmp_path: Path
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            jobs = {j.name: j for j in store.list_jobs()}
+            jobs = {j.name: j for j in store.jobs.list_jobs()}
             if "harvest-listing" in jobs and jobs["harvest-listing"].failures >= 3:
                 break
             time.sleep(0.1)
@@ -150,7 +150,7 @@ def test_an_idle_worker_keeps_retrying_until_stopped(db_url: str, tmp_path: Path
         worker.stop()
         thread.join(30)
     assert not thread.is_alive()
-    jobs = {j.name: j for j in store.list_jobs()}
+    jobs = {j.name: j for j in store.jobs.list_jobs()}
     assert jobs["harvest-listing"].failures >= 3  # retried after 1 s, then 2 s: still going
     assert jobs["trending"].runs == 1 and jobs["trending"].last_status == "ok"
     assert all(j.lease_owner is None for j in jobs.values())

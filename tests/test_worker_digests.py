@@ -37,7 +37,7 @@ def clock() -> Clock:
 def clocked(db_url: str, clock: Clock) -> Iterator[Store]:
     store = open_store(db_url, clock=clock)
     store.migrate()
-    store.upsert_papers(PAPERS)
+    store.papers.upsert_papers(PAPERS)
     yield store
     store.close()
 
@@ -49,7 +49,7 @@ def runtime_for(store: Store, db_url: str, tmp_path: Path, port: int, **more: An
 
 
 def confirmed(store: Store, email: str, frequency: str = "daily", topics: list[Topic] | None = None) -> Subscriber:
-    return store.add_subscriber(email, frequency, topics or [], "confirmed", "web", "n")
+    return store.subscriptions.add_subscriber(email, frequency, topics or [], "confirmed", "web", "n")
 
 
 def by_name(runs: list[JobRun]) -> dict[str, JobRun]:
@@ -63,7 +63,7 @@ def test_digest_jobs_send_each_period_once(clocked: Store, clock: Clock, db_url:
     ann = confirmed(clocked, "ann@example.org", topics=[Topic("query", "energy-based models")])
     bob = confirmed(clocked, "bob@example.org")
     wes = confirmed(clocked, "wes@example.org", "weekly")
-    clocked.add_subscriber("pat@example.org", "daily", [], "pending", "web", "n")
+    clocked.subscriptions.add_subscriber("pat@example.org", "daily", [], "pending", "web", "n")
     worker = Worker(rt, only=MAIL_JOBS, owner="w1")
 
     early = by_name(worker.run_once())  # 05:00: not yet
@@ -155,19 +155,19 @@ def test_with_mail_off_or_the_server_down_messages_wait(mail_rt: Runtime, smtp: 
     assert run.summary == ("skipped: mail is off: no SMTP server is set (PAPERWIRE_SMTP_HOST is empty); messages "
                            "wait in the outbox (1 now)")
     assert [r.getMessage() for r in caplog.records] == [f"job deliver-outbox {run.summary}"]
-    info = next(j for j in mail_rt.store.list_jobs() if j.name == "deliver-outbox")
+    info = next(j for j in mail_rt.store.jobs.list_jobs() if j.name == "deliver-outbox")
     assert (info.last_status, info.failures) == ("skipped", 0)
     assert info.next_run is not None and info.last_finished is not None
     assert info.next_run - info.last_finished == timedelta(minutes=5)  # its interval: no retry loop
     confirmed(mail_rt.store, "bob@example.org")
     (queued,) = Worker(off, only=["digest-daily"], owner="w0").run_once(force=True)
     assert "mail is off" in queued.summary  # nothing queued to go out all at once, stale, later
-    assert [m.recipient for m in mail_rt.store.list_outbox(kind="digest")] == ["ann@example.org"]
+    assert [m.recipient for m in mail_rt.store.outbox.list_outbox(kind="digest")] == ["ann@example.org"]
 
     down = Runtime(mail_rt.settings.model_copy(update={"smtp_port": free_port()}), mail_rt.store)
     (failed,) = Worker(down, only=["deliver-outbox"], owner="w2").run_once(force=True)
     assert failed.status == "failed" and failed.error is not None and "cannot use SMTP server" in failed.error
-    (message,) = mail_rt.store.list_outbox(kind="digest")
+    (message,) = mail_rt.store.outbox.list_outbox(kind="digest")
     assert (message.state, message.attempts) == ("pending", 0) and handler.messages == []  # it costs no attempt
 
     (sent,) = Worker(mail_rt, only=["deliver-outbox"], owner="w3").run_once(force=True)
@@ -185,7 +185,7 @@ def test_the_commands_say_mail_is_off(mail_rt: Runtime, smtp: tuple[Handler, int
     result = CliRunner().invoke(cli, [*base, "deliver"], env={"PAPERWIRE_SMTP_HOST": ""}, catch_exceptions=False)
     assert result.exit_code == 1
     assert "mail is off: no SMTP server is set (PAPERWIRE_SMTP_HOST is empty)" in result.stdout
-    assert [m.state for m in mail_rt.store.list_outbox()] == ["pending"] and smtp[0].messages == []
+    assert [m.state for m in mail_rt.store.outbox.list_outbox()] == ["pending"] and smtp[0].messages == []
 
 
 @pytest.mark.parametrize("trending_minutes", [30.0, 0.0])
@@ -199,9 +199,9 @@ def test_the_digest_job_refreshes_a_ranking_that_is_behind(clocked: Store, clock
     text = handler.to("ann@example.org")[0].part("plain")
     if trending_minutes:  # the trending job never ran: the digest job computes the day's ranking first
         assert runs["digest-daily"].summary.endswith("; day trending ranking recomputed first (it was behind)")
-        assert clocked.trending_page("day").computed_at == clock.now
+        assert clocked.trending.trending_page("day").computed_at == clock.now
         assert "Why: Trending today: announced today" in text
     else:  # trending is switched off: nothing is computed behind the operator's back, the digest says "New"
         assert "recomputed" not in runs["digest-daily"].summary
-        assert clocked.trending_page("day").computed_at is None
+        assert clocked.trending.trending_page("day").computed_at is None
         assert "Why: New today" in text and "Trending" not in text

@@ -54,7 +54,7 @@ def start(db_url: str, data_dir: Path, env: dict[str, str], *args: str) -> subpr
 
 
 def hf_job(store: Store) -> JobInfo | None:
-    return next((j for j in store.list_jobs() if j.name == "harvest-hf"), None)
+    return next((j for j in store.jobs.list_jobs() if j.name == "harvest-hf"), None)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -89,7 +89,7 @@ def test_two_workers_never_run_a_job_at_the_same_time(db_url: str, tmp_path: Pat
     assert job is not None and job.lease_owner is None and job.failures == 0
     assert hf.max_in_flight == 1  # never two runs at once
     assert len(hf.requests()) in (job.runs, job.runs + 1)  # one request per run (the last may be cut short)
-    assert store.hf_daily(datetime.now(UTC).date())[0].upvotes == 145
+    assert store.signals.hf_daily(datetime.now(UTC).date())[0].upvotes == 145
 
 
 def test_a_killed_workers_job_runs_again_after_its_lease_expires(db_url: str, tmp_path: Path, hf: ReplayServer,
@@ -150,7 +150,7 @@ def test_run_serves_the_site_while_the_offline_worker_fails_and_retries(db_url: 
         wait_until(lambda: (hf_job(store) is not None and hf_job(store).failures >= 2), 60,  # type: ignore[union-attr]
                    "two failed harvests")
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
-        trending = next(j for j in store.list_jobs() if j.name == "trending")
+        trending = next(j for j in store.jobs.list_jobs() if j.name == "trending")
         assert trending.last_status == "ok"
     finally:
         _out, err = stop(proc, signal.SIGINT)
@@ -158,4 +158,4 @@ def test_run_serves_the_site_while_the_offline_worker_fails_and_retries(db_url: 
     assert "ConnectError" in err and "next try in" in err
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-    assert all(j.lease_owner is None for j in store.list_jobs())
+    assert all(j.lease_owner is None for j in store.jobs.list_jobs())

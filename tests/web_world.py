@@ -29,8 +29,8 @@ __all__ = ["NOW", "SETTINGS", "WEEK_TOP", "build_world", "web_settings", "web_st
 def build_world(store: Store, clock: Clock) -> None:
     """Fill ``store`` as tests/test_trending.py's ``world`` does, then give papers their categories."""
     fill_world(store, clock)
-    found = store.get_papers(list(CATEGORIES))
-    store.upsert_papers([replace(found[pid], categories=cats, version=1) for pid, cats in CATEGORIES.items()])
+    found = store.papers.get_papers(list(CATEGORIES))
+    store.papers.upsert_papers([replace(found[pid], categories=cats, version=1) for pid, cats in CATEGORIES.items()])
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ from paperwire.mail.outbox import queue_mail
 from paperwire.models import API_SCOPES, ApiToken, AuthSession, User
 from paperwire.security.keys import b64, derive, digest, new_token
 from paperwire.security.throttle import Throttle
-from paperwire.store import Store
-from paperwire.store.base_accounts import AlreadyExists
+from paperwire.store import AlreadyExists, Store
 from paperwire.store.core import utcnow
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ class Accounts:
     def _mail_token(self, user: User, purpose: str, lifetime: timedelta) -> str:
         token_id = new_token(18)
         token = account_link_token(self.secret, token_id)
-        self.store.create_account_token(token_id, digest(token), user.id, purpose, self.clock() + lifetime)
+        self.store.accounts.create_account_token(token_id, digest(token), user.id, purpose, self.clock() + lifetime)
         return token_id
 
     def _queue(self, kind: str, user: User, key: str, payload: dict[str, str]) -> list[str]:
@@ -110,12 +109,12 @@ class Accounts:
         address = normalize_email(email)
         handle = check_handle(handle)
         check_policy(password, address)
-        existing = self.store.get_user_by_email(address)
+        existing = self.store.accounts.get_user_by_email(address)
         if existing is not None:
             hash_password(password)  # spend the same time as a real sign-up
             return Outcome(None, self._queue("account_exists", existing, f"account_exists:{new_token(12)}", {}))
         try:
-            user = self.store.create_user(address, handle, hash_password(password))
+            user = self.store.accounts.create_user(address, handle, hash_password(password))
         except AlreadyExists as exc:
             if exc.field == "handle":
                 raise AccountError("That name is taken; choose another.") from None
@@ -128,8 +127,8 @@ class Accounts:
 
     def verify_email(self, token: str) -> User | None:
         """Mark the address verified; None when the link is invalid, expired or used."""
-        used = self.store.use_account_token(digest(token), "verify")
-        return self.store.update_user(used.user_id, verified=True) if used else None
+        used = self.store.accounts.use_account_token(digest(token), "verify")
+        return self.store.accounts.update_user(used.user_id, verified=True) if used else None
 
     # -- sign-in and sessions -----------------------------------------------------------------
     def sign_in(self, email: str, password: str, ip: str | None, user_agent: str | None = None
@@ -142,14 +141,14 @@ class Accounts:
         address = email.strip().lower()
         if self.throttle.login_blocked(address, ip):
             raise SignInError(SIGNIN_THROTTLED)
-        user = self.store.get_user_by_email(address) if address else None
+        user = self.store.accounts.get_user_by_email(address) if address else None
         ok, new_hash = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or user.disabled:
             self.throttle.login_failed(address, ip)
             raise SignInError(SIGNIN_FAILED)
         self.throttle.login_succeeded(address)
         if new_hash:
-            self.store.set_password(user.id, new_hash)
+            self.store.accounts.set_password(user.id, new_hash)
         token, session = self.open_session(user, ip, user_agent)
         return user, token, session
 
@@ -157,22 +156,23 @@ class Accounts:
         """A new session for ``user``: the cookie's token and its record."""
         token = new_token(32)
         expires = self.clock() + timedelta(days=self.settings.session_days)
-        session = self.store.create_session(user.id, digest(token), new_token(24), expires, ip, user_agent)
+        session = self.store.accounts.create_session(user.id, digest(token), new_token(24), expires, ip, user_agent)
         return token, session
 
     def session(self, token: str) -> tuple[AuthSession, User] | None:
         """The live session of a cookie, extended (sliding expiry) at most every few minutes."""
         if not token or len(token) > 200:
             return None
-        found = self.store.get_session(digest(token))
+        found = self.store.accounts.get_session(digest(token))
         if found is not None and found[0].last_seen < self.clock() - timedelta(minutes=10):
-            self.store.touch_session(found[0].token_hash, self.clock() + timedelta(days=self.settings.session_days))
+            self.store.accounts.touch_session(found[0].token_hash,
+                                              self.clock() + timedelta(days=self.settings.session_days))
         return found
 
     def sign_out(self, token: str) -> None:
         """End the session of a cookie."""
         if token:
-            self.store.delete_session(digest(token))
+            self.store.accounts.delete_session(digest(token))
 
     # -- passwords -----------------------------------------------------------------------------
     def request_reset(self, email: str) -> list[str]:
@@ -181,7 +181,7 @@ class Accounts:
             address = normalize_email(email)
         except ValueError:
             return []
-        user = self.store.get_user_by_email(address)
+        user = self.store.accounts.get_user_by_email(address)
         if user is None or user.disabled:
             return []
         token_id = self._mail_token(user, "reset", timedelta(minutes=self.settings.password_reset_minutes))
@@ -189,21 +189,21 @@ class Accounts:
 
     def reset_link_valid(self, token: str) -> bool:
         """Whether a reset link still works (shown before asking for the new password)."""
-        return bool(token) and self.store.get_account_token(digest(token), "reset") is not None
+        return bool(token) and self.store.accounts.get_account_token(digest(token), "reset") is not None
 
     def reset_password(self, token: str, password: str) -> User:
         """Set a new password with a reset link: the link, and any other, stops working, and every
         session of the account ends."""
-        found = self.store.get_account_token(digest(token), "reset") if token else None
-        user = self.store.get_user(found.user_id) if found else None
+        found = self.store.accounts.get_account_token(digest(token), "reset") if token else None
+        user = self.store.accounts.get_user(found.user_id) if found else None
         if user is None:
             raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
         check_policy(password, user.email)
-        if self.store.use_account_token(digest(token), "reset") is None:
+        if self.store.accounts.use_account_token(digest(token), "reset") is None:
             raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
-        self.store.set_password(user.id, hash_password(password))
+        self.store.accounts.set_password(user.id, hash_password(password))
         # the link reached the inbox, so the address is verified too
-        return self.store.update_user(user.id, verified=True) or user
+        return self.store.accounts.update_user(user.id, verified=True) or user
 
     def change_password(self, user: User, current: str, new: str) -> None:
         """Change a signed-in user's password (ends every session, this one included)."""
@@ -211,7 +211,7 @@ class Accounts:
         if not ok:
             raise AccountError("Your current password is not right.")
         check_policy(new, user.email)
-        self.store.set_password(user.id, hash_password(new))
+        self.store.accounts.set_password(user.id, hash_password(new))
 
     # -- API tokens --------------------------------------------------------------------------------
     def create_api_token(self, user: User, name: str, scopes: Sequence[str]) -> tuple[ApiToken, str]:
@@ -221,10 +221,10 @@ class Accounts:
         if not chosen:
             raise AccountError(f"Choose at least one scope: {', '.join(API_SCOPES)}.")
         token = API_TOKEN_PREFIX + new_token(32)
-        return self.store.create_api_token(user.id, name, digest(token), token[:10], chosen), token
+        return self.store.accounts.create_api_token(user.id, name, digest(token), token[:10], chosen), token
 
     def api_user(self, token: str) -> tuple[ApiToken, User] | None:
         """The live token and its user for an ``Authorization: Bearer`` value."""
         if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
             return None
-        return self.store.api_token_user(digest(token))
+        return self.store.accounts.api_token_user(digest(token))

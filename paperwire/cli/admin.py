@@ -15,8 +15,8 @@ def admin() -> None:
 
 
 def _user(ctx: Context, who: str) -> int:
-    store = ctx.runtime.store
-    user = store.get_user_by_email(who.strip().lower()) if "@" in who else store.get_user_by_handle(who)
+    accounts = ctx.runtime.store.accounts
+    user = accounts.get_user_by_email(who.strip().lower()) if "@" in who else accounts.get_user_by_handle(who)
     if user is None:
         raise click.ClickException(f"no account {who!r}")
     return user.id
@@ -27,7 +27,7 @@ def _user(ctx: Context, who: str) -> int:
 @pass_ctx
 def admin_users(ctx: Context, as_json: bool) -> None:
     """List accounts."""
-    users = ctx.runtime.store.list_users(limit=100_000)
+    users = ctx.runtime.store.accounts.list_users(limit=100_000)
     if as_json:
         click.echo(json.dumps([{"handle": u.handle, "email": u.email, "verified": u.verified, "disabled": u.disabled,
                                 "admin": u.is_admin, "created": u.created_at.isoformat()} for u in users], indent=2))
@@ -43,7 +43,7 @@ def admin_users(ctx: Context, as_json: bool) -> None:
 def admin_disable(ctx: Context, who: str) -> None:
     """Disable an account (email or handle): it cannot sign in, its sessions and tokens stop working, and
     its upvotes and submissions stop counting."""
-    ctx.runtime.store.update_user(_user(ctx, who), disabled=True)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), disabled=True)
     click.echo(f"disabled {who}")
 
 
@@ -52,7 +52,7 @@ def admin_disable(ctx: Context, who: str) -> None:
 @pass_ctx
 def admin_enable(ctx: Context, who: str) -> None:
     """Enable a disabled account again."""
-    ctx.runtime.store.update_user(_user(ctx, who), disabled=False)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), disabled=False)
     click.echo(f"enabled {who}")
 
 
@@ -62,7 +62,7 @@ def admin_enable(ctx: Context, who: str) -> None:
 @pass_ctx
 def admin_grant(ctx: Context, who: str, revoke: bool) -> None:
     """Mark an account as an administrator (or not)."""
-    ctx.runtime.store.update_user(_user(ctx, who), is_admin=not revoke)
+    ctx.runtime.store.accounts.update_user(_user(ctx, who), is_admin=not revoke)
     click.echo(f"{who} is {'no longer ' if revoke else ''}an administrator")
 
 
@@ -73,7 +73,7 @@ def admin_grant(ctx: Context, who: str, revoke: bool) -> None:
 @pass_ctx
 def admin_hide(ctx: Context, paper_id: str, reason: str, show: bool) -> None:
     """Hide a submission: the paper stays, 'submitted by' and its place in community lists go."""
-    if not ctx.runtime.store.set_submission_hidden(paper_id, not show, reason or None):
+    if not ctx.runtime.store.community.set_submission_hidden(paper_id, not show, reason or None):
         raise click.ClickException(f"no submission of {paper_id}")
     click.echo(f"{'shown' if show else 'hidden'}: submission of {paper_id}")
 
@@ -83,7 +83,7 @@ def admin_hide(ctx: Context, paper_id: str, reason: str, show: bool) -> None:
 @pass_ctx
 def admin_submissions(ctx: Context, limit: int) -> None:
     """Recent submissions, hidden ones included."""
-    for s in ctx.runtime.store.list_submissions(limit=limit, include_hidden=True):
+    for s in ctx.runtime.store.community.list_submissions(limit=limit, include_hidden=True):
         hidden = f" HIDDEN ({s.hidden_reason or 'no reason'})" if s.hidden_at else ""
         click.echo(f"{s.submitted_at:%Y-%m-%d %H:%M} {s.paper_id:<18} by {s.handle} ×{s.times}{hidden}")
 

@@ -95,8 +95,8 @@ def digest_preview(ctx: Context, email: str, day: datetime | None, html_path: Pa
 def digest_status(ctx: Context, as_json: bool) -> None:
     """Messages per state in the outbox, and the latest failures."""
     store = ctx.runtime.store
-    counts = store.outbox_counts()
-    failed = store.list_outbox(state="failed", limit=10)
+    counts = store.outbox.outbox_counts()
+    failed = store.outbox.list_outbox(state="failed", limit=10)
     if as_json:
         click.echo(json.dumps({"outbox": counts, "failed": [
             {"key": m.key, "to": m.recipient, "error": m.last_error, "attempts": m.attempts} for m in failed]}))
@@ -153,10 +153,10 @@ def subscribers_list(ctx: Context, state: str | None, as_json: bool) -> None:
     """Every subscriber with its state, frequency, source and topics."""
     store = ctx.runtime.store
     rows, after = [], 0
-    while page := store.list_subscribers(state=state, after_id=after, limit=5000):
+    while page := store.subscriptions.list_subscribers(state=state, after_id=after, limit=5000):
         rows += page
         after = page[-1].id
-    last = store.last_digests([s.id for s in rows])
+    last = store.outbox.last_digests([s.id for s in rows])
     if as_json:
         click.echo(json.dumps([{
             "email": s.email, "state": s.state, "frequency": s.frequency, "source": s.source,

@@ -75,7 +75,7 @@ def embed_with_progress(runtime: Runtime, reembed: bool, limit: int | None, show
     if not show:
         report = embed_missing(store, embedder, batch, reembed=reembed, limit=limit)
     else:
-        todo = store.count_papers_to_embed(embedder.model_id)
+        todo = store.embeddings.count_papers_to_embed(embedder.model_id)
         total = min(todo, limit) if limit else todo
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    RateColumn("papers", "papers"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())

@@ -76,12 +76,12 @@ def similar(ctx: Context, paper_id: str, limit: int, as_json: bool) -> None:
     from paperwire.search.similar import similar as find_similar
 
     runtime = ctx.runtime
-    paper = runtime.store.get_paper(split_version(paper_id)[0])
+    paper = runtime.store.papers.get_paper(split_version(paper_id)[0])
     if paper is None:
         raise click.ClickException(f"no paper with id {paper_id!r}")
     runtime.indexes.sync()
     ranked, method = find_similar(runtime.indexes, paper, limit)
-    papers = runtime.store.get_papers([key for key, _ in ranked])
+    papers = runtime.store.papers.get_papers([key for key, _ in ranked])
     rows = [_row(papers[key], score, {}) for key, score in ranked if key in papers]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

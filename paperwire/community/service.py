@@ -72,7 +72,7 @@ def _require_verified(user: User) -> None:
 
 
 def _require_paper(store: Store, paper_id: str) -> Paper:
-    paper = store.get_paper(paper_id)
+    paper = store.papers.get_paper(paper_id)
     if paper is None:
         raise CommunityError(f"There is no paper {paper_id!r} here.", 404)
     return paper
@@ -82,22 +82,22 @@ def upvote(store: Store, user: User, paper_id: str, on: bool = True) -> int:
     """Upvote a paper (or take the upvote back); returns its upvote count."""
     _require_verified(user)
     paper = _require_paper(store, paper_id)
-    store.set_upvote(user.id, paper.id, on)
-    return store.upvote_counts([paper.id]).get(paper.id, 0)
+    store.community.set_upvote(user.id, paper.id, on)
+    return store.community.upvote_counts([paper.id]).get(paper.id, 0)
 
 
 def save(store: Store, user: User, paper_id: str, on: bool = True) -> bool:
     """Save a paper to the user's library (or remove it); True when something changed."""
     _require_verified(user)
     paper = _require_paper(store, paper_id)
-    return store.set_saved(user.id, paper.id, on)
+    return store.community.set_saved(user.id, paper.id, on)
 
 
 def submit(store: Store, settings: Settings, user: User, text: str, fetch: Fetch | None = None) -> SubmitOutcome:
     """Submit a paper by arXiv id or URL, fetching it from arXiv if it is not stored yet."""
     _require_verified(user)
     paper_id = parse_paper_ref(text)
-    paper = store.get_paper(paper_id)
+    paper = store.papers.get_paper(paper_id)
     fetched = False
     if paper is None:
         if fetch is None:
@@ -106,23 +106,23 @@ def submit(store: Store, settings: Settings, user: User, text: str, fetch: Fetch
                 return run_ids(store, settings, ids)
 
         report = fetch([paper_id])
-        paper = store.get_paper(paper_id)
+        paper = store.papers.get_paper(paper_id)
         if paper is None:
             missing = any("not found on arXiv" in e for e in report.errors)
             if missing or not report.errors:
                 raise CommunityError(f"arXiv has no paper {paper_id}.", 404)
             raise CommunityError(f"Could not fetch {paper_id} from arXiv right now; try again later.", 502)
         fetched = True
-    submission, created = store.add_submission(paper.id, user.id, text.strip())
-    store.set_upvote(user.id, paper.id, True)
+    submission, created = store.community.add_submission(paper.id, user.id, text.strip())
+    store.community.set_upvote(user.id, paper.id, True)
     return SubmitOutcome(paper, submission, created, fetched)
 
 
 def paper_community(store: Store, paper_ids: Sequence[str], viewer: User | None = None) -> dict[str, PaperCommunity]:
     """Upvotes, submitter and (for a signed-in viewer) their own marks, for each id."""
-    counts = store.upvote_counts(paper_ids)
-    submissions = store.submissions_for(paper_ids)
-    marks = store.viewer_marks(viewer.id, paper_ids) if viewer else {}
+    counts = store.community.upvote_counts(paper_ids)
+    submissions = store.community.submissions_for(paper_ids)
+    marks = store.community.viewer_marks(viewer.id, paper_ids) if viewer else {}
     result = {}
     for pid in paper_ids:
         upvoted, saved = marks.get(pid, (False, False))

@@ -73,7 +73,7 @@ def newest_papers(store: Store, window: str, day: date, limit: int) -> list[Pick
     """The newest papers announced in the window ending on ``day``, as ``new`` picks: recency only, not a
     trending score, which is why readers see "New today" rather than "Trending today"."""
     start = day - timedelta(days=6 if window == "week" else 0)
-    return [Pick(p.id, "new") for p in store.list_papers(start, day, limit=limit)]
+    return [Pick(p.id, "new") for p in store.papers.list_papers(start, day, limit=limit)]
 
 
 class StoredTrending:
@@ -193,11 +193,11 @@ def digest_key(subscriber_id: int, period: DigestPeriod) -> str:
 def confirmed_subscribers(store: Store, frequency: str, only: Sequence[int] | None = None) -> list[Subscriber]:
     """Every confirmed subscriber of a frequency (or just the ids in ``only``)."""
     if only is not None:
-        subs = [store.get_subscriber(i) for i in only]
+        subs = [store.subscriptions.get_subscriber(i) for i in only]
         return [s for s in subs if s is not None and s.state == "confirmed" and s.frequency == frequency]
     result: list[Subscriber] = []
     after = 0
-    while page := store.list_subscribers("confirmed", frequency, after_id=after, limit=5000):
+    while page := store.subscriptions.list_subscribers("confirmed", frequency, after_id=after, limit=5000):
         result += page
         after = page[-1].id
     return result
@@ -213,7 +213,7 @@ def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: S
                             report.errors)
     report.topics = len(matches)
     candidates = list(dict.fromkeys([*(p.paper_id for p in top), *(pid for ids in matches.values() for pid in ids)]))
-    sent = store.already_sent(candidates) if candidates else set()
+    sent = store.outbox.already_sent(candidates) if candidates else set()
     domain, instance = sender_domain(settings), store.instance_id()
     digests = []
     for sub in subscribers:
@@ -245,14 +245,14 @@ def build_digests(store: Store, indexes: LocalIndexes, settings: Settings, frequ
     report = BuildReport(period.key)
     subscribers = confirmed_subscribers(store, frequency, only)
     report.subscribers = len(subscribers)
-    done = store.outbox_keys([digest_key(s.id, period) for s in subscribers])
+    done = store.outbox.outbox_keys([digest_key(s.id, period) for s in subscribers])
     todo = [s for s in subscribers if digest_key(s.id, period) not in done]
     report.already = len(subscribers) - len(todo)
     if todo:
         digests = plan(store, indexes, settings, todo, period, trending or StoredTrending(store), report)
         for i in range(0, len(digests), ENQUEUE_CHUNK):
             chunk = digests[i : i + ENQUEUE_CHUNK]
-            queued = set(store.enqueue_digests(chunk))
+            queued = set(store.outbox.enqueue_digests(chunk))
             report.built += len(queued)
             report.already += len(chunk) - len(queued)
             report.papers += sum(len(ids) for m, ids in chunk if m.key in queued)

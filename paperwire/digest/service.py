@@ -130,7 +130,7 @@ def refresh_ranking(runtime: Runtime, window: str, now: datetime) -> bool:
     minutes = runtime.settings.schedule_trending_minutes
     if minutes <= 0:
         return False
-    computed = runtime.store.trending_page(window, 1, 0).computed_at
+    computed = runtime.store.trending.trending_page(window, 1, 0).computed_at
     if computed is not None and now - computed <= timedelta(minutes=2 * minutes):
         return False
     recompute(runtime.store, runtime.settings, now, windows=[window])
@@ -178,7 +178,7 @@ def preview(runtime: Runtime, email: str, day: date | None = None, trending: Tre
         address = normalize_email(email)
     except AddressError as exc:
         raise LookupError(str(exc)) from None
-    sub = runtime.store.get_subscriber_by_email(address)
+    sub = runtime.store.subscriptions.get_subscriber_by_email(address)
     if sub is None:
         raise LookupError(f"no subscriber {address}")
     runtime.indexes.sync()
@@ -190,7 +190,7 @@ def preview(runtime: Runtime, email: str, day: date | None = None, trending: Tre
         return sub, None, None
     message = digests[0][0]
     message.created_at = datetime.now(UTC)
-    papers = store.get_papers([e["id"] for e in message.payload["entries"]])
+    papers = store.papers.get_papers([e["id"] for e in message.payload["entries"]])
     rendered = Renderer(settings, runtime.secret_key).digest(message, sub, papers)
     return sub, rendered, to_bytes(rendered, message, settings, DkimSigner.from_settings(settings))
 

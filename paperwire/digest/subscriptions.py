@@ -25,8 +25,7 @@ from paperwire.mail.outbox import queue_mail
 from paperwire.models import FREQUENCIES, Subscriber, Topic, User, parse_topic
 from paperwire.search.query import parse_query
 from paperwire.security.throttle import Throttle
-from paperwire.store import Store
-from paperwire.store.base_accounts import AlreadyExists
+from paperwire.store import AlreadyExists, Store
 
 log = logging.getLogger(__name__)
 MAX_TOPIC_CHARS = 200
@@ -115,32 +114,34 @@ class Subscriptions:
         topics = checked_topics(topics, self.settings.digest_max_topics)
         own = user is not None and not user.disabled and user.email == address
         trusted = own and user is not None and user.verified
-        existing = self.store.get_subscriber_by_email(address)
+        existing = self.store.subscriptions.get_subscriber_by_email(address)
         if existing is None:
             try:  # a signed-in user's own address is linked to the account (confirmed only once verified)
-                sub = self.store.add_subscriber(address, frequency, topics, "confirmed" if trusted else "pending",
-                                                "account" if own else "web", new_nonce(),
-                                                user.id if own and user else None)
+                sub = self.store.subscriptions.add_subscriber(address, frequency, topics,
+                                                              "confirmed" if trusted else "pending",
+                                                              "account" if own else "web", new_nonce(),
+                                                              user.id if own and user else None)
             except AlreadyExists:  # subscribed concurrently: treat as known
-                existing = self.store.get_subscriber_by_email(address)
+                existing = self.store.subscriptions.get_subscriber_by_email(address)
                 assert existing is not None
                 return SubscribeOutcome(existing)
             return SubscribeOutcome(sub, [] if trusted else self._mail("subscription_confirm", sub))
         if trusted and user is not None:
-            linked = self.store.update_subscriber(existing.id, frequency=frequency, topics=topics, state="confirmed",
-                                                  user_id=user.id)
+            linked = self.store.subscriptions.update_subscriber(existing.id, frequency=frequency, topics=topics,
+                                                                state="confirmed", user_id=user.id)
             assert linked is not None
             return SubscribeOutcome(linked)
         if existing.state == "confirmed":
             # the form must not change a confirmed subscription: its owner gets the manage link
             return SubscribeOutcome(existing, self._mail("subscription_manage", existing))
-        again = self.store.update_subscriber(existing.id, frequency=frequency, topics=topics, state="pending",
-                                             nonce=new_nonce() if existing.state != "pending" else None)
+        again = self.store.subscriptions.update_subscriber(existing.id, frequency=frequency, topics=topics,
+                                                           state="pending",
+                                                           nonce=new_nonce() if existing.state != "pending" else None)
         assert again is not None
         return SubscribeOutcome(again, self._mail("subscription_confirm", again))
 
     def _read(self, purpose: str, token: str) -> Subscriber | None:
-        return read_token(self.secret, purpose, token, self.store.get_subscriber)
+        return read_token(self.secret, purpose, token, self.store.subscriptions.get_subscriber)
 
     def confirm(self, token: str) -> Subscriber | None:
         """Confirm with a confirmation link; None when invalid or expired. Idempotent."""
@@ -149,7 +150,7 @@ class Subscriptions:
             return None
         if sub.state == "confirmed":
             return sub
-        return self.store.update_subscriber(sub.id, state="confirmed")
+        return self.store.subscriptions.update_subscriber(sub.id, state="confirmed")
 
     def manageable(self, token: str) -> Subscriber | None:
         """The subscriber a manage link opens."""
@@ -166,14 +167,15 @@ class Subscriptions:
             return None
         if sub.state == "unsubscribed":
             return sub
-        return self.store.update_subscriber(sub.id, state="unsubscribed")
+        return self.store.subscriptions.update_subscriber(sub.id, state="unsubscribed")
 
     def update(self, subscriber: Subscriber, frequency: str, topics: Sequence[Topic]) -> Subscriber:
         """Change frequency and topics from the manage page; a subscriber who had left is back
         (the manage link proves the address)."""
         state = "confirmed" if subscriber.state in ("unsubscribed", "confirmed", "pending") else None
-        sub = self.store.update_subscriber(subscriber.id, frequency=check_frequency(frequency),
-                                           topics=checked_topics(topics, self.settings.digest_max_topics), state=state)
+        sub = self.store.subscriptions.update_subscriber(subscriber.id, frequency=check_frequency(frequency),
+                                                         topics=checked_topics(topics, self.settings.digest_max_topics),
+                                                         state=state)
         assert sub is not None
         return sub
 
@@ -229,6 +231,6 @@ def import_csv(store: Store, settings: Settings, path: Path, source: str | None 
     except (OSError, UnicodeDecodeError) as exc:
         raise SubscriptionError(f"cannot read {path}: {exc}") from None
     rows, errors = parse_csv(text, settings.digest_max_topics)
-    added, known = store.import_subscribers([(e, f, t, new_nonce()) for e, f, t in rows],
-                                            source or f"import:{path.name}")
+    added, known = store.subscriptions.import_subscribers([(e, f, t, new_nonce()) for e, f, t in rows],
+                                                          source or f"import:{path.name}")
     return ImportReport(added, known, errors)

@@ -158,7 +158,7 @@ def harvest_ids(store: Store, client: HttpClient, base_url: str, ids: Sequence[s
     for papers in fetch_ids(client, base_url, ids, batch):
         report.requests = client.requests
         done = finish_papers(store, papers)
-        report.add(store.save_batch(SourceBatch(done, links_in_papers(done))))
+        report.add(store.papers.save_batch(SourceBatch(done, links_in_papers(done))))
         report.pages += 1
         found.update(p.id for p in done)
     report.requests = client.requests

@@ -5,7 +5,7 @@ version number), ``arXivRaw`` (adds the version history) and ``oai_dc``
 (Dublin Core: subjects by name, one ``dc:date`` per version).
 
 The harvest commits each page with its resume point in one transaction
-(``Store.save_batch``): a killed harvest resumes at the first uncommitted
+(``Store.papers.save_batch``): a killed harvest resumes at the first uncommitted
 page with its resumption token, so nothing is skipped and nothing is
 written twice. See ``harvest_set``.
 """
@@ -282,7 +282,7 @@ def _keep(paper: Paper, categories: list[str]) -> bool:
 
 def finish_papers(store: Store, papers: list[Paper]) -> list[Paper]:
     """Fill what a source lacks from the stored papers; estimate the announcement day if still unknown."""
-    stored = store.get_papers([p.id for p in papers])
+    stored = store.papers.get_papers([p.id for p in papers])
     done = []
     for paper in papers:
         merged = merge_known(paper, stored.get(paper.id))
@@ -293,7 +293,7 @@ def finish_papers(store: Store, papers: list[Paper]) -> list[Paper]:
 
 
 def _withdraw(store: Store, ids: list[str]) -> list[Paper]:
-    papers = list(store.get_papers(ids).values())
+    papers = list(store.papers.get_papers(ids).values())
     for paper in papers:
         paper.withdrawn = True
     return papers
@@ -306,7 +306,7 @@ def _start(store: Store, cursor: OaiCursor, start: date | None, until: date | No
         log.info("resuming the %s harvest of set %r at token %r", cursor.prefix, cursor.set or "*", cursor.token)
         return cursor
     if start is None:
-        latest = store.latest_day()
+        latest = store.papers.latest_day()
         begin = cursor.harvested_to or (latest.isoformat() if latest else None)
         start = date.fromisoformat(begin) if begin else datetime.now(UTC).date() - timedelta(days=7)
     return OaiCursor(cursor.set, cursor.prefix, start.isoformat(), until.isoformat() if until else None,
@@ -389,8 +389,8 @@ def _commit(store: Store, key: str, cursor: OaiCursor, page: OaiPage, report: Ha
     after.last_datestamp = max([*stamps, cursor.last_datestamp or ""]) or None
     if page.token is None:
         after = _complete(after, after.last_datestamp)
-    result = store.save_batch(SourceBatch(papers + withdrawn, links_in_papers(papers),
-                                          state={key: after.dumps()}))
+    result = store.papers.save_batch(SourceBatch(papers + withdrawn, links_in_papers(papers),
+                                                 state={key: after.dumps()}))
     report.pages += 1
     report.add(result)
     log.info("committed page %d: %d records, token %r", report.pages, len(page.records), page.token)

@@ -140,7 +140,7 @@ def harvest_listing(store: Store, client: HttpClient, base_url: str, category: s
     papers = finish_papers(store, wanted)
     days = sorted({p.announced.isoformat() for p in wanted if p.announced})
     state = {f"harvest.listing.{category}": days[-1]} if days else {}
-    report.add(store.save_batch(SourceBatch(papers, links_in_papers(papers), state=state)))
+    report.add(store.papers.save_batch(SourceBatch(papers, links_in_papers(papers), state=state)))
     report.pages += 1
     report.withdrawn += sum(1 for p in papers if p.withdrawn)
     log.info("%s: %d entries (%s)", category, len(listing.entries), ", ".join(days) or "no announcement day")

@@ -126,7 +126,7 @@ def read_file(path: Path, on_error: ErrorSink, progress: Callable[[int, int], No
 
 
 def _write(store: Store, batch: list[Paper], report: ImportReport) -> None:
-    result = store.save_batch(SourceBatch(batch, links_in_papers(batch)))
+    result = store.papers.save_batch(SourceBatch(batch, links_in_papers(batch)))
     report.add(result.papers)
     report.links += result.new_links
 

@@ -193,7 +193,7 @@ def _backfill(github: GitHub, store: Store, repo: Repository, check: RepoCheck, 
     if repo.backfill != "none" or stars is None or check.status != "ok" or max_stars <= 0:
         return
     if stars > max_stars:
-        store.save_star_history(repo.repo, {}, "skipped")
+        store.signals.save_star_history(repo.repo, {}, "skipped")
         return
     pages = max(1, math.ceil(stars / PER_PAGE))
     budget = github.budget()
@@ -201,7 +201,7 @@ def _backfill(github: GitHub, store: Store, repo: Repository, check: RepoCheck, 
         log.info("%s: backfill needs %d requests, %d left before the reserve; later", repo.repo, pages, budget)
         return
     times = github.stargazer_times(check.full_name or repo.full_name)
-    store.save_star_history(repo.repo, per_day(times), "done")
+    store.signals.save_star_history(repo.repo, per_day(times), "done")
     report.backfilled += 1
 
 
@@ -212,10 +212,10 @@ def harvest_stars(store: Store, github: GitHub, report: HarvestReport, now: date
     A repository that fails is reported and skipped; the rate limit ends
     the run early with a note (not an error): the rest are due next time.
     """
-    for repo in store.repos_due(now - check_interval, limit):
+    for repo in store.signals.repos_due(now - check_interval, limit):
         try:
             check = github.check(repo, now)
-            store.save_repo_check(check)
+            store.signals.save_repo_check(check)
             report.repos += 1
             report.snapshots += int(check.status == "ok")
             _backfill(github, store, repo, check, backfill_max_stars, report)

@@ -131,7 +131,7 @@ def fetch_daily(client: HttpClient, base_url: str, day: date) -> DailyList:
 
 def _missing_papers(store: Store, daily: DailyList, api: tuple[HttpClient, str, int] | None) -> list[Paper]:
     """Papers of the list not in the store: from the arXiv API when possible, else HF's metadata."""
-    missing = sorted(set(daily.papers) - set(store.get_papers(list(daily.papers))))
+    missing = sorted(set(daily.papers) - set(store.papers.get_papers(list(daily.papers))))
     if not missing:
         return []
     found: dict[str, Paper] = {}
@@ -165,6 +165,6 @@ def harvest_days(store: Store, client: HttpClient, base_url: str, days: Sequence
         report.requests = client.requests + (api[0].requests if api else 0)
         batch = SourceBatch(papers, daily.links + links_in_papers(papers), daily.entries,
                             state={"harvest.hf.last_day": day.isoformat()})
-        report.add(store.save_batch(batch))
+        report.add(store.papers.save_batch(batch))
         report.pages += 1
         log.info("hf %s: %d papers (%d added to the store)", day, len(daily.entries), len(papers))

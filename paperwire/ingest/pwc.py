@@ -123,11 +123,11 @@ def import_links(store: Store, path: Path, report: HarvestReport, batch_size: in
                 continue
             batch.append(link)
             if len(batch) >= batch_size:
-                report.add(store.save_batch(SourceBatch(links=batch)))
+                report.add(store.papers.save_batch(SourceBatch(links=batch)))
                 report.pages += 1
                 batch = []
     if batch:
-        report.add(store.save_batch(SourceBatch(links=batch)))
+        report.add(store.papers.save_batch(SourceBatch(links=batch)))
         report.pages += 1
     report.seconds = time.perf_counter() - started
     report.notes.append(f"{seen} records read, {report.skipped} without an arXiv id or a GitHub repository")

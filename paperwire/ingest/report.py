@@ -32,7 +32,7 @@ class HarvestReport:
         return not self.errors
 
     def add(self, result: BatchResult) -> None:
-        """Count what one ``Store.save_batch`` wrote."""
+        """Count what one ``Store.papers.save_batch`` wrote."""
         self.papers += result.papers
         self.links += result.new_links
         self.hf_entries += result.hf_entries

@@ -44,4 +44,4 @@ def queue_mail(store: Store, settings: Settings, kind: str, recipient: str, key:
         raise ValueError(f"unknown mail kind {kind!r}")
     message = OutboxMessage(key=key, kind=kind, recipient=recipient, payload=payload, subscriber_id=subscriber_id,
                             period=period, message_id=message_id(store.instance_id(), key, sender_domain(settings)))
-    return store.enqueue(message)
+    return store.outbox.enqueue(message)

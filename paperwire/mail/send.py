@@ -125,7 +125,7 @@ class Sender:
             if self.stop or (self.left is not None and self.left <= 0):
                 return []
             size = self.batch if self.left is None else min(self.batch, self.left)
-            claimed = await asyncio.to_thread(self.store.claim_outbox, self.owner, size,
+            claimed = await asyncio.to_thread(self.store.outbox.claim_outbox, self.owner, size,
                                               self.settings.mail_lease_seconds, self.keys)
             if self.left is not None:
                 self.left -= len(claimed)
@@ -133,9 +133,10 @@ class Sender:
 
     def _load(self, batch: list[OutboxMessage]) -> tuple[dict[int, Subscriber | None], dict[str, Paper]]:
         """What rendering a claimed batch needs from the store (read in a thread: it is I/O)."""
-        subscribers = {sid: self.store.get_subscriber(sid) for sid in {m.subscriber_id for m in batch} if sid}
+        subscribers = {sid: self.store.subscriptions.get_subscriber(sid)
+                       for sid in {m.subscriber_id for m in batch} if sid}
         paper_ids = [e["id"] for m in batch if m.kind == "digest" for e in m.payload["entries"]]
-        return subscribers, self.store.get_papers(paper_ids) if paper_ids else {}
+        return subscribers, self.store.papers.get_papers(paper_ids) if paper_ids else {}
 
     def _render(self, message: OutboxMessage, sub: Subscriber | None, papers: dict[str, Paper]) -> bytes | None:
         """The message's bytes; None when its subscriber left (or is not confirmed) since it was queued.
@@ -156,7 +157,8 @@ class Sender:
 
     async def _record(self, message: OutboxMessage, state: str, error: str | None = None,
                       next_attempt: datetime | None = None) -> None:
-        await asyncio.to_thread(self.store.finish_outbox, [(message.key, state, error, next_attempt)], self.owner)
+        await asyncio.to_thread(self.store.outbox.finish_outbox, [(message.key, state, error, next_attempt)],
+                                self.owner)
         if state == "sent":
             self.report.sent += 1
         elif state == "failed":
@@ -175,7 +177,7 @@ class Sender:
         if permanent or message.attempts >= self.settings.mail_max_attempts:
             await self._record(message, "failed", text)
             if refused and sub is not None and sub.state == "confirmed":
-                await asyncio.to_thread(self.store.update_subscriber, sub.id, state="bounced", error=text)
+                await asyncio.to_thread(self.store.subscriptions.update_subscriber, sub.id, state="bounced", error=text)
         else:
             await self._record(message, "pending", text, self._retry_at(message.attempts))
 
@@ -219,7 +221,7 @@ class Sender:
                     if time.monotonic() - renewed > self.settings.mail_lease_seconds / 3:
                         # a slow server must not let the lease run out under us: another sender would
                         # take these messages and send them too
-                        held = await asyncio.to_thread(self.store.renew_outbox, [m.key for m in batch[i:]],
+                        held = await asyncio.to_thread(self.store.outbox.renew_outbox, [m.key for m in batch[i:]],
                                                        self.owner, self.settings.mail_lease_seconds)
                         renewed = time.monotonic()
                     if message.key not in held:
@@ -245,7 +247,7 @@ class Sender:
                             self.report.unreachable = str(exc)
                             log.error("%s", exc)
                             keys = [m.key for m in batch[i:]]
-                            await asyncio.to_thread(self.store.release_outbox, keys, self.owner,
+                            await asyncio.to_thread(self.store.outbox.release_outbox, keys, self.owner,
                                                     self._retry_at(1), str(exc))
                             self.report.retrying += len(keys)
                             return

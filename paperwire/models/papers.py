@@ -199,7 +199,7 @@ class SourceBatch:
 
 @dataclass(slots=True)
 class BatchResult:
-    """What ``Store.save_batch`` did."""
+    """What ``Store.papers.save_batch`` did."""
 
     papers: UpsertResult = field(default_factory=UpsertResult)
     new_links: int = 0

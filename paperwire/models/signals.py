@@ -101,7 +101,7 @@ class HFDailyEntry:
 
 @dataclass(slots=True)
 class SignalData:
-    """What pages show of many papers' signals, read in a few bulk queries (``Store.signal_data``).
+    """What pages show of many papers' signals, read in a few bulk queries (``Store.signals.signal_data``).
 
     ``hf_upvotes``: the most upvotes each paper had on any Hugging Face daily
     list; ``community``: upvotes on this site (disabled accounts excluded);

@@ -80,7 +80,7 @@ def text_hash(text: str) -> str:
 
 def check_model(store: Store, model_id: str) -> None:
     """Refuse to mix models: raise ModelMismatch if other models' embeddings are stored."""
-    others = {m: n for m, n in store.embedding_models().items() if m != model_id}
+    others = {m: n for m, n in store.embeddings.embedding_models().items() if m != model_id}
     if others:
         listing = ", ".join(f"{n} by {m}" for m, n in others.items())
         raise ModelMismatch(
@@ -96,12 +96,12 @@ def embed_missing(store: Store, embedder: TextEmbedder, batch_size: int = 256, r
     """Embed every paper that lacks an embedding of this model (or whose text changed)."""
     model = embedder.model_id
     if reembed:
-        store.delete_embeddings(keep_model=model)
+        store.embeddings.delete_embeddings(keep_model=model)
     check_model(store, model)
     report, started, after = EmbedReport(), time.perf_counter(), 0
     while limit is None or report.embedded < limit:
         size = batch_size if limit is None else min(batch_size, limit - report.embedded)
-        tasks = store.papers_to_embed(model, size, after_seq=after)
+        tasks = store.embeddings.papers_to_embed(model, size, after_seq=after)
         if not tasks:
             break
         after = tasks[-1].paper_seq
@@ -110,12 +110,12 @@ def embed_missing(store: Store, embedder: TextEmbedder, batch_size: int = 256, r
         todo = [(t, h) for t, h in zip(tasks, hashes, strict=True) if t.stored_text_hash != h]
         if todo:
             vectors = embedder.embed([t.text for t, _ in todo])
-            store.save_embeddings(model, embedder.dim, [
+            store.embeddings.save_embeddings(model, embedder.dim, [
                 (t.id, data, scale, h, t.paper_seq)
                 for (t, h), (data, scale) in zip(todo, quantize(vectors), strict=True)
             ])
         if same:
-            store.mark_embeddings_current(model, same)
+            store.embeddings.mark_embeddings_current(model, same)
         report.embedded += len(todo)
         report.unchanged += len(same)
         if progress:

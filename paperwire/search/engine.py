@@ -103,7 +103,7 @@ def _trending_page(store: Store, indexes: LocalIndexes, pq: ParsedQuery, request
     top = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, 0, TRENDING_CANDIDATES,
                "relevance", fusion)
     scores = dict(top.hits)
-    order = by_trending([key for key, _ in top.hits], store.trending_ranks(TRENDING_WINDOW, list(scores)))
+    order = by_trending([key for key, _ in top.hits], store.trending.trending_ranks(TRENDING_WINDOW, list(scores)))
     page = order[request.offset : request.offset + request.limit]
     return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks)
 
@@ -125,7 +125,7 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: 
     except (ValueError, LookupError) as exc:
         raise SearchError(str(exc)) from exc
     ranked, total = ranking.hits, ranking.total
-    papers = store.get_papers([key for key, _ in ranked])
+    papers = store.papers.get_papers([key for key, _ in ranked])
     terms = set(analyze(pq.text)) if request.highlight else set()
     hits = []
     for key, score in ranked:

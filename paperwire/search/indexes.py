@@ -112,7 +112,7 @@ class LocalIndexes:
             if not locked:
                 self.keyword.index.reload()
                 return 0
-            head = self.store.max_seq()
+            head = self.store.papers.max_seq()
             mark, clear = self._start(head)
             if head == mark and not clear:
                 return 0
@@ -140,7 +140,7 @@ class LocalIndexes:
         everything committed before it is indexed: one writer and one commit for a whole import, the
         indexing overlapping the import instead of following it."""
         with self._host_lock(blocking=True):
-            mark, clear = self._start(self.store.max_seq())
+            mark, clear = self._start(self.store.papers.max_seq())
             done = self.keyword.write(self._changes(mark, progress, until), replace=mark > 0, clear=clear)
             self._set_watermark(self._last_seen)
             self._loaded_mark = self._last_seen
@@ -157,7 +157,7 @@ class LocalIndexes:
         self._last_seen = mark
         finishing = until is None
         while True:
-            rows = self.store.changed_since(self._last_seen, SYNC_BATCH)
+            rows = self.store.papers.changed_since(self._last_seen, SYNC_BATCH)
             if not rows:
                 if finishing:
                     return
@@ -197,7 +197,7 @@ class LocalIndexes:
         if mark != self._loaded_mark:  # another process on this host advanced the index
             self.keyword.index.reload()
             self._loaded_mark = mark
-        if self.store.max_seq() != mark:
+        if self.store.papers.max_seq() != mark:
             self._sync_keyword(blocking=False, progress=None)
         if self.vectors is not None:
             self.vectors.sync()

@@ -58,7 +58,7 @@ class LocalVectors:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             log.warning("vector cache %s is unreadable (%s); rebuilding from the store", self.path, exc)
             return
-        if marks.get("embeddings", 0) > self.store.max_embedding_seq():
+        if marks.get("embeddings", 0) > self.store.embeddings.max_embedding_seq():
             log.info("vector cache %s is ahead of the database (restored?); rebuilding", self.path)
             return
         self.index, self.marks = index, {"embeddings": marks.get("embeddings", 0), "papers": marks.get("papers", 0)}
@@ -69,7 +69,7 @@ class LocalVectors:
             if self.marks["papers"] == 0:
                 # read before adding: vectors added below carry metadata at least this new, and any
                 # change racing with us is applied again by the next sync (updates are idempotent)
-                self.marks["papers"] = self.store.max_seq()
+                self.marks["papers"] = self.store.papers.max_seq()
             added = self._add_new_vectors()
             self._apply_metadata_changes()
             if self.index.needs_rebuild():
@@ -80,10 +80,10 @@ class LocalVectors:
     def _add_new_vectors(self) -> int:
         added = 0
         while True:
-            stored = self.store.embeddings_since(self.model_id, self.marks["embeddings"], BATCH)
+            stored = self.store.embeddings.embeddings_since(self.model_id, self.marks["embeddings"], BATCH)
             if not stored:
                 return added
-            entries = self.store.index_entries([s.paper_id for s in stored])
+            entries = self.store.papers.index_entries([s.paper_id for s in stored])
             present = [s for s in stored if s.paper_id in entries]
             vectors = dequantize([(s.vector, s.scale) for s in present], self.dim)
             self.index.add([s.paper_id for s in present], vectors, [row_meta(entries[s.paper_id]) for s in present])
@@ -92,7 +92,7 @@ class LocalVectors:
 
     def _apply_metadata_changes(self) -> None:
         while True:
-            changed = self.store.changed_since(self.marks["papers"], BATCH)
+            changed = self.store.papers.changed_since(self.marks["papers"], BATCH)
             if not changed:
                 return
             for entry in changed:

@@ -37,24 +37,25 @@ class Throttle:
     def login_blocked(self, email: str, ip: str | None) -> bool:
         """True when this address or this client had too many failures in the last hour."""
         account, client = _key("login-account", email), _key("login-ip", ip or "-")
-        counts = self.store.count_events([account, client], self.clock() - WINDOW)
+        counts = self.store.accounts.count_events([account, client], self.clock() - WINDOW)
         return (counts[account] >= self.settings.login_max_failures_per_account
                 or counts[client] >= self.settings.login_max_failures_per_ip)
 
     def login_failed(self, email: str, ip: str | None) -> None:
         """Count a failed sign-in against the address and the client."""
-        self.store.record_event([_key("login-account", email), _key("login-ip", ip or "-")], self.clock() - KEEP)
+        self.store.accounts.record_event([_key("login-account", email), _key("login-ip", ip or "-")],
+                                         self.clock() - KEEP)
 
     def login_succeeded(self, email: str) -> None:
         """A correct password clears the address's failures (the client's stay counted)."""
-        self.store.clear_events(_key("login-account", email))
+        self.store.accounts.clear_events(_key("login-account", email))
 
     def allow(self, kind: str, value: str, limit: int) -> bool:
         """Whether one more ``kind`` event for ``value`` fits in ``limit`` an hour; counts it when it does."""
         scope = _key(kind, value)
-        if self.store.count_events([scope], self.clock() - WINDOW)[scope] >= limit:
+        if self.store.accounts.count_events([scope], self.clock() - WINDOW)[scope] >= limit:
             return False
-        self.store.record_event([scope], self.clock() - KEEP)
+        self.store.accounts.record_event([scope], self.clock() - KEEP)
         return True
 
     def mail_allowed(self, address: str) -> bool:

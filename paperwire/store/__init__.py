@@ -1,25 +1,26 @@
-"""Storage: the Store interface and its two backends, chosen by URL."""
+"""Storage: the Store (one object per area, store.py) over one of two backends, chosen by URL."""
 
 from __future__ import annotations
 
-from paperwire.store.base import JobInfo, Store
-from paperwire.store.core import Clock, utcnow
+from paperwire.store.core import AlreadyExists, Clock, utcnow
+from paperwire.store.jobs import JobInfo
+from paperwire.store.store import Store
 
-__all__ = ["JobInfo", "Store", "open_store"]
+__all__ = ["AlreadyExists", "JobInfo", "Store", "open_store"]
 
 
 def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8) -> Store:
     """A Store for ``url``: ``sqlite:///…``, ``postgresql://…``, or a bare file path (SQLite)."""
     if url.startswith(("postgresql://", "postgres://")):
-        from paperwire.store.postgres import PostgresStore
+        from paperwire.store.postgres import PostgresDatabase
 
-        return PostgresStore(url, clock=clock, pool_max=pool_max)
+        return Store(PostgresDatabase(url, clock=clock, pool_max=pool_max))
     if url.startswith("sqlite:"):
-        from paperwire.store.sqlite import SQLiteStore
+        from paperwire.store.sqlite import SQLiteDatabase
 
-        return SQLiteStore(url, clock=clock)
+        return Store(SQLiteDatabase(url, clock=clock))
     if "://" in url:
         raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
-    from paperwire.store.sqlite import SQLiteStore
+    from paperwire.store.sqlite import SQLiteDatabase
 
-    return SQLiteStore(f"sqlite:///{url}", clock=clock)
+    return Store(SQLiteDatabase(f"sqlite:///{url}", clock=clock))

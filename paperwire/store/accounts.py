@@ -1,4 +1,4 @@
-"""Accounts in SQL: users, sessions, emailed tokens, API tokens, throttling counters."""
+"""The accounts area: users, sessions, emailed tokens, API tokens, throttling counters."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from typing import Any
 import orjson
 
 from paperwire.models import AccountToken, ApiToken, AuthSession, User
-from paperwire.store.base_accounts import AlreadyExists
 from paperwire.store.community import bump_community_version
-from paperwire.store.core import SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import AlreadyExists, Database, Tx, iso, parse_instant, placeholders
 
 _USER_COLUMNS = "id, email, handle, password_hash, created_at, verified_at, disabled_at, is_admin, library_public"
 _U_USER_COLUMNS = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
@@ -45,20 +44,21 @@ def _row_token(r: Sequence[Any]) -> AccountToken:
                         expires_at=_instant(r[4]), used_at=parse_instant(r[5]))
 
 
-class AccountsSQL(SQLBase):
-    """Users, sessions and tokens."""
+class Accounts:
+    """Users, sessions, emailed tokens, API tokens and throttling counters.
 
-    def state_setdefault(self, key: str, value: str) -> str:
-        with self.write() as tx:
-            tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                       (key, value, self._now()))
-            stored = tx.execute("SELECT value FROM state WHERE key = ?", (key,)).scalar()
-        return str(stored)
+    Secrets never reach the store in the clear: sessions, emailed tokens and
+    API tokens are looked up by their SHA-256 digest.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- users -------------------------------------------------------------------------
     def create_user(self, email: str, handle: str, password_hash: str) -> User:
-        now = self._now()
-        with self.write() as tx:
+        """A new, unverified account; ``AlreadyExists`` when the email or the handle is taken."""
+        now = self.db.now()
+        with self.db.write() as tx:
             # DO NOTHING on either unique column: a concurrent sign-up with the same email loses cleanly
             tx.execute("INSERT INTO users (email, handle, handle_key, password_hash, created_at) "
                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -71,28 +71,33 @@ class AccountsSQL(SQLBase):
         return row_user(row)
 
     def _user_where(self, where: str, value: Any) -> User | None:
-        with self.read() as tx:
+        with self.db.read() as tx:
             row = tx.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE {where} = ?", (value,)).one()
         return row_user(row) if row else None
 
     def get_user(self, user_id: int) -> User | None:
+        """One user by id."""
         return self._user_where("id", user_id)
 
     def get_user_by_email(self, email: str) -> User | None:
+        """One user by (normalised) email."""
         return self._user_where("email", email)
 
     def get_user_by_handle(self, handle: str) -> User | None:
+        """One user by handle, in any case."""
         return self._user_where("handle_key", handle.lower())
 
     def list_users(self, limit: int = 100, offset: int = 0) -> list[User]:
-        with self.read() as tx:
+        """Users, oldest first."""
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY id LIMIT ? OFFSET ?",
                               (limit, offset)).all()
         return [row_user(r) for r in rows]
 
     def update_user(self, user_id: int, *, verified: bool | None = None, disabled: bool | None = None,
                     is_admin: bool | None = None, library_public: bool | None = None) -> User | None:
-        now = self._now()
+        """Change flags; disabling also ends the user's sessions. None when there is no such user."""
+        now = self.db.now()
         changes: list[tuple[str, Any]] = []
         if verified is not None:
             changes.append(("verified_at = COALESCE(verified_at, ?)" if verified else "verified_at = ?",
@@ -103,7 +108,7 @@ class AccountsSQL(SQLBase):
             changes.append(("is_admin = ?", int(is_admin)))
         if library_public is not None:
             changes.append(("library_public = ?", int(library_public)))
-        with self.write() as tx:
+        with self.db.write() as tx:
             if changes:
                 tx.execute(f"UPDATE users SET {', '.join(c for c, _ in changes)} WHERE id = ?",
                            (*(v for _, v in changes), user_id))
@@ -115,15 +120,17 @@ class AccountsSQL(SQLBase):
         return row_user(row) if row else None
 
     def set_password(self, user_id: int, password_hash: str) -> None:
-        with self.write() as tx:
+        """Replace the password hash and end every session of the user."""
+        with self.db.write() as tx:
             tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
             tx.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     # -- sessions ------------------------------------------------------------------------
     def create_session(self, user_id: int, token_hash: str, csrf_token: str, expires_at: datetime,
                        ip: str | None, user_agent: str | None) -> AuthSession:
-        now = self.clock()
-        with self.write() as tx:
+        """Record a new session."""
+        now = self.db.clock()
+        with self.db.write() as tx:
             tx.execute("DELETE FROM sessions WHERE expires_at < ?", (iso(now),))  # housekeeping, indexed
             tx.execute("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen, "
                        "ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -132,11 +139,12 @@ class AccountsSQL(SQLBase):
         return AuthSession(token_hash, user_id, csrf_token, now, expires_at, now)
 
     def get_session(self, token_hash: str) -> tuple[AuthSession, User] | None:
-        with self.read() as tx:
+        """An unexpired session and its (enabled) user."""
+        with self.db.read() as tx:
             row = tx.execute(
                 f"SELECT {_SESSION_COLUMNS}, {_U_USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id "
                 "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
-                (token_hash, self._now()),
+                (token_hash, self.db.now()),
             ).one()
         if row is None:
             return None
@@ -144,97 +152,110 @@ class AccountsSQL(SQLBase):
         return session, row_user(row[6:])
 
     def touch_session(self, token_hash: str, expires_at: datetime) -> None:
-        now = self.clock()
-        with self.write() as tx:
+        """Note activity and extend the session."""
+        now = self.db.clock()
+        with self.db.write() as tx:
             tx.execute("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ? AND last_seen < ?",
                        (iso(now), iso(expires_at), token_hash, iso(now - _TOUCH_EVERY)))
 
     def delete_session(self, token_hash: str) -> None:
-        with self.write() as tx:
+        """End one session."""
+        with self.db.write() as tx:
             tx.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
     # -- emailed tokens ----------------------------------------------------------------------
     def create_account_token(self, token_id: str, token_hash: str, user_id: int, purpose: str,
                              expires_at: datetime) -> None:
-        now = self._now()
-        with self.write() as tx:
+        """Record an emailed token (its id and digest)."""
+        now = self.db.now()
+        with self.db.write() as tx:
             tx.execute("DELETE FROM account_tokens WHERE expires_at < ?", (now,))
             tx.execute("INSERT INTO account_tokens (id, token_hash, user_id, purpose, created_at, expires_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)", (token_id, token_hash, user_id, purpose, now, iso(expires_at)))
 
     def _valid_token(self, tx: Tx, token_hash: str, purpose: str) -> AccountToken | None:
         row = tx.execute(f"SELECT {_TOKEN_COLUMNS} FROM account_tokens WHERE token_hash = ? AND purpose = ? "
-                         "AND used_at IS NULL AND expires_at > ?", (token_hash, purpose, self._now())).one()
+                         "AND used_at IS NULL AND expires_at > ?", (token_hash, purpose, self.db.now())).one()
         return _row_token(row) if row else None
 
     def get_account_token(self, token_hash: str, purpose: str) -> AccountToken | None:
-        with self.read() as tx:
+        """A valid (unused, unexpired) token, without using it."""
+        with self.db.read() as tx:
             return self._valid_token(tx, token_hash, purpose)
 
     def use_account_token(self, token_hash: str, purpose: str) -> AccountToken | None:
-        with self.write() as tx:
+        """Use a valid token once: it and every other unused token of the same purpose and user
+        become used, in one transaction. None when invalid, expired or already used."""
+        with self.db.write() as tx:
             token = self._valid_token(tx, token_hash, purpose)
             if token is None:
                 return None
             # the UPDATE's own condition makes the use single even if two requests race past the read
             tx.execute("UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL",
-                       (self._now(), token.user_id, purpose))
+                       (self.db.now(), token.user_id, purpose))
             return token if tx.rowcount >= 1 else None
 
     # -- API tokens ------------------------------------------------------------------------
     def create_api_token(self, user_id: int, name: str, token_hash: str, prefix: str,
                          scopes: Sequence[str]) -> ApiToken:
-        with self.write() as tx:
+        """Record a new API token."""
+        with self.db.write() as tx:
             tx.execute("INSERT INTO api_tokens (user_id, name, token_hash, prefix, scopes, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
-                       (user_id, name, token_hash, prefix, orjson.dumps(list(scopes)).decode(), self._now()))
+                       (user_id, name, token_hash, prefix, orjson.dumps(list(scopes)).decode(), self.db.now()))
             row = tx.execute(f"SELECT {_API_COLUMNS} FROM api_tokens WHERE token_hash = ?", (token_hash,)).one()
         assert row is not None
         return _row_api(row)
 
     def api_token_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """An unrevoked token and its enabled user; notes its use."""
         cols = ", ".join(f"t.{c.strip()}" for c in _API_COLUMNS.split(","))
-        with self.read() as tx:
+        with self.db.read() as tx:
             row = tx.execute(f"SELECT {cols}, {_U_USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id "
                              "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
                              (token_hash,)).one()
         if row is None:
             return None
         token, user = _row_api(row[:8]), row_user(row[8:])
-        now = self.clock()
+        now = self.db.clock()
         if token.last_used is None or token.last_used < now - _TOUCH_EVERY:
-            with self.write() as tx:
+            with self.db.write() as tx:
                 tx.execute("UPDATE api_tokens SET last_used = ? WHERE id = ?", (iso(now), token.id))
         return token, user
 
     def list_api_tokens(self, user_id: int) -> list[ApiToken]:
-        with self.read() as tx:
+        """A user's tokens, newest first (revoked ones included)."""
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT {_API_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
                               (user_id,)).all()
         return [_row_api(r) for r in rows]
 
     def revoke_api_token(self, user_id: int, token_id: int) -> bool:
-        with self.write() as tx:
+        """Revoke one of the user's tokens; False when there is no such live token."""
+        with self.db.write() as tx:
             tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                       (self._now(), token_id, user_id))
+                       (self.db.now(), token_id, user_id))
             return tx.rowcount == 1
 
     # -- throttling ----------------------------------------------------------------------------
     def count_events(self, scopes: Sequence[str], since: datetime) -> dict[str, int]:
+        """How many events each scope recorded at or after ``since``."""
         if not scopes:
             return {}
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT scope, COUNT(*) FROM throttle WHERE scope IN ({placeholders(len(scopes))}) "
                               "AND at >= ? GROUP BY scope", (*scopes, iso(since))).all()
         found = {r[0]: int(r[1]) for r in rows}
         return {s: found.get(s, 0) for s in scopes}
 
     def record_event(self, scopes: Sequence[str], keep_since: datetime) -> None:
-        now = self._now()
-        with self.write() as tx:
+        """Count one event in each scope now; forget every event older than ``keep_since``."""
+        now = self.db.now()
+        with self.db.write() as tx:
             tx.execute("DELETE FROM throttle WHERE at < ?", (iso(keep_since),))
             tx.executemany("INSERT INTO throttle (scope, at) VALUES (?, ?)", [(s, now) for s in scopes])
 
     def clear_events(self, scope: str) -> None:
-        with self.write() as tx:
+        """Forget a scope's events (a successful sign-in clears its account's failures)."""
+        with self.db.write() as tx:
             tx.execute("DELETE FROM throttle WHERE scope = ?", (scope,))

@@ -1,4 +1,4 @@
-"""The community in SQL: upvotes, libraries, submissions, and the activity trending reads."""
+"""The community area: upvotes, libraries, submissions, and the activity trending reads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from paperwire.models import CommunityActivity, Submission
-from paperwire.store.core import SQLBase, Tx, bump_counter, chunks, iso, parse_instant, placeholders
+from paperwire.store.core import Database, Tx, bump_counter, chunks, iso, parse_instant, placeholders, read_state
 
 _SUBMISSION_SELECT = (
     "SELECT s.paper_id, s.user_id, u.handle, s.submitted_at, s.source_url, s.times, s.hidden_at, s.hidden_reason "
@@ -30,31 +30,37 @@ def _row_submission(r: Sequence[Any]) -> Submission:
                       times=int(r[5]), hidden_at=parse_instant(r[6]), hidden_reason=r[7])
 
 
-class CommunitySQL(SQLBase):
-    """Upvotes, libraries and submissions."""
+class Community:
+    """Upvotes, personal libraries and submissions."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def _toggle(self, table: str, time_column: str, user_id: int, paper_id: str, on: bool) -> bool:
-        with self.write() as tx:
+        with self.db.write() as tx:
             if on:
                 tx.execute(f"INSERT INTO {table} (user_id, paper_id, {time_column}) VALUES (?, ?, ?) "
-                           "ON CONFLICT DO NOTHING", (user_id, paper_id, self._now()))
+                           "ON CONFLICT DO NOTHING", (user_id, paper_id, self.db.now()))
             else:
                 tx.execute(f"DELETE FROM {table} WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
             changed = tx.rowcount == 1
             if changed:
-                bump_community_version(tx, self._now())
+                bump_community_version(tx, self.db.now())
             return changed
 
     def set_upvote(self, user_id: int, paper_id: str, on: bool) -> bool:
+        """Upvote (``on``) or take it back; True when something changed. One per user and paper."""
         return self._toggle("upvotes", "created_at", user_id, paper_id, on)
 
     def set_saved(self, user_id: int, paper_id: str, on: bool) -> bool:
+        """Save a paper to the user's library or remove it; True when something changed."""
         return self._toggle("library", "saved_at", user_id, paper_id, on)
 
     def upvote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
+        """Upvotes per paper (accounts that are disabled do not count); absent ids have none."""
         counts: dict[str, int] = {}
         ids = list(dict.fromkeys(paper_ids))
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(ids):
                 rows = tx.execute(
                     "SELECT v.paper_id, COUNT(*) FROM upvotes v JOIN users u ON u.id = v.user_id "
@@ -65,10 +71,11 @@ class CommunitySQL(SQLBase):
         return counts
 
     def viewer_marks(self, user_id: int, paper_ids: Sequence[str]) -> dict[str, tuple[bool, bool]]:
+        """For each id: (upvoted, saved) by this user."""
         ids = list(dict.fromkeys(paper_ids))
         upvoted: set[str] = set()
         saved: set[str] = set()
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(ids):
                 where = f"user_id = ? AND paper_id IN ({placeholders(len(chunk))})"
                 upvoted.update(r[0] for r in tx.execute(f"SELECT paper_id FROM upvotes WHERE {where}",
@@ -78,31 +85,36 @@ class CommunitySQL(SQLBase):
         return {pid: (pid in upvoted, pid in saved) for pid in ids}
 
     def library(self, user_id: int, limit: int = 50, offset: int = 0) -> list[tuple[str, datetime]]:
-        with self.read() as tx:
+        """The user's saved papers ``(paper_id, saved_at)``, newest first."""
+        with self.db.read() as tx:
             rows = tx.execute("SELECT paper_id, saved_at FROM library WHERE user_id = ? "
                               "ORDER BY saved_at DESC, paper_id LIMIT ? OFFSET ?", (user_id, limit, offset)).all()
         return [(r[0], parse_instant(r[1]) or datetime.min) for r in rows]
 
     def count_library(self, user_id: int) -> int:
-        with self.read() as tx:
+        """How many papers the user saved."""
+        with self.db.read() as tx:
             return int(tx.execute("SELECT COUNT(*) FROM library WHERE user_id = ?", (user_id,)).scalar())
 
     def add_submission(self, paper_id: str, user_id: int, source_url: str) -> tuple[Submission, bool]:
-        with self.write() as tx:
+        """Record a submission of a stored paper; a paper already submitted keeps its first
+        submitter (the new one is merged: ``times`` grows). Returns it and whether it is new."""
+        with self.db.write() as tx:
             tx.execute("INSERT INTO submissions (paper_id, user_id, submitted_at, source_url) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (paper_id) DO UPDATE SET times = submissions.times + 1",
-                       (paper_id, user_id, self._now(), source_url[:500]))
-            bump_community_version(tx, self._now())
+                       (paper_id, user_id, self.db.now(), source_url[:500]))
+            bump_community_version(tx, self.db.now())
             row = tx.execute(f"{_SUBMISSION_SELECT} WHERE s.paper_id = ?", (paper_id,)).one()
         assert row is not None
         submission = _row_submission(row)
         return submission, submission.times == 1 and submission.user_id == user_id
 
     def submissions_for(self, paper_ids: Sequence[str], include_hidden: bool = False) -> dict[str, Submission]:
+        """The submissions of these papers (hidden ones and those of disabled accounts left out)."""
         ids = list(dict.fromkeys(paper_ids))
         found: dict[str, Submission] = {}
         visible = "" if include_hidden else f" AND {_VISIBLE}"
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(ids):
                 rows = tx.execute(f"{_SUBMISSION_SELECT} WHERE s.paper_id IN ({placeholders(len(chunk))}){visible}",
                                   chunk).all()
@@ -111,33 +123,40 @@ class CommunitySQL(SQLBase):
 
     def list_submissions(self, limit: int = 50, offset: int = 0, user_id: int | None = None,
                          include_hidden: bool = False) -> list[Submission]:
+        """Submissions, newest first; of one user when ``user_id`` is given."""
         where = [] if include_hidden else [_VISIBLE]
         params: list[Any] = []
         if user_id is not None:
             where.append("s.user_id = ?")
             params.append(user_id)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute(f"{_SUBMISSION_SELECT}{clause} ORDER BY s.submitted_at DESC, s.paper_id "
                               "LIMIT ? OFFSET ?", (*params, limit, offset)).all()
         return [_row_submission(r) for r in rows]
 
     def set_submission_hidden(self, paper_id: str, hidden: bool, reason: str | None = None) -> bool:
-        with self.write() as tx:
+        """Hide a submission (moderation) or show it again; False when there is none."""
+        with self.db.write() as tx:
             tx.execute("UPDATE submissions SET hidden_at = ?, hidden_reason = ? WHERE paper_id = ?",
-                       (self._now() if hidden else None, reason if hidden else None, paper_id))
+                       (self.db.now() if hidden else None, reason if hidden else None, paper_id))
             changed = tx.rowcount == 1
-            bump_community_version(tx, self._now())
+            bump_community_version(tx, self.db.now())
             return changed
 
     def community_version(self) -> int:
-        value = self.get_state(VERSION_KEY)
+        """A counter raised by every change of upvotes, submissions and moderation (for cache validators)."""
+        with self.db.read() as tx:
+            value = read_state(tx, VERSION_KEY)
         return int(value) if value else 0
 
     def community_activity(self, start: datetime, end: datetime) -> dict[str, CommunityActivity]:
+        """Per paper: upvotes and saves made in ``(start, end]`` (the trending window: what happened up to
+        ``end`` included) and whether it was submitted then (visible submissions, enabled accounts only).
+        Trending reads this."""
         span = (iso(start), iso(end))
         activity: dict[str, CommunityActivity] = {}
-        with self.read() as tx:
+        with self.db.read() as tx:
             for table, column, attr in (("upvotes", "created_at", "upvotes"), ("library", "saved_at", "saves")):
                 rows = tx.execute(
                     f"SELECT t.paper_id, COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id "

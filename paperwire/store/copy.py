@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperwire.store.base import Store
+from paperwire.store.store import Store
 
 # Rows that belong to one database, not to the data: never copied, never compared.
 LOCAL_ROWS = {"state": {"instance_id"}}
@@ -39,7 +39,7 @@ def _rows(store: Store, table: str) -> Iterator[tuple[list[str], tuple[Any, ...]
     after: tuple[Any, ...] | None = None
     skip = LOCAL_ROWS.get(table, set())
     while True:
-        columns, rows = store.read_rows(table, after, BATCH)
+        columns, rows = store.tables.read_rows(table, after, BATCH)
         if not rows:
             return
         keys = _key_positions(store, table, columns)
@@ -71,7 +71,7 @@ def _canonical(value: Any) -> str:
 def checksums(store: Store, progress: Progress | None = None) -> dict[str, tuple[int, str]]:
     """Per table: the row count and a digest of its rows in key order."""
     result = {}
-    for table in store.copy_tables():
+    for table in store.tables.copy_tables():
         digest, count = hashlib.sha256(), 0
         for _columns, row in _rows(store, table):
             digest.update("\x1f".join(_canonical(v) for v in row).encode())
@@ -85,29 +85,29 @@ def checksums(store: Store, progress: Progress | None = None) -> dict[str, tuple
 
 def copy_store(source: Store, target: Store, progress: Progress | None = None) -> CopyReport:
     """Copy every table from ``source`` to the empty ``target``, then verify."""
-    missing = set(source.copy_tables()) - target.table_names()
+    missing = set(source.tables.copy_tables()) - target.tables.table_names()
     if missing:
         raise CopyError(f"target is not migrated (missing tables: {', '.join(sorted(missing))})")
-    if target.read_rows("papers", None, 1)[1]:
+    if target.tables.read_rows("papers", None, 1)[1]:
         raise CopyError("target database already holds papers; copy only into an empty database")
     report = CopyReport()
-    for table in source.copy_tables():
+    for table in source.tables.copy_tables():
         batch: list[tuple[Any, ...]] = []
         columns: list[str] = []
         count = 0
         for columns, row in _rows(source, table):
             batch.append(row)
             if len(batch) >= BATCH:
-                target.write_rows(table, columns, batch)
+                target.tables.write_rows(table, columns, batch)
                 count += len(batch)
                 if progress:
                     progress(table, len(batch))
                 batch = []
         if batch:
-            target.write_rows(table, columns, batch)
+            target.tables.write_rows(table, columns, batch)
             count += len(batch)
         report.rows[table] = count
-    target.finish_copy()
+    target.tables.finish_copy()
     before, after = checksums(source), checksums(target)
     for table, expected in before.items():
         if after.get(table) != expected:

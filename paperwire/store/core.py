@@ -1,20 +1,18 @@
-"""The SQL core both backends share: cursors, time, migrations, small state.
+"""The SQL core every area of the store shares: cursors, time, the Database a backend provides.
 
 Statements are written once with ``?`` placeholders; the PostgreSQL backend
 turns them into ``%s``. A backend provides connections (``read``/``write``)
-and the few dialect differences (``_lock``, ``_skip_locked``).
+and the few dialect differences (``lock``, ``skip_locked``, ``insert_rows``).
 """
 
 from __future__ import annotations
 
 import abc
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
-
-from paperwire.store.migrations import MIGRATIONS
 
 Clock = Callable[[], datetime]
 # SQLite's limit on bound variables is far above this; small chunks keep plans cheap.
@@ -78,12 +76,25 @@ class Tx:
         return int(self.cursor.rowcount)
 
 
-class SQLBase(abc.ABC):
-    """Connections, clock, migrations and key/value state."""
+class AlreadyExists(ValueError):
+    """A unique value (``field``: email, handle) is taken."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} already exists")
+        self.field = field
+
+
+class Database(abc.ABC):
+    """What every area of the store shares: the connections (reads, and the one write path), the
+    dialect's few differences, and the clock. A backend (``sqlite.py``, ``postgres.py``) provides it."""
 
     dialect: str = ""
-    url: str
-    _skip_locked = ""
+    skip_locked = ""
+    """Appended to a claim's ``SELECT``: PostgreSQL's ``FOR UPDATE SKIP LOCKED`` (SQLite serialises writers)."""
+    table_names_sql = ""
+    """A query of the names of every table in the database."""
+    path: Path | None = None
+    """The SQLite file; None for a server database."""
 
     def __init__(self, url: str, clock: Clock = utcnow) -> None:
         self.url = url
@@ -97,67 +108,35 @@ class SQLBase(abc.ABC):
     def write(self) -> AbstractContextManager[Tx]:
         """The write path: one transaction, committed on success, rolled back on error."""
 
-    def _lock(self, tx: Tx, name: str) -> None:  # noqa: B027 - SQLite's writes are already serialised
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def lock(self, tx: Tx, name: str) -> None:  # noqa: B027 - SQLite's writes are already serialised
         """Serialise writers of one kind inside the current transaction."""
 
-    def _now(self) -> str:
+    def now(self) -> str:
+        """The clock's instant as stored (ISO text, UTC)."""
         return iso(self.clock()) or ""
 
-    def _insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                     on_conflict: str = "") -> None:
+    def insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    on_conflict: str = "") -> None:
         """Insert many rows; ``on_conflict`` is an ``ON CONFLICT ...`` clause (may use ``excluded``)."""
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {on_conflict}"
         tx.executemany(sql, rows)
 
-    def migrate(self) -> list[str]:
-        """Apply the named migrations not yet recorded; return their names."""
-        applied: list[str] = []
-        with self.write() as tx:
-            self._lock(tx, "migrate")
-            tx.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r[0] for r in tx.execute("SELECT name FROM migrations").all()}
-            for migration in MIGRATIONS:
-                if migration.name in done:
-                    continue
-                for statement in migration.render(self.dialect):
-                    tx.execute(statement)
-                tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.name, self._now()))
-                applied.append(migration.name)
-            tx.execute(
-                "INSERT INTO state (key, value, updated_at) VALUES ('instance_id', ?, ?) ON CONFLICT (key) DO NOTHING",
-                (uuid.uuid4().hex, self._now()),
-            )
-        return applied
+    def reset_identities(self, tx: Tx) -> None:  # noqa: B027 - SQLite's AUTOINCREMENT follows the largest key
+        """Advance generated-key counters after explicit keys were inserted (``paperwire copy``)."""
 
-    def applied_migrations(self) -> list[str]:
-        """Names of the migrations recorded in the database."""
-        with self.read() as tx:
-            return [r[0] for r in tx.execute("SELECT name FROM migrations ORDER BY name").all()]
 
-    def instance_id(self) -> str:
-        """The random id made when the database was first migrated."""
-        value = self.get_state("instance_id")
-        if value is None:
-            raise RuntimeError(f"database {self.url} is not migrated: run 'paperwire migrate'")
-        return value
-
-    def get_state(self, key: str) -> str | None:
-        """A saved value, or None."""
-        with self.read() as tx:
-            value = tx.execute("SELECT value FROM state WHERE key = ?", (key,)).scalar()
-        return str(value) if value is not None else None
-
-    def set_state(self, key: str, value: str) -> None:
-        """Save a value, replacing any previous one."""
-        with self.write() as tx:
-            tx.execute(
-                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, self._now()),
-            )
+def read_state(tx: Tx, key: str) -> str | None:
+    """A value of the ``state`` table, or None."""
+    value = tx.execute("SELECT value FROM state WHERE key = ?", (key,)).scalar()
+    return str(value) if value is not None else None
 
 
 SIGNALS_VERSION_KEY = "signals_version"
+"""The counter raised by every star count, star history and Hugging Face upvote write."""
 T = TypeVar("T")
 
 

@@ -1,4 +1,4 @@
-"""Subscribers, the email outbox and digest items in SQL.
+"""The subscriptions area (subscribers) and the outbox area (the email outbox and digest items).
 
 Claiming is one write transaction (``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL), so concurrent senders never take the same
@@ -14,8 +14,7 @@ from typing import Any
 import orjson
 
 from paperwire.models import OutboxMessage, Subscriber, Topic
-from paperwire.store.base_accounts import AlreadyExists
-from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
+from paperwire.store.core import AlreadyExists, Database, Tx, chunks, iso, parse_instant, placeholders
 
 _SUB_COLUMNS = ("id, email, frequency, state, source, nonce, topics, user_id, created_at, updated_at, confirmed_at, "
                 "unsubscribed_at, last_error")
@@ -47,14 +46,17 @@ def _row_outbox(r: Sequence[Any]) -> OutboxMessage:
     )
 
 
-class DigestsSQL(SQLBase):
-    """Subscribers, outbox, digest items."""
+class Subscriptions:
+    """Subscribers: who gets which digest, and their state."""
 
-    # -- subscribers --------------------------------------------------------------------------
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def add_subscriber(self, email: str, frequency: str, topics: Sequence[Topic], state: str, source: str,
                        nonce: str, user_id: int | None = None) -> Subscriber:
-        now = self._now()
-        with self.write() as tx:
+        """A new subscriber; ``AlreadyExists('email')`` when the address is known."""
+        now = self.db.now()
+        with self.db.write() as tx:
             tx.execute(
                 "INSERT INTO subscribers (email, frequency, state, source, nonce, topics, user_id, created_at, "
                 "updated_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
@@ -68,18 +70,21 @@ class DigestsSQL(SQLBase):
         return _row_subscriber(row)
 
     def _subscriber_where(self, where: str, value: Any) -> Subscriber | None:
-        with self.read() as tx:
+        with self.db.read() as tx:
             row = tx.execute(f"SELECT {_SUB_COLUMNS} FROM subscribers WHERE {where} = ?", (value,)).one()
         return _row_subscriber(row) if row else None
 
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        """One subscriber by id."""
         return self._subscriber_where("id", subscriber_id)
 
     def get_subscriber_by_email(self, email: str) -> Subscriber | None:
+        """One subscriber by (normalised) email."""
         return self._subscriber_where("email", email)
 
     def subscribers_of_user(self, user_id: int) -> list[Subscriber]:
-        with self.read() as tx:
+        """Subscriptions linked to an account."""
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT {_SUB_COLUMNS} FROM subscribers WHERE user_id = ? ORDER BY id",
                               (user_id,)).all()
         return [_row_subscriber(r) for r in rows]
@@ -88,7 +93,9 @@ class DigestsSQL(SQLBase):
                           topics: Sequence[Topic] | None = None, state: str | None = None,
                           user_id: int | None = None, error: str | None = None, nonce: str | None = None
                           ) -> Subscriber | None:
-        now = self._now()
+        """Change a subscriber; a new ``nonce`` revokes its signed links. Leaving (``unsubscribed``,
+        ``bounced``) also cancels its pending digests in the same transaction, so nothing more is sent."""
+        now = self.db.now()
         sets: list[tuple[str, Any]] = [("updated_at = ?", now)]
         if frequency is not None:
             sets.append(("frequency = ?", frequency))
@@ -106,7 +113,7 @@ class DigestsSQL(SQLBase):
                 sets += [("confirmed_at = ?", now), ("unsubscribed_at = ?", None), ("last_error = ?", error)]
             elif state in LEAVING:
                 sets.append(("unsubscribed_at = ?", now))
-        with self.write() as tx:
+        with self.db.write() as tx:
             tx.execute(f"UPDATE subscribers SET {', '.join(s for s, _ in sets)} WHERE id = ?",
                        (*(v for _, v in sets), subscriber_id))
             if state in LEAVING:
@@ -117,21 +124,24 @@ class DigestsSQL(SQLBase):
 
     def list_subscribers(self, state: str | None = None, frequency: str | None = None, after_id: int = 0,
                          limit: int = 1000) -> list[Subscriber]:
+        """Subscribers by id after ``after_id`` (a page), optionally of one state and frequency."""
         where, params = ["id > ?"], [after_id]
         for column, value in (("state", state), ("frequency", frequency)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)  # type: ignore[arg-type]
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT {_SUB_COLUMNS} FROM subscribers WHERE {' AND '.join(where)} ORDER BY id "
                               "LIMIT ?", (*params, limit)).all()
         return [_row_subscriber(r) for r in rows]
 
     def import_subscribers(self, rows: Sequence[tuple[str, str, Sequence[Topic], str]], source: str
                            ) -> tuple[int, list[str]]:
-        now = self._now()
+        """Add confirmed subscribers ``(email, frequency, topics, nonce)`` in one transaction; known
+        addresses are left as they are. Returns how many were added and the addresses skipped."""
+        now = self.db.now()
         added, skipped = 0, []
-        with self.write() as tx:
+        with self.db.write() as tx:
             for email, frequency, topics, nonce in rows:
                 tx.execute(
                     "INSERT INTO subscribers (email, frequency, state, source, nonce, topics, created_at, updated_at, "
@@ -144,15 +154,29 @@ class DigestsSQL(SQLBase):
                     skipped.append(email)
         return added, skipped
 
-    # -- outbox -------------------------------------------------------------------------------
+
+class Outbox:
+    """The email outbox and the digest items (which papers each digest carried).
+
+    Delivery state lives in ``outbox`` rows: ``pending`` → ``sending`` (claimed
+    with a lease) → ``sent`` / ``failed``, or ``cancelled`` when the subscriber
+    left before it went out. A claim is one write transaction, so two senders
+    never hold the same row; a crashed sender's rows are claimed again once
+    their lease expires.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     @staticmethod
     def _outbox_row(m: OutboxMessage, now: str) -> tuple[Any, ...]:
         return (m.key, m.kind, m.recipient, m.subscriber_id, m.period, orjson.dumps(m.payload).decode(),
                 m.message_id, "pending", 0, iso(m.next_attempt) or now, None, None, now, None, None)
 
     def enqueue(self, message: OutboxMessage) -> bool:
-        now = self._now()
-        with self.write() as tx:
+        """Queue a message unless its key is already queued; True when queued now."""
+        now = self.db.now()
+        with self.db.write() as tx:
             tx.execute(f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) "
                        f"VALUES ({placeholders(len(_OUTBOX_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
                        self._outbox_row(message, now))
@@ -166,35 +190,41 @@ class DigestsSQL(SQLBase):
         return found
 
     def enqueue_digests(self, digests: Sequence[tuple[OutboxMessage, Sequence[str]]]) -> list[str]:
+        """Queue digests with their papers in one transaction, skipping keys already queued (built by
+        another run); returns the keys queued now."""
         if not digests:
             return []
-        now = self._now()
-        with self.write() as tx:
-            self._lock(tx, "outbox")  # two builders of one period: the second sees the first's keys
+        now = self.db.now()
+        with self.db.write() as tx:
+            self.db.lock(tx, "outbox")  # two builders of one period: the second sees the first's keys
             existing = self._existing_keys(tx, [m.key for m, _ in digests])
             new = [(m, ids) for m, ids in digests if m.key not in existing]
-            self._insert_rows(tx, "outbox", _OUTBOX_COLUMNS, [self._outbox_row(m, now) for m, _ in new])
+            self.db.insert_rows(tx, "outbox", _OUTBOX_COLUMNS, [self._outbox_row(m, now) for m, _ in new])
             items = [(m.key, pid, m.subscriber_id) for m, ids in new for pid in dict.fromkeys(ids)]
-            self._insert_rows(tx, "digest_items", ("outbox_key", "paper_id", "subscriber_id"), items)
+            self.db.insert_rows(tx, "digest_items", ("outbox_key", "paper_id", "subscriber_id"), items)
         return [m.key for m, _ in new]
 
     def outbox_keys(self, keys: Sequence[str]) -> set[str]:
-        with self.read() as tx:
+        """Which of these keys are queued (in any state)."""
+        with self.db.read() as tx:
             return self._existing_keys(tx, keys)
 
     def claim_outbox(self, owner: str, limit: int, lease_seconds: float, keys: Sequence[str] | None = None
                      ) -> list[OutboxMessage]:
-        now = self.clock()
+        """Take up to ``limit`` messages due now: pending ones whose ``next_attempt`` has come, and
+        ``sending`` ones whose lease expired (their sender died). They become ``sending``, held by
+        ``owner`` until the lease ends; ``attempts`` grows by one."""
+        now = self.db.clock()
         stamp, expires = iso(now), iso(now + timedelta(seconds=lease_seconds))
         only = f" AND key IN ({placeholders(len(keys))})" if keys else ""
-        with self.write() as tx:
+        with self.db.write() as tx:
             taken: list[str] = []
             # crashed senders' messages first (their lease ran out), then due ones, oldest first
             for condition in ("state = 'sending' AND lease_expires < ?", "state = 'pending' AND next_attempt <= ?"):
                 if len(taken) >= limit:
                     break
                 rows = tx.execute(f"SELECT key FROM outbox WHERE {condition}{only} ORDER BY next_attempt, key "
-                                  f"LIMIT ?{self._skip_locked}", (stamp, *(keys or ()), limit - len(taken))).all()
+                                  f"LIMIT ?{self.db.skip_locked}", (stamp, *(keys or ()), limit - len(taken))).all()
                 taken += [r[0] for r in rows]
             if not taken:
                 return []
@@ -205,11 +235,14 @@ class DigestsSQL(SQLBase):
         return [_row_outbox(r) for r in rows]
 
     def finish_outbox(self, results: Sequence[tuple[str, str, str | None, datetime | None]], owner: str) -> int:
+        """Record outcomes ``(key, state, error, next_attempt)``: ``sent``, ``failed``, ``cancelled``, or
+        ``pending`` again (a retry at ``next_attempt``). Only rows still held by ``owner`` change;
+        returns how many did."""
         if not results:
             return 0
-        now = self._now()
+        now = self.db.now()
         done = 0
-        with self.write() as tx:
+        with self.db.write() as tx:
             for key, state, error, next_attempt in results:
                 tx.execute(
                     "UPDATE outbox SET state = ?, last_error = ?, next_attempt = COALESCE(?, next_attempt), "
@@ -221,11 +254,12 @@ class DigestsSQL(SQLBase):
         return done
 
     def renew_outbox(self, keys: Sequence[str], owner: str, lease_seconds: float) -> set[str]:
+        """Extend the lease of claimed messages still held by ``owner``; returns those keys."""
         if not keys:
             return set()
-        expires = iso(self.clock() + timedelta(seconds=lease_seconds))
+        expires = iso(self.db.clock() + timedelta(seconds=lease_seconds))
         marks = placeholders(len(keys))
-        with self.write() as tx:
+        with self.db.write() as tx:
             tx.execute(f"UPDATE outbox SET lease_expires = ? WHERE key IN ({marks}) AND lease_owner = ? "
                        "AND state = 'sending'", (expires, *keys, owner))
             rows = tx.execute(f"SELECT key FROM outbox WHERE key IN ({marks}) AND lease_owner = ? "
@@ -233,9 +267,11 @@ class DigestsSQL(SQLBase):
         return {r[0] for r in rows}
 
     def release_outbox(self, keys: Sequence[str], owner: str, next_attempt: datetime, error: str) -> int:
+        """Give claimed messages back unsent (the SMTP server was unreachable): ``pending`` again at
+        ``next_attempt``, and the claim's attempt is not counted."""
         if not keys:
             return 0
-        with self.write() as tx:
+        with self.db.write() as tx:
             tx.execute("UPDATE outbox SET state = 'pending', attempts = attempts - 1, next_attempt = ?, "
                        "last_error = ?, lease_owner = NULL, lease_expires = NULL "
                        f"WHERE key IN ({placeholders(len(keys))}) AND lease_owner = ? AND state = 'sending'",
@@ -243,12 +279,14 @@ class DigestsSQL(SQLBase):
             return tx.rowcount
 
     def get_outbox(self, key: str) -> OutboxMessage | None:
-        with self.read() as tx:
+        """One message by key."""
+        with self.db.read() as tx:
             row = tx.execute(f"{_OUTBOX_SELECT} WHERE key = ?", (key,)).one()
         return _row_outbox(row) if row else None
 
     def list_outbox(self, state: str | None = None, subscriber_id: int | None = None, kind: str | None = None,
                     limit: int = 100) -> list[OutboxMessage]:
+        """Messages, newest first."""
         where: list[str] = []
         params: list[Any] = []
         for column, value in (("state", state), ("subscriber_id", subscriber_id), ("kind", kind)):
@@ -256,19 +294,22 @@ class DigestsSQL(SQLBase):
                 where.append(f"{column} = ?")
                 params.append(value)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute(f"{_OUTBOX_SELECT}{clause} ORDER BY created_at DESC, key DESC LIMIT ?",
                               (*params, limit)).all()
         return [_row_outbox(r) for r in rows]
 
     def outbox_counts(self) -> dict[str, int]:
-        with self.read() as tx:
+        """Messages per state."""
+        with self.db.read() as tx:
             return {r[0]: int(r[1]) for r in tx.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").all()}
 
     def already_sent(self, paper_ids: Sequence[str]) -> set[tuple[int, str]]:
+        """``(subscriber_id, paper_id)`` pairs among these papers that are in a digest sent or on its
+        way (failed and cancelled digests do not count)."""
         ids = list(dict.fromkeys(paper_ids))
         pairs: set[tuple[int, str]] = set()
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(ids):
                 rows = tx.execute(
                     "SELECT di.subscriber_id, di.paper_id FROM digest_items di JOIN outbox o ON o.key = di.outbox_key "
@@ -279,9 +320,10 @@ class DigestsSQL(SQLBase):
         return pairs
 
     def last_digests(self, subscriber_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each subscriber's newest digest was sent."""
         ids = list(dict.fromkeys(subscriber_ids))
         found: dict[int, datetime] = {}
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(ids):
                 rows = tx.execute("SELECT subscriber_id, MAX(sent_at) FROM outbox WHERE kind = 'digest' AND "
                                   f"state = 'sent' AND subscriber_id IN ({placeholders(len(chunk))}) "

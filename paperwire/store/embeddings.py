@@ -1,4 +1,4 @@
-"""Embeddings in SQL: one compact vector per (paper, model), with its own change counter.
+"""The embeddings area: one compact vector per (paper, model), with its own change counter.
 
 ``seq`` orders embedding writes (assigned under a lock, like papers' seq)
 so every host's vector index catches up without gaps; ``paper_seq`` is the
@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paperwire.models import EmbedTask, StoredEmbedding
-from paperwire.store.core import SQLBase, chunks, placeholders
+from paperwire.store.core import Database, chunks, placeholders
 
 EMBEDDING_COLUMNS = ("paper_id", "model", "dim", "vector", "scale", "text_hash", "paper_seq", "seq", "created_at")
 
 
-class EmbeddingsSQL(SQLBase):
+class Embeddings:
     """The embeddings table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def papers_to_embed(self, model: str, limit: int, after_seq: int = 0) -> list[EmbedTask]:
         """Papers (seq > ``after_seq``) without a ``model`` embedding or changed since theirs, in seq order."""
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute(
                 "SELECT p.id, p.title, p.abstract, p.seq, e.text_hash FROM papers p "
                 "LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
@@ -32,7 +35,7 @@ class EmbeddingsSQL(SQLBase):
 
     def count_papers_to_embed(self, model: str) -> int:
         """How many papers ``papers_to_embed`` would go through."""
-        with self.read() as tx:
+        with self.db.read() as tx:
             return int(tx.execute(
                 "SELECT COUNT(*) FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ? "
                 "WHERE e.paper_id IS NULL OR e.paper_seq < p.seq", (model,)).scalar())
@@ -41,15 +44,15 @@ class EmbeddingsSQL(SQLBase):
         """Store ``(paper_id, int8 bytes, scale, text_hash, paper_seq)`` rows in one transaction."""
         if not rows:
             return 0
-        now = self._now()
-        with self.write() as tx:
-            self._lock(tx, "embeddings")
+        now = self.db.now()
+        with self.db.write() as tx:
+            self.db.lock(tx, "embeddings")
             base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
             ids = [r[0] for r in rows]
             for chunk in chunks(ids):
                 tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
                            (model, *chunk))
-            self._insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
+            self.db.insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
                 (pid, model, dim, vector, scale, text_hash, paper_seq, base + i + 1, now)
                 for i, (pid, vector, scale, text_hash, paper_seq) in enumerate(rows)
             ])
@@ -57,18 +60,18 @@ class EmbeddingsSQL(SQLBase):
 
     def mark_embeddings_current(self, model: str, rows: Sequence[tuple[str, int]]) -> None:
         """The papers' text did not change: record their new ``paper_seq`` without re-embedding."""
-        with self.write() as tx:
+        with self.db.write() as tx:
             tx.executemany("UPDATE embeddings SET paper_seq = ? WHERE paper_id = ? AND model = ?",
                            [(seq, pid, model) for pid, seq in rows])
 
     def embedding_models(self) -> dict[str, int]:
         """How many embeddings each model has."""
-        with self.read() as tx:
+        with self.db.read() as tx:
             return {r[0]: int(r[1]) for r in tx.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").all()}
 
     def delete_embeddings(self, keep_model: str | None = None) -> int:
         """Delete every embedding (or every one not made by ``keep_model``)."""
-        with self.write() as tx:
+        with self.db.write() as tx:
             if keep_model is None:
                 tx.execute("DELETE FROM embeddings")
             else:
@@ -77,12 +80,12 @@ class EmbeddingsSQL(SQLBase):
 
     def embeddings_since(self, model: str, seq: int, limit: int) -> list[StoredEmbedding]:
         """Embeddings of ``model`` written after ``seq``, in write order."""
-        with self.read() as tx:
+        with self.db.read() as tx:
             rows = tx.execute("SELECT seq, paper_id, vector, scale FROM embeddings WHERE model = ? AND seq > ? "
                               "ORDER BY seq LIMIT ?", (model, seq, limit)).all()
         return [StoredEmbedding(int(r[0]), r[1], bytes(r[2]), float(r[3])) for r in rows]
 
     def max_embedding_seq(self) -> int:
         """The embeddings' change counter."""
-        with self.read() as tx:
+        with self.db.read() as tx:
             return int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())

@@ -1,4 +1,4 @@
-"""Scheduled jobs with leases: a job is never run twice at once, a crashed one is retried.
+"""The jobs area: scheduled jobs with leases: a job is never run twice at once, a crashed one is retried.
 
 A job row holds its schedule (``next_run``, ``interval_seconds``) and its
 lease (``lease_owner``, ``lease_expires``). Claiming happens in one write
@@ -11,10 +11,10 @@ expires the job is due again and another worker claims it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from paperwire.store.base import JobInfo
-from paperwire.store.core import SQLBase, Tx, iso, parse_instant, placeholders
+from paperwire.store.core import Database, Tx, iso, parse_instant, placeholders
 
 _JOB_COLUMNS = (
     "name, interval_seconds, next_run, lease_owner, lease_expires, last_started, last_finished, "
@@ -22,28 +22,60 @@ _JOB_COLUMNS = (
 )
 
 
-class JobsSQL(SQLBase):
+@dataclass(slots=True)
+class JobInfo:
+    """A scheduled job's record: its lease and its last outcome."""
+
+    name: str
+    interval_seconds: int
+    next_run: datetime | None
+    lease_owner: str | None
+    lease_expires: datetime | None
+    last_started: datetime | None
+    last_finished: datetime | None
+    last_status: str | None
+    last_error: str | None
+    attempts: int
+    runs: int
+    failures: int
+    last_summary: str | None = None
+
+
+class Jobs:
     """The jobs table."""
 
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def ensure_job(self, name: str, interval_seconds: int) -> None:
+        """Create a scheduled job if missing (due now); keep its state, update its interval.
+
+        A next run further away than the new interval is brought forward to it.
+        """
         # A shortened interval takes effect now: a next run further away than one new interval is
         # brought forward (ISO instants compare as text in both databases).
-        latest = iso(self.clock() + timedelta(seconds=interval_seconds))
-        with self.write() as tx:
+        latest = iso(self.db.clock() + timedelta(seconds=interval_seconds))
+        with self.db.write() as tx:
             tx.execute(
                 "INSERT INTO jobs (name, interval_seconds, next_run) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET interval_seconds = excluded.interval_seconds, "
                 "next_run = CASE WHEN jobs.next_run > ? THEN ? ELSE jobs.next_run END",
-                (name, interval_seconds, self._now(), latest, latest),
+                (name, interval_seconds, self.db.now(), latest, latest),
             )
 
     def claim_job(self, owner: str, lease_seconds: int, names: Sequence[str] | None = None) -> str | None:
-        now = self.clock()
+        """Take the lease of one due job nobody holds (or whose lease expired).
+
+        Returns the job's name, or None when nothing is due. Two processes
+        never hold the same job at once; a crashed holder's lease expires
+        and the job is claimed again.
+        """
+        now = self.db.clock()
         only = f" AND name IN ({placeholders(len(names))})" if names else ""
-        with self.write() as tx:
+        with self.db.write() as tx:
             row = tx.execute(
                 "SELECT name FROM jobs WHERE next_run <= ? AND (lease_owner IS NULL OR lease_expires < ?)"
-                f"{only} ORDER BY next_run, name LIMIT 1{self._skip_locked}",
+                f"{only} ORDER BY next_run, name LIMIT 1{self.db.skip_locked}",
                 (iso(now), iso(now), *(names or ())),
             ).one()
             if row is None:
@@ -52,12 +84,13 @@ class JobsSQL(SQLBase):
             return str(row[0])
 
     def claim_named_job(self, name: str, owner: str, lease_seconds: int, force: bool = False) -> bool:
-        now = iso(self.clock())
+        """Take one job's lease if free (``force``: even if not due yet)."""
+        now = iso(self.db.clock())
         due = "" if force else " AND next_run <= ?"
-        with self.write() as tx:
+        with self.db.write() as tx:
             row = tx.execute(
                 f"SELECT name FROM jobs WHERE name = ? AND (lease_owner IS NULL OR lease_expires < ?){due}"
-                f"{self._skip_locked}",
+                f"{self.db.skip_locked}",
                 (name, now) if force else (name, now, now),
             ).one()
             if row is None:
@@ -66,7 +99,7 @@ class JobsSQL(SQLBase):
             return True
 
     def _take(self, tx: Tx, name: str, owner: str, lease_seconds: int) -> None:
-        now = self.clock()
+        now = self.db.clock()
         tx.execute(
             "UPDATE jobs SET lease_owner = ?, lease_expires = ?, last_started = ?, attempts = attempts + 1 "
             "WHERE name = ?",
@@ -74,16 +107,24 @@ class JobsSQL(SQLBase):
         )
 
     def renew_lease(self, name: str, owner: str, lease_seconds: int) -> bool:
-        expires = iso(self.clock() + timedelta(seconds=lease_seconds))
-        with self.write() as tx:
+        """Extend a held lease; False when the lease was lost."""
+        expires = iso(self.db.clock() + timedelta(seconds=lease_seconds))
+        with self.db.write() as tx:
             tx.execute("UPDATE jobs SET lease_expires = ? WHERE name = ? AND lease_owner = ?", (expires, name, owner))
             return tx.rowcount == 1
 
     def finish_job(self, name: str, owner: str, error: str | None = None, retry_seconds: int | None = None,
                    summary: str | None = None, skipped: bool = False) -> None:
-        now = self.clock()
+        """Release a lease and record the outcome; schedules the next run.
+
+        Status ``failed`` with an error, else ``skipped`` or ``ok``. Success runs
+        it again after its interval, failure after ``retry_seconds`` (default:
+        the interval). ``summary`` says what the run did. A caller that lost the
+        lease records nothing.
+        """
+        now = self.db.clock()
         status = "failed" if error else ("skipped" if skipped else "ok")
-        with self.write() as tx:
+        with self.db.write() as tx:
             row = tx.execute("SELECT interval_seconds FROM jobs WHERE name = ? AND lease_owner = ?",
                              (name, owner)).one()
             if row is None:
@@ -100,9 +141,13 @@ class JobsSQL(SQLBase):
             )
 
     def release_job(self, name: str, owner: str) -> bool:
+        """Give a lease back without an outcome (an interrupted run): the job stays due.
+
+        False when ``owner`` did not hold it.
+        """
         # An interrupted run is not an outcome: the job stays due (next_run unchanged) and the
         # attempt is not counted, so the next worker simply runs it again.
-        with self.write() as tx:
+        with self.db.write() as tx:
             tx.execute(
                 "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL, "
                 "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
@@ -110,7 +155,8 @@ class JobsSQL(SQLBase):
             return tx.rowcount == 1
 
     def list_jobs(self) -> list[JobInfo]:
-        with self.read() as tx:
+        """All scheduled jobs."""
+        with self.db.read() as tx:
             rows = tx.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY name").all()
         return [
             JobInfo(

@@ -22,8 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from paperwire.store.core import Clock, Tx, utcnow
-from paperwire.store.sql import SQLStore
+from paperwire.store.core import Clock, Database, Tx, utcnow
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -44,11 +43,15 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
 
 
-class PostgresStore(SQLStore):
-    """A Store in a PostgreSQL database (or one schema of it)."""
+class PostgresDatabase(Database):
+    """A PostgreSQL database (or one schema of it)."""
 
     dialect = "postgresql"
-    _skip_locked = " FOR UPDATE SKIP LOCKED"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    table_names_sql = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE'"
+    )
 
     def __init__(self, url: str, clock: Clock = utcnow, pool_max: int = 8) -> None:
         super().__init__(url, clock)
@@ -76,12 +79,12 @@ class PostgresStore(SQLStore):
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield Tx(cur, _convert)
 
-    def _insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                     on_conflict: str = "") -> None:
+    def insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    on_conflict: str = "") -> None:
         """COPY into a session-local staging table, then one INSERT ... SELECT: several times
         faster than row-by-row inserts for bulk imports."""
         if len(rows) < 50:
-            super()._insert_rows(tx, table, columns, rows, on_conflict)
+            super().insert_rows(tx, table, columns, rows, on_conflict)
             return
         stage = f"_stage_{table}"
         cols = ", ".join(columns)
@@ -92,12 +95,7 @@ class PostgresStore(SQLStore):
         tx.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {on_conflict}")
         tx.execute(f"TRUNCATE {stage}")
 
-    _table_names_sql = (
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE'"
-    )
-
-    def _reset_identities(self, tx: Tx) -> None:
+    def reset_identities(self, tx: Tx) -> None:
         columns = tx.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND is_identity = 'YES'"
@@ -106,7 +104,7 @@ class PostgresStore(SQLStore):
             tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                        f"GREATEST((SELECT MAX({column}) FROM {table}), 1))")
 
-    def _lock(self, tx: Tx, name: str) -> None:
+    def lock(self, tx: Tx, name: str) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || ?))", (name,))
 
     def close(self) -> None:

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from paperwire.store.core import Clock, Tx, utcnow
-from paperwire.store.sql import SQLStore
+from paperwire.store.core import Clock, Database, Tx, utcnow
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -35,10 +34,12 @@ def _identity(sql: str) -> str:
     return sql
 
 
-class SQLiteStore(SQLStore):
-    """A Store in one SQLite file."""
+class SQLiteDatabase(Database):
+    """One SQLite file."""
 
     dialect = "sqlite"
+    table_names_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    path: Path
 
     def __init__(self, url: str, clock: Clock = utcnow) -> None:
         super().__init__(url, clock)

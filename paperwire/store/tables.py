@@ -1,4 +1,4 @@
-"""Whole tables, generically: what ``paperwire copy`` reads and writes.
+"""The tables area: whole tables, generically: what ``paperwire copy`` reads and writes.
 
 Table and column names come from the migrations' registry (``copy_order``),
 never from user input, and are checked against it before use.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from paperwire.store.core import SQLBase, Tx, placeholders
+from paperwire.store.core import Database, placeholders
 from paperwire.store.migrations import copy_order
 
 
@@ -20,8 +20,11 @@ def _keys(table: str) -> tuple[str, ...]:
     raise ValueError(f"unknown table {table!r}")
 
 
-class TablesSQL(SQLBase):
+class Tables:
     """Paged reads and bulk writes of any registered table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def copy_tables(self) -> list[str]:
         """Registered tables in copy order (parents first)."""
@@ -29,16 +32,14 @@ class TablesSQL(SQLBase):
 
     def table_names(self) -> set[str]:
         """Every table that exists in the database (for checking the registry)."""
-        with self.read() as tx:
-            return {r[0] for r in tx.execute(self._table_names_sql).all()}
-
-    _table_names_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        with self.db.read() as tx:
+            return {r[0] for r in tx.execute(self.db.table_names_sql).all()}
 
     def read_rows(self, table: str, after: Sequence[Any] | None, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Up to ``limit`` rows ordered by the table's key, starting after the key ``after``."""
         keys = _keys(table)
         where = f"WHERE ({', '.join(keys)}) > ({placeholders(len(keys))})" if after is not None else ""
-        with self.read() as tx:
+        with self.db.read() as tx:
             tx.execute(f"SELECT * FROM {table} {where} ORDER BY {', '.join(keys)} LIMIT ?",
                        (*(after or ()), limit))
             columns = [d[0] for d in tx.cursor.description]
@@ -47,15 +48,10 @@ class TablesSQL(SQLBase):
     def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows as they are (into an empty table), in one transaction."""
         _keys(table)
-        with self.write() as tx:
-            self._insert_rows(tx, table, columns, rows)
+        with self.db.write() as tx:
+            self.db.insert_rows(tx, table, columns, rows)
 
     def finish_copy(self) -> None:
         """Bring generated-key counters past the copied keys (PostgreSQL identities)."""
-        with self.write() as tx:
-            self._reset_identities(tx)
-
-    def _reset_identities(self, tx: Tx) -> None:
-        """Advance identity sequences after explicit keys were inserted (SQLite's AUTOINCREMENT
-        already follows the largest key, so there is nothing to do there)."""
-        return
+        with self.db.write() as tx:
+            self.db.reset_identities(tx)

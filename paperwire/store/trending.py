@@ -1,4 +1,4 @@
-"""Trending in SQL: the inputs of one window, read in a few bulk queries, and the stored rankings.
+"""The trending area: the inputs of one window, read in a few bulk queries, and the stored rankings.
 
 Reading the inputs never walks the whole papers table: candidates come
 from the time indexes (star snapshots and history of the window, HF
@@ -13,26 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 import orjson
 
 from paperwire.models import HFActivity, RepoStars, TrendingEntry, TrendingInputs, TrendingPage
-from paperwire.store.core import SQLBase, Tx, chunks, iso, parse_instant, placeholders
+from paperwire.store.core import Database, Tx, chunks, iso, parse_instant, placeholders
+from paperwire.store.rows import ENTRY_COLUMNS, row_entry
 
-_ENTRY_COLUMNS = ("period", "paper_id", "rank", "score", "reasons", "signals", "computed_at")
-_SELECT_ENTRY = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM trending"
+_SELECT_ENTRY = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM trending"
 
 
 def computed_key(window: str) -> str:
     """The state key holding when ``window``'s ranking was last computed (also set when it is empty)."""
     return f"trending.{window}.computed_at"
-
-
-def _row_entry(row: Sequence[Any]) -> TrendingEntry:
-    return TrendingEntry(window=row[0], paper_id=row[1], rank=int(row[2]), score=float(row[3]),
-                         reasons=orjson.loads(row[4]), signals=orjson.loads(row[5]),
-                         computed_at=parse_instant(row[6]))
 
 
 def _series_with_baseline(tx: Tx, table: str, key: str, value: str, start: str, end: str,
@@ -53,14 +46,25 @@ def _series_with_baseline(tx: Tx, table: str, key: str, value: str, start: str, 
     return series
 
 
-class TrendingSQL(SQLBase):
+class Trending:
     """Inputs of the trending computation and the stored rankings."""
 
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     def trending_inputs(self, start: datetime, end: datetime, also: Sequence[str] = ()) -> TrendingInputs:
+        """What the trending score of the window ``(start, end]`` reads, in a few bulk queries.
+
+        Candidates (never withdrawn ones): stored papers linked to a repository with star snapshots or
+        backfilled history in the window, papers with Hugging Face upvote
+        snapshots in it or on a daily list of its days, papers announced
+        in its days, and the stored papers of ``also`` (those with community
+        activity in the window). Cost follows the window's activity, not the store's size.
+        """
         s, e = iso(start) or "", iso(end) or ""
         first_day, last_day = start.date().isoformat(), end.date().isoformat()
         out = TrendingInputs(start, end)
-        with self.read() as tx:
+        with self.db.read() as tx:
             stars = _series_with_baseline(tx, "star_snapshots", "repo", "stars", s, e)
             history: dict[str, list[tuple[date, int]]] = {}
             for repo, day, n in tx.execute("SELECT repo, day, stars FROM star_history WHERE day >= ? AND day <= ? "
@@ -121,34 +125,38 @@ class TrendingSQL(SQLBase):
         return links
 
     def replace_trending(self, window: str, entries: Sequence[TrendingEntry], computed_at: datetime) -> None:
+        """Replace ``window``'s whole ranking in one transaction (readers see the old or the new one)."""
         at = iso(computed_at)
         rows = [(window, e.paper_id, e.rank, e.score, orjson.dumps(e.reasons).decode(),
                  orjson.dumps(e.signals).decode(), at) for e in entries]
-        with self.write() as tx:
-            self._lock(tx, f"trending.{window}")
+        with self.db.write() as tx:
+            self.db.lock(tx, f"trending.{window}")
             tx.execute("DELETE FROM trending WHERE period = ?", (window,))
-            self._insert_rows(tx, "trending", _ENTRY_COLUMNS, rows)
+            self.db.insert_rows(tx, "trending", ENTRY_COLUMNS, rows)
             tx.execute(
                 "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (computed_key(window), at, self._now()))
+                (computed_key(window), at, self.db.now()))
 
     def trending_page(self, window: str, limit: int = 20, offset: int = 0) -> TrendingPage:
-        with self.read() as tx:
+        """A page of ``window``'s stored ranking in rank order, with its size and when it was computed."""
+        with self.db.read() as tx:
             rows = tx.execute(f"{_SELECT_ENTRY} WHERE period = ? ORDER BY rank LIMIT ? OFFSET ?",
                               (window, limit, offset)).all()
             total = int(tx.execute("SELECT COUNT(*) FROM trending WHERE period = ?", (window,)).scalar())
             at = tx.execute("SELECT value FROM state WHERE key = ?", (computed_key(window),)).scalar()
-        return TrendingPage(window, [_row_entry(r) for r in rows], total, parse_instant(at), offset, limit)
+        return TrendingPage(window, [row_entry(r) for r in rows], total, parse_instant(at), offset, limit)
 
     def trending_entry(self, window: str, paper_id: str) -> TrendingEntry | None:
-        with self.read() as tx:
+        """One paper's place in ``window``'s ranking, or None when it is not ranked there."""
+        with self.db.read() as tx:
             row = tx.execute(f"{_SELECT_ENTRY} WHERE period = ? AND paper_id = ?", (window, paper_id)).one()
-        return _row_entry(row) if row else None
+        return row_entry(row) if row else None
 
     def trending_ranks(self, window: str, paper_ids: Sequence[str]) -> dict[str, int]:
+        """The rank in ``window``'s ranking of each of ``paper_ids`` that is ranked there."""
         ranks: dict[str, int] = {}
-        with self.read() as tx:
+        with self.db.read() as tx:
             for chunk in chunks(sorted(set(paper_ids))):
                 ranks.update((pid, int(r)) for pid, r in tx.execute(
                     f"SELECT paper_id, rank FROM trending WHERE period = ? AND paper_id IN "
@@ -156,34 +164,29 @@ class TrendingSQL(SQLBase):
         return ranks
 
     def paper_trending(self, paper_id: str) -> list[TrendingEntry]:
-        with self.read() as tx:
+        """A paper's places in every window's ranking (any order)."""
+        with self.db.read() as tx:
             rows = tx.execute(f"{_SELECT_ENTRY} WHERE paper_id = ?", (paper_id,)).all()
-        return [_row_entry(r) for r in rows]
+        return [row_entry(r) for r in rows]
 
-    def code_link_counts(self, repos: Sequence[str]) -> dict[str, int]:
-        keys = sorted({r.lower() for r in repos})
-        counts: dict[str, int] = {}
-        with self.read() as tx:
-            for chunk in chunks(keys):
-                counts.update((r, int(n)) for r, n in tx.execute(
-                    "SELECT repo, COUNT(DISTINCT paper_id) FROM code_links "
-                    f"WHERE repo IN ({placeholders(len(chunk))}) GROUP BY repo", chunk).all())
-        return counts
+    # -- a ranking filtered by category ----------------------------------------------------------
+    def trending_page_in(self, window: str, category: str, limit: int = 20, offset: int = 0) -> TrendingPage:
+        """``trending_page`` restricted to papers listed in ``category`` (cross-lists included), in rank
+        order; ``total`` counts the ranked papers of that category."""
+        join = ("FROM trending t JOIN paper_categories c ON c.paper_id = t.paper_id AND c.category = ? "
+                "WHERE t.period = ?")
+        columns = ", ".join(f"t.{c}" for c in ENTRY_COLUMNS)
+        with self.db.read() as tx:
+            rows = tx.execute(f"SELECT {columns} {join} ORDER BY t.rank LIMIT ? OFFSET ?",
+                              (category, window, limit, offset)).all()
+            total = int(tx.execute(f"SELECT COUNT(*) {join}", (category, window)).scalar())
+            at = tx.execute("SELECT value FROM state WHERE key = ?", (computed_key(window),)).scalar()
+        return TrendingPage(window, [row_entry(r) for r in rows], total, parse_instant(at), offset, limit)
 
-    def star_series(self, repo: str, since: datetime) -> RepoStars | None:
-        key, at = repo.lower(), iso(since) or ""
-        with self.read() as tx:
-            row = tx.execute("SELECT repo, full_name, stars, created_at FROM repositories WHERE repo = ?",
-                             (key,)).one()
-            if row is None:
-                return None
-            before = tx.execute("SELECT taken_at, stars FROM star_snapshots WHERE repo = ? AND taken_at < ? "
-                                "ORDER BY taken_at DESC LIMIT 1", (key, at)).one()
-            points = tx.execute("SELECT taken_at, stars FROM star_snapshots WHERE repo = ? AND taken_at >= ? "
-                                "ORDER BY taken_at", (key, at)).all()
-            days = tx.execute("SELECT day, stars FROM star_history WHERE repo = ? AND day >= ? ORDER BY day",
-                              (key, since.date().isoformat())).all()
-        snapshots = ([(datetime.fromisoformat(before[0]), int(before[1]))] if before else []) + [
-            (datetime.fromisoformat(t), int(n)) for t, n in points]
-        return RepoStars(row[0], row[1], row[2], parse_instant(row[3]), snapshots,
-                         [(date.fromisoformat(d), int(n)) for d, n in days])
+    def trending_category_counts(self, window: str) -> dict[str, int]:
+        """Ranked papers of ``window`` per category (cross-lists included), most first."""
+        with self.db.read() as tx:
+            rows = tx.execute("SELECT c.category, COUNT(*) FROM trending t JOIN paper_categories c "
+                              "ON c.paper_id = t.paper_id WHERE t.period = ? GROUP BY c.category "
+                              "ORDER BY COUNT(*) DESC, c.category", (window,)).all()
+        return {r[0]: int(r[1]) for r in rows}

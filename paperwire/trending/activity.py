@@ -3,7 +3,7 @@
 Stars gained come from the star snapshots (exact counts at instants) and,
 before a repository's first snapshot, from its backfilled history (new
 stars per day). Hugging Face upvotes gained come from the upvote snapshots
-taken on every fetch. Community upvotes come from ``Store.community_activity``
+taken on every fetch. Community upvotes come from ``Store.community.community_activity``
 (``community_signals``). A paper's stars are those of its best-linked
 repository only — not a sum over forks, mirrors or the libraries it
 mentions — and a repository linked to several papers counts for each.
@@ -104,7 +104,7 @@ def debut(announced: date | None, submitted: datetime | None, featured: datetime
 
 
 def community_signals(activity: Mapping[str, CommunityActivity]) -> tuple[dict[str, int], set[str]]:
-    """What trending takes from the community's activity in a window (``Store.community_activity``, which
+    """What trending takes from the community's activity in a window (``Store.community.community_activity``, which
     already leaves out disabled accounts and hidden submissions): the upvotes per paper, and the
     candidates it adds — every paper upvoted or submitted in the window, however old.
 
@@ -121,7 +121,7 @@ def gather(inputs: TrendingInputs, community: Mapping[str, int] | None = None) -
 
     ``community`` maps paper ids to upvotes gained on Paperwire in the window.
     It adds no candidates here: ``inputs`` must already hold them (``compute``
-    asks ``Store.trending_inputs`` for the community's papers too).
+    asks ``Store.trending.trending_inputs`` for the community's papers too).
     """
     links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for pid, linked, source in inputs.links:

@@ -85,9 +85,9 @@ def ranking(store: Store, window: str, limit: int = 20, offset: int = 0, categor
     ``computed_at`` None means never computed. The one reader of rankings: the CLI, the pages, the
     API, the feeds and the digests all page through it, and only decide what to show instead."""
     window = check_window(window)
-    page = (store.trending_page_in(window, category, limit, offset) if category
-            else store.trending_page(window, limit, offset))
-    papers = store.get_papers([e.paper_id for e in page.entries])
+    page = (store.trending.trending_page_in(window, category, limit, offset) if category
+            else store.trending.trending_page(window, limit, offset))
+    papers = store.papers.get_papers([e.paper_id for e in page.entries])
     return TrendingList(window, [TrendingItem(e, papers.get(e.paper_id)) for e in page.entries], page.total,
                         page.computed_at, offset, limit, category)
 
@@ -126,17 +126,18 @@ class PaperTrend:
 def paper_trend(store: Store, paper_id: str, now: datetime | None = None, days: int = 90) -> PaperTrend:
     """A paper's places in the stored rankings and its repository's star curve over ``days`` days."""
     now = now or datetime.now(UTC)
-    trend = PaperTrend(paper_id, {e.window: e for e in store.paper_trending(paper_id)})
+    trend = PaperTrend(paper_id, {e.window: e for e in store.trending.paper_trending(paper_id)})
     ranked = [str(e.signals.get("repo")) for e in trend.entries.values() if e.signals.get("repo")]
     if ranked:
         repo_key: str | None = ranked[0].lower()
     else:
-        links = store.code_links(paper_id)
-        repo_key = best_repo([(ln.repo, ln.source) for ln in links], store.code_link_counts([ln.repo for ln in links]))
+        links = store.papers.code_links(paper_id)
+        counts = store.papers.code_link_counts([ln.repo for ln in links])
+        repo_key = best_repo([(ln.repo, ln.source) for ln in links], counts)
     if repo_key is None:
         return trend
     since = now - timedelta(days=days)
-    data = store.star_series(repo_key, since)
+    data = store.signals.star_series(repo_key, since)
     trend.repo = data.full_name if data else repo_key
     trend.repo_stars = data.stars if data else None
     series = [(max(t, since), n) for t, n in cumulative_stars(data) if t <= now] if data else []

@@ -1,8 +1,8 @@
 """Trending over a store: recompute the stored rankings (reading them is ``trending.reader``).
 
 ``recompute`` is what the worker's ``trending`` job runs: for each window
-it reads the inputs (``Store.trending_inputs``) and the community's upvotes
-and submissions of the window (``Store.community_activity``), scores them
+it reads the inputs (``Store.trending.trending_inputs``) and the community's upvotes
+and submissions of the window (``Store.community.community_activity``), scores them
 with the pure formula and replaces the window's ranking in one transaction.
 """
 
@@ -28,10 +28,10 @@ def compute(store: Store, window: str, now: datetime, formula: Formula, keep: in
     """
     start = now - WINDOW_LENGTH[check_window(window)]
     if community is None:
-        community, extra = community_signals(store.community_activity(start, now))
+        community, extra = community_signals(store.community.community_activity(start, now))
     else:
         extra = {pid for pid, n in community.items() if n > 0}
-    inputs = store.trending_inputs(start, now, also=sorted(extra))
+    inputs = store.trending.trending_inputs(start, now, also=sorted(extra))
     return rank(gather(inputs, community), window, now, formula, keep)
 
 
@@ -48,6 +48,6 @@ def recompute(store: Store, settings: Settings, now: datetime | None = None,
     counts: dict[str, int] = {}
     for window in windows:
         entries = compute(store, window, now, formula, settings.trending_keep, community)
-        store.replace_trending(window, entries, now)
+        store.trending.replace_trending(window, entries, now)
         counts[window] = len(entries)
     return counts

@@ -56,7 +56,7 @@ class DataState:
 
 def data_state(rt: Runtime) -> DataState:
     """The current state (a few indexed reads of the store)."""
-    seq, modified = rt.store.last_change()
+    seq, modified = rt.store.papers.last_change()
     data = rt.store.data_version()
     if data.modified is not None and (modified is None or data.modified > modified):
         modified = data.modified

@@ -76,13 +76,13 @@ class Listing:
 
 def _listing(store: Store, start: date | None, end: date | None, category: str | None, limit: int, offset: int,
              order: str, note: str) -> Listing:
-    total = store.count_papers(start, end, category)
+    total = store.papers.count_papers(start, end, category)
     if offset >= total:
         papers: list[Paper] = []
     elif category:
-        papers = store.list_in_category(category, start, end, limit=limit, offset=offset)
+        papers = store.papers.list_in_category(category, start, end, limit=limit, offset=offset)
     else:
-        papers = store.list_papers(start, end, limit=limit, offset=offset)
+        papers = store.papers.list_papers(start, end, limit=limit, offset=offset)
     return Listing(papers, total, offset, limit, order, note, start, end, category,
                    paper_signals(store, [p.id for p in papers]))
 
@@ -100,7 +100,7 @@ def list_trending(store: Store, name: str, category: str | None = None, limit: i
             not category or ranking(store, name, 1).total == 0)):
         note = (ORDER_NOTES[NEWEST] if page.computed_at is None
                 else EMPTY_RANKING_NOTE.format(when=computed_phrase(page.computed_at)))
-        latest = store.latest_day()
+        latest = store.papers.latest_day()
         if latest is None:
             return Listing([], 0, offset, limit, NEWEST, note, category=category)
         start, end = window(name, latest)

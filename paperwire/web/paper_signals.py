@@ -2,7 +2,7 @@
 
 The website, the JSON API, the feeds and the Hugging Face–compatible API
 all read these through ``paper_signals``: one bulk read of the store
-(``Store.signal_data``) for all the papers of a page.
+(``Store.signals.signal_data``) for all the papers of a page.
 
 - ``upvotes`` is the sum of the paper's Hugging Face upvotes (the most it
   had on any daily list) and the upvotes of this site's members; both are
@@ -49,7 +49,7 @@ def paper_signals(store: Store, paper_ids: Sequence[str]) -> dict[str, PaperSign
     """Signals for each id (every id is in the result; papers nobody upvoted or linked get ``NOTHING_KNOWN``)."""
     if not paper_ids:
         return {}
-    data = store.signal_data(paper_ids)
+    data = store.signals.signal_data(paper_ids)
     out: dict[str, PaperSignals] = {}
     for pid in paper_ids:
         repo_key = best_repo(data.links.get(pid, []), data.repo_papers)

@@ -138,8 +138,8 @@ def _fail(kind: Kind, text: str) -> ListingPeriod:
 
 def neighbours(store: Store, period: ListingPeriod) -> tuple[ListingPeriod | None, ListingPeriod | None]:
     """The nearest earlier and later periods of the same kind that have papers."""
-    before, _ = store.announced_days(period.start)
-    _, after = store.announced_days(period.end)
+    before, _ = store.papers.announced_days(period.start)
+    _, after = store.papers.announced_days(period.end)
     return (containing(period.kind, before) if before else None,
             containing(period.kind, after) if after else None)
 

@@ -19,6 +19,6 @@ NOTES = {
 def similar_papers(rt: Runtime, paper: Paper, limit: int = 8) -> tuple[list[SearchHit], str]:
     """Up to ``limit`` hits most like ``paper`` (never the paper itself), and the method used."""
     ranked, method = similar(rt.indexes, paper, limit)
-    papers = rt.store.get_papers([key for key, _ in ranked])
+    papers = rt.store.papers.get_papers([key for key, _ in ranked])
     return [SearchHit(key, score, papers[key], {method: i + 1})
             for i, (key, score) in enumerate(ranked) if key in papers], method

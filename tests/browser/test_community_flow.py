@@ -45,7 +45,7 @@ def world(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     url = new_url("sqlite", tmp_path)
     store = open_store(url)
     store.migrate()
-    store.upsert_papers(PAPERS)
+    store.papers.upsert_papers(PAPERS)
     yield url, store
     store.close()
     drop(url)
@@ -99,7 +99,7 @@ def test_newcomer_community_flow_in_the_browser(tab: Tab, world: tuple[str, Stor
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("button", name="Saved", exact=True)).to_have_attribute("aria-pressed", "true")
     tab.shot("community-paper-upvoted-saved")
-    assert store.upvote_counts(["2606.00001"]) == {"2606.00001": 1}
+    assert store.community.upvote_counts(["2606.00001"]) == {"2606.00001": 1}
 
     tab.goto("/library")
     expect(page.get_by_role("link", name="Energy-Based Models for Protein Design")).to_be_visible()
@@ -137,12 +137,12 @@ def test_newcomer_community_flow_in_the_browser(tab: Tab, world: tuple[str, Stor
     page.goto(url)  # the GET only asks: a link scanner following it unsubscribes nobody
     unsubscribe = page.get_by_role("button", name="Unsubscribe")
     expect(unsubscribe).to_be_visible()
-    sub = store.get_subscriber_by_email("ann.digests@example.org")
+    sub = store.subscriptions.get_subscriber_by_email("ann.digests@example.org")
     assert sub is not None and sub.state == "confirmed"
     tab.shot("community-unsubscribe-asks")
     unsubscribe.click()
     expect(page.get_by_text("You are unsubscribed", exact=False).first).to_be_visible()
-    sub = store.get_subscriber_by_email("ann.digests@example.org")
+    sub = store.subscriptions.get_subscriber_by_email("ann.digests@example.org")
     assert sub is not None and sub.state == "unsubscribed"
     tab.shot("community-unsubscribed")
     with httpx.Client(timeout=30) as provider:  # the mail provider's RFC 8058 POST: no cookies, no redirect

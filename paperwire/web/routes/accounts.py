@@ -162,8 +162,9 @@ def _account_page(request: Request, who: Visitor, status_code: int = 200, **cont
     assert who.user is not None
     store = runtime_of(request).store
     return page(request, who, "community/account.html", status_code=status_code, title="Your account",
-                tokens=store.list_api_tokens(who.user.id), subscriptions=store.subscribers_of_user(who.user.id),
-                saved=store.count_library(who.user.id), **context)
+                tokens=store.accounts.list_api_tokens(who.user.id),
+                subscriptions=store.subscriptions.subscribers_of_user(who.user.id),
+                saved=store.community.count_library(who.user.id), **context)
 
 
 @router.get("/account")
@@ -174,7 +175,7 @@ def account(request: Request, who: SignedInDep) -> Response:
 @router.post("/account/library")
 def library_visibility(request: Request, who: CheckedUserDep, public: Annotated[str, Form()] = "0") -> Response:
     assert who.user is not None
-    who.user = runtime_of(request).store.update_user(who.user.id, library_public=public == "1") or who.user
+    who.user = runtime_of(request).store.accounts.update_user(who.user.id, library_public=public == "1") or who.user
     return _account_page(request, who, notice="Your library is now " + ("public." if who.user.library_public
                                                                          else "private."))
 
@@ -208,7 +209,7 @@ def create_token(request: Request, who: CheckedUserDep, name: Text,
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, who: CheckedUserDep, token_id: int) -> Response:
     assert who.user is not None
-    if not runtime_of(request).store.revoke_api_token(who.user.id, token_id):
+    if not runtime_of(request).store.accounts.revoke_api_token(who.user.id, token_id):
         raise HTTPException(404, "No such token.")
     return RedirectResponse("/account", status_code=303)
 
@@ -225,5 +226,5 @@ async def me(request: Request, who: SignedInDep, response: Response) -> dict[str
         body["csrf_token"] = who.session.csrf_token  # for this site's own scripts (same-origin only)
     if who.api_token is not None:
         body["token"] = {"name": who.api_token.name, "scopes": who.api_token.scopes}
-    body["library"] = await run_in_threadpool(runtime_of(request).store.count_library, user.id)
+    body["library"] = await run_in_threadpool(runtime_of(request).store.community.count_library, user.id)
     return body

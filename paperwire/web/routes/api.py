@@ -39,7 +39,7 @@ WeekParam = Annotated[str | None, Query(description="ISO week YYYY-Www, e.g. 202
 
 
 def _get(rt: Runtime, paper_id: str) -> Paper:
-    paper = rt.store.get_paper(paper_id)
+    paper = rt.store.papers.get_paper(paper_id)
     if paper is None:
         raise HTTPException(404, f"no paper with id {paper_id!r}")
     return paper
@@ -156,7 +156,7 @@ def _period(rt: Runtime, request: Request, kind: Kind, key: str | None, cat: str
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from None
     else:
-        latest = rt.store.latest_day()
+        latest = rt.store.papers.latest_day()
         if latest is None:
             empty = Listing([], 0, offset, limit, "newest", "Newest first.", category=cat)
             return _listing(request, empty, kind, None)
@@ -201,7 +201,7 @@ def trending(request: Request, rt: RT,
             responses={200: {"model": m.CategoriesOut}})
 def categories(rt: RT) -> Response:
     rows = []
-    for code, n in rt.store.category_counts().items():
+    for code, n in rt.store.papers.category_counts().items():
         info = category(code)
         rows.append({"id": code, "name": info.name, "archive": info.archive, "archive_name": info.archive_name,
                      "papers": n})

@@ -24,7 +24,7 @@ Page = Annotated[int, Query(ge=1, le=400)]
 
 
 def _papers(request: Request, ids: Sequence[str]) -> list[Paper]:
-    found = runtime_of(request).store.get_papers(ids)
+    found = runtime_of(request).store.papers.get_papers(ids)
     return [found[i] for i in ids if i in found]
 
 
@@ -85,7 +85,7 @@ def submit(request: Request, who: CheckedUserDep, paper: Annotated[str, Form(max
 @router.get("/submissions")
 def submissions(request: Request, who: VisitorDep, page_number: Annotated[int, Query(alias="page", ge=1, le=400)] = 1
                 ) -> Response:
-    subs = runtime_of(request).store.list_submissions(limit=PAGE + 1, offset=(page_number - 1) * PAGE)
+    subs = runtime_of(request).store.community.list_submissions(limit=PAGE + 1, offset=(page_number - 1) * PAGE)
     papers = _papers(request, [s.paper_id for s in subs[:PAGE]])
     more = f"/submissions?page={page_number + 1}" if len(subs) > PAGE else None
     return _list_page(request, who, papers, title="Submitted by the community", more=more,
@@ -98,7 +98,7 @@ def submissions(request: Request, who: VisitorDep, page_number: Annotated[int, Q
 def library(request: Request, who: SignedInDep, page_number: Annotated[int, Query(alias="page", ge=1, le=400)] = 1
             ) -> Response:
     assert who.user is not None
-    rows = runtime_of(request).store.library(who.user.id, limit=PAGE + 1, offset=(page_number - 1) * PAGE)
+    rows = runtime_of(request).store.community.library(who.user.id, limit=PAGE + 1, offset=(page_number - 1) * PAGE)
     papers = _papers(request, [pid for pid, _ in rows[:PAGE]])
     more = f"/library?page={page_number + 1}" if len(rows) > PAGE else None
     visibility = "public: anyone can see it on your page" if who.user.library_public else "private: only you see it"
@@ -110,12 +110,12 @@ def library(request: Request, who: SignedInDep, page_number: Annotated[int, Quer
 @router.get("/u/{handle}")
 def profile(request: Request, who: VisitorDep, handle: str) -> Response:
     store = runtime_of(request).store
-    owner = store.get_user_by_handle(handle)
+    owner = store.accounts.get_user_by_handle(handle)
     if owner is None or owner.disabled:
         raise HTTPException(404, f"There is nobody called {handle!r} here.")
-    submitted = _papers(request, [s.paper_id for s in store.list_submissions(limit=50, user_id=owner.id)])
+    submitted = _papers(request, [s.paper_id for s in store.community.list_submissions(limit=50, user_id=owner.id)])
     mine = who.user is not None and who.user.id == owner.id
-    library = (_papers(request, [pid for pid, _ in store.library(owner.id, limit=50)])
+    library = (_papers(request, [pid for pid, _ in store.community.library(owner.id, limit=50)])
                if owner.library_public or mine else None)
     marks = community.paper_community(store, [p.id for p in submitted + (library or [])], who.user)
     return page(request, who, "community/profile.html", title=owner.handle, owner=owner, submitted=submitted,
@@ -170,9 +170,9 @@ def api_library(request: Request, who: SignedInDep, response: Response,
     assert who.user is not None
     response.headers["Cache-Control"] = "no-store"
     store = runtime_of(request).store
-    rows = store.library(who.user.id, limit=limit, offset=offset)
-    papers = store.get_papers([pid for pid, _ in rows])
-    return {"total": store.count_library(who.user.id), "offset": offset, "limit": limit,
+    rows = store.community.library(who.user.id, limit=limit, offset=offset)
+    papers = store.papers.get_papers([pid for pid, _ in rows])
+    return {"total": store.community.count_library(who.user.id), "offset": offset, "limit": limit,
             "papers": [{**paper_json(papers[pid]), "saved_at": at.isoformat()} for pid, at in rows if pid in papers]}
 
 
@@ -194,9 +194,9 @@ def api_submit(request: Request, who: CheckedUserDep, body: SubmitBody, response
 def api_submissions(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 50,
                     offset: Annotated[int, Query(ge=0, le=10_000)] = 0) -> dict[str, Any]:
     store = runtime_of(request).store
-    subs = store.list_submissions(limit=limit, offset=offset)
-    papers = store.get_papers([s.paper_id for s in subs])
-    counts = store.upvote_counts([s.paper_id for s in subs])
+    subs = store.community.list_submissions(limit=limit, offset=offset)
+    papers = store.papers.get_papers([s.paper_id for s in subs])
+    counts = store.community.upvote_counts([s.paper_id for s in subs])
     return {"offset": offset, "limit": limit, "submissions": [
         {"paper": paper_json(papers[s.paper_id]), "submitted_by": s.handle, "submitted_at": s.submitted_at.isoformat(),
          "upvotes": counts.get(s.paper_id, 0)} for s in subs if s.paper_id in papers]}

@@ -47,7 +47,7 @@ def _respond(request: Request, rt: Runtime, fmt: str, papers: list[Paper], title
     settings = rt.settings
     query = dict(request.query_params)
     # a trending feed changes when its ranking is recomputed, not only when papers do
-    updated = max((t for t in (rt.store.last_change()[1], ranked_at) if t is not None), default=None)
+    updated = max((t for t in (rt.store.papers.last_change()[1], ranked_at) if t is not None), default=None)
     info = feeds.FeedInfo(
         title=f"{title} · {settings.site_name}", description=description,
         page_url=public_url(request, page_path, page_params), feed_url=public_url(request, request.url.path, query),
@@ -79,7 +79,7 @@ def daily(request: Request, rt: RT, fmt: Fmt,
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from None
     else:
-        latest = rt.store.latest_day()
+        latest = rt.store.papers.latest_day()
         period = containing("day", latest) if latest else None
     papers = list_period(rt.store, period, limit=ITEMS * 4).papers if period else []
     label = period.label if period else "no papers yet"

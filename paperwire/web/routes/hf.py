@@ -84,17 +84,17 @@ def _period(rt: Runtime, date: str | None, week: str | None, month: str | None) 
             return parse_period(*given[0])
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from None
-    latest = rt.store.latest_day()
+    latest = rt.store.papers.latest_day()
     return containing("day", latest) if latest else None
 
 
 def _submitted_by(rt: Runtime, handle: str, period: ListingPeriod | None, limit: int, offset: int) -> list[Paper]:
     """Papers a member submitted (newest submission first), announced in ``period`` when one is given."""
-    user = rt.store.get_user_by_handle(handle)
+    user = rt.store.accounts.get_user_by_handle(handle)
     if user is None or user.disabled:
         return []
-    subs = rt.store.list_submissions(limit=SUBMITTER_SCAN, user_id=user.id)
-    found = rt.store.get_papers([s.paper_id for s in subs])
+    subs = rt.store.community.list_submissions(limit=SUBMITTER_SCAN, user_id=user.id)
+    found = rt.store.papers.get_papers([s.paper_id for s in subs])
     papers = [found[s.paper_id] for s in subs if s.paper_id in found]
     if period is not None:
         papers = [p for p in papers if p.announced and period.start <= p.announced <= period.end]
@@ -138,8 +138,8 @@ def search_papers(
     limit: Annotated[int, Query(ge=1, le=HF_MAX_LIMIT)] = 50,
 ) -> Response:
     if not q.strip():  # HF lists recent papers when there is no query
-        latest = rt.store.latest_day()
-        return JSON(_items(rt, rt.store.list_papers(end=latest, limit=limit) if latest else []))
+        latest = rt.store.papers.latest_day()
+        return JSON(_items(rt, rt.store.papers.list_papers(end=latest, limit=limit) if latest else []))
     try:
         results = search(rt.store, rt.indexes, SearchRequest(q, limit=min(limit, rt.settings.search_max_limit)),
                          rt.search_policy)
@@ -151,7 +151,7 @@ def search_papers(
 @router.get("/papers/{paper_id:path}", summary="One paper, as Hugging Face shows it",
             responses={200: {"model": HFPaper}, **HF_ERRORS})
 def paper_info(rt: RT, paper_id: str) -> Response:
-    paper = rt.store.get_paper(split_version(paper_id)[0])
+    paper = rt.store.papers.get_paper(split_version(paper_id)[0])
     if paper is None:
         raise HTTPException(404, "Paper not found")
     return JSON(hf_paper(paper, paper_signals(rt.store, [paper.id])[paper.id]))

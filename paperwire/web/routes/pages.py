@@ -57,9 +57,9 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
     params = {"cat": listing.category or ""}
     path = request.url.path
     if listing.window is not None:  # a ranking: the categories of the ranked papers
-        counts = rt.store.trending_category_counts(listing.window)
+        counts = rt.store.trending.trending_category_counts(listing.window)
     else:
-        counts = rt.store.category_counts(listing.start, listing.end) if listing.start else {}
+        counts = rt.store.papers.category_counts(listing.start, listing.end) if listing.start else {}
     return render(
         request, "listing.html", listing=listing, signals=listing.signals,
         pager=pager(path, params, page, listing.pages),
@@ -119,7 +119,7 @@ def daily_latest(request: Request, rt: RT, day: Annotated[str, Query(alias="date
             return RedirectResponse(parse_period("day", day).path, status_code=303)
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from None
-    latest = rt.store.latest_day()
+    latest = rt.store.papers.latest_day()
     if latest is None:
         return render(request, "listing.html", title="No papers yet", heading="No papers yet", empty_store=True,
                       listing=None)
@@ -143,7 +143,7 @@ def monthly(request: Request, rt: RT, month: str, page: PageNo = 1, cat: Cat = "
 
 @router.get("/c")
 def categories(request: Request, rt: RT) -> Response:
-    counts = rt.store.category_counts()
+    counts = rt.store.papers.category_counts()
     groups: dict[str, list[tuple[Any, int]]] = {}
     for code, n in sorted(counts.items()):
         groups.setdefault(archive_of(code), []).append((category(code), n))
@@ -168,7 +168,7 @@ def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Resp
     bare, version = split_version(paper_id)
     if version:
         return RedirectResponse(f"/paper/{bare}", status_code=308)
-    paper = rt.store.get_paper(bare)
+    paper = rt.store.papers.get_paper(bare)
     if paper is None:
         if not is_arxiv_id(bare):
             raise HTTPException(404, f"There is no paper {paper_id!r} here.")
@@ -197,4 +197,4 @@ def robots() -> Response:
 
 @router.get("/healthz")
 def health(rt: RT) -> dict[str, object]:
-    return {"ok": True, "papers": rt.store.max_seq() >= 0}
+    return {"ok": True, "papers": rt.store.papers.max_seq() >= 0}

@@ -77,7 +77,7 @@ def subscribe(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: 
 
 def _confirm_page(request: Request, who: Visitor, token: str) -> Response:
     rt = runtime_of(request)
-    valid = read_token(rt.secret_key, "confirm", token, rt.store.get_subscriber)
+    valid = read_token(rt.secret_key, "confirm", token, rt.store.subscriptions.get_subscriber)
     if valid is None:
         return page(request, who, "community/message.html", status_code=400, title="Link not valid", forms=False,
                     error=INVALID_LINK, link=("/subscribe", "Subscribe"))

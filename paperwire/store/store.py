@@ -1,0 +1,183 @@
+"""The Store: everything Paperwire keeps, one area object per kind of data.
+
+Callers ask an area: ``store.papers.upsert_papers(...)``, ``store.outbox.enqueue(...)``. Each area is a
+plain class (its own module) over the store's one ``Database`` — the backend's connections with its single
+write path, its dialect and the clock — so this file lists everything a consumer may ask, and each area's
+module says how. The store itself keeps what belongs to the database as a whole: migrations, the instance
+id, key/value state, the counts of ``stats`` and the cache validator of ``data_version``.
+
+No SQL lives outside this package. Callers pass and receive the dataclasses of ``paperwire.models``
+(and of ``paperwire.models``, ``paperwire.models``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+from paperwire.models import TRENDING_WINDOWS, DataVersion, StoreStats
+from paperwire.store.accounts import Accounts
+from paperwire.store.community import VERSION_KEY, Community
+from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
+from paperwire.store.digests import Outbox, Subscriptions
+from paperwire.store.embeddings import Embeddings
+from paperwire.store.jobs import Jobs
+from paperwire.store.migrations import MIGRATIONS
+from paperwire.store.papers import Papers
+from paperwire.store.signals import Signals
+from paperwire.store.tables import Tables
+from paperwire.store.trending import Trending, computed_key
+
+_VERSION_KEYS = (VERSION_KEY, SIGNALS_VERSION_KEY, *(computed_key(w) for w in TRENDING_WINDOWS))
+
+
+class Store:
+    """Where papers and everything about them live; ``open_store(url)`` makes one."""
+
+    papers: Papers
+    """Papers and their categories, code links, harvested pages (``save_batch``), listings, the change counter."""
+    signals: Signals
+    """GitHub repositories and stars, Hugging Face daily entries and upvotes, pages' bulk signal reads."""
+    trending: Trending
+    """The inputs of a trending window and the stored rankings."""
+    embeddings: Embeddings
+    """One vector per paper and model, with its own change counter."""
+    jobs: Jobs
+    """Scheduled jobs and their leases."""
+    tables: Tables
+    """Whole tables, read and written generically (``paperwire copy``)."""
+    accounts: Accounts
+    """Users, sessions, emailed tokens, API tokens, throttling counters."""
+    community: Community
+    """Upvotes, personal libraries, submissions, and the activity trending reads."""
+    subscriptions: Subscriptions
+    """Digest subscribers."""
+    outbox: Outbox
+    """The email outbox and what each digest carried."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        """The backend; for the store's own modules (no SQL outside this package)."""
+        self.papers = Papers(db)
+        self.signals = Signals(db)
+        self.trending = Trending(db)
+        self.embeddings = Embeddings(db)
+        self.jobs = Jobs(db)
+        self.tables = Tables(db)
+        self.accounts = Accounts(db)
+        self.community = Community(db)
+        self.subscriptions = Subscriptions(db)
+        self.outbox = Outbox(db)
+
+    @property
+    def url(self) -> str:
+        """The database URL the store was opened with."""
+        return self.db.url
+
+    @property
+    def clock(self) -> Clock:
+        """The store's notion of now (UTC): what it stamps writes with; tests set their own."""
+        return self.db.clock
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file; None for PostgreSQL."""
+        return self.db.path
+
+    # -- lifecycle -----------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not yet recorded; return their names."""
+        applied: list[str] = []
+        with self.db.write() as tx:
+            self.db.lock(tx, "migrate")
+            tx.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r[0] for r in tx.execute("SELECT name FROM migrations").all()}
+            for migration in MIGRATIONS:
+                if migration.name in done:
+                    continue
+                for statement in migration.render(self.db.dialect):
+                    tx.execute(statement)
+                tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                           (migration.name, self.db.now()))
+                applied.append(migration.name)
+            tx.execute(
+                "INSERT INTO state (key, value, updated_at) VALUES ('instance_id', ?, ?) ON CONFLICT (key) DO NOTHING",
+                (uuid.uuid4().hex, self.db.now()),
+            )
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations recorded in the database, oldest first."""
+        with self.db.read() as tx:
+            return [r[0] for r in tx.execute("SELECT name FROM migrations ORDER BY name").all()]
+
+    def close(self) -> None:
+        """Release connections."""
+        self.db.close()
+
+    def instance_id(self) -> str:
+        """A random id made when the database was first migrated; names local index caches."""
+        value = self.get_state("instance_id")
+        if value is None:
+            raise RuntimeError(f"database {self.url} is not migrated: run 'paperwire migrate'")
+        return value
+
+    # -- small key/value state (harvest cursors, watermarks, secrets) ---------------------
+    def get_state(self, key: str) -> str | None:
+        """A saved value, or None."""
+        with self.db.read() as tx:
+            return read_state(tx, key)
+
+    def set_state(self, key: str, value: str) -> None:
+        """Save a value, replacing any previous one."""
+        with self.db.write() as tx:
+            tx.execute(
+                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, self.db.now()),
+            )
+
+    def state_setdefault(self, key: str, value: str) -> str:
+        """The saved value of ``key``, saving ``value`` first if there is none (atomically)."""
+        with self.db.write() as tx:
+            tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                       (key, value, self.db.now()))
+            stored = tx.execute("SELECT value FROM state WHERE key = ?", (key,)).scalar()
+        return str(stored)
+
+    # -- the whole store ---------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        """Counts of what the store holds."""
+        with self.db.read() as tx:
+            total = int(tx.execute("SELECT COUNT(*) FROM papers").scalar())
+            cats = tx.execute(
+                "SELECT primary_category, COUNT(*) FROM papers GROUP BY primary_category ORDER BY COUNT(*) DESC"
+            ).all()
+            months = tx.execute(
+                "SELECT SUBSTR(announced, 1, 7), COUNT(*) FROM papers WHERE announced IS NOT NULL "
+                "GROUP BY SUBSTR(announced, 1, 7) ORDER BY 1"
+            ).all()
+            first, last = tx.execute("SELECT MIN(announced), MAX(announced) FROM papers").one() or (None, None)
+            embedded = int(tx.execute("SELECT COUNT(DISTINCT paper_id) FROM embeddings").scalar())
+        return StoreStats(
+            papers=total,
+            by_category={c or "(none)": int(n) for c, n in cats},
+            by_month={m: int(n) for m, n in months},
+            first_announced=date.fromisoformat(first) if first else None,
+            last_announced=date.fromisoformat(last) if last else None,
+            embeddings=embedded,
+        )
+
+    def data_version(self) -> DataVersion:
+        """A cheap read for cache validators: a token that changes whenever a trending ranking is
+        recomputed, a star count or Hugging Face upvote count is recorded, or the community changes
+        (``community.community_version``), and when the newest of those was written. Papers have
+        ``papers.last_change``. It reads a few rows of ``state``: change counters that writers raise in
+        their own transactions."""
+        with self.db.read() as tx:
+            state = tx.execute(f"SELECT key, value, updated_at FROM state WHERE key IN "
+                               f"({placeholders(len(_VERSION_KEYS))}) ORDER BY key", _VERSION_KEYS).all()
+        parts = [f"{k}={v}" for k, v, _ in state]
+        instants = [t for t in (parse_instant(u) for _, _, u in state) if t]
+        return DataVersion("|".join(parts), max(instants, default=None))
