@@ -9,8 +9,8 @@ import pytest
 from paperwire.digest.models import OutboxMessage, Topic
 from paperwire.store import Store, open_store
 from paperwire.store.base_accounts import AlreadyExists
-from tests.clock import Clock
-from tests.community_helpers import PAPERS
+from tests.helpers.clock import Clock
+from tests.helpers.community import PAPERS
 
 
 @pytest.fixture

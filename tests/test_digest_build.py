@@ -19,8 +19,8 @@ from paperwire.digest.text import math_text, plain
 from paperwire.digest.tokens import make_token, read_token
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchRequest, search
-from tests.community_helpers import HOSTILE
-from tests.conftest import FIXTURES
+from tests.helpers.community import HOSTILE
+from tests.helpers.paths import FIXTURES
 
 SETTINGS = Settings(digest_trending_papers=2, digest_topic_papers=2, digest_max_papers=5)
 SECRET = b"secret"
