@@ -18,7 +18,7 @@ help:
 	@echo "make run        start the web service and the worker on SQLite in $(PAPERWIRE_DATA_DIR)"
 	@echo "                (imports the 2k sample when empty; Ctrl-C stops both)"
 	@echo "make test       run the whole test suite (SQLite and PostgreSQL)"
-	@echo "make test-fast  the quick subset (no slow, browser tests)"
+	@echo "make test-fast  the quick subset (no slow, browser or PostgreSQL tests; needs no services)"
 	@echo "make check      ruff and mypy"
 	@echo "make bench      run the benchmarks (prints JSON)"
 
@@ -67,8 +67,9 @@ services:
 test: $(VENV)/.dev web-assets services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.dev web-assets services
-	$(BIN)/python -m pytest -m "not slow and not browser" -x $(PYTEST_ARGS)
+# No `services` prerequisite: the quick subset runs on SQLite only, without PostgreSQL or Chromium.
+test-fast: $(VENV)/.dev web-assets
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres" -x $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check paperwire tests benchmarks

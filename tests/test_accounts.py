@@ -17,10 +17,10 @@ from paperwire.community.service import CommunityError, parse_paper_ref
 from paperwire.config import Settings
 from paperwire.security.keys import digest
 from paperwire.store import Store, open_store
-from tests.clock import Clock
-from tests.community_helpers import PAPERS
-from tests.conftest import FIXTURES_SHARED
-from tests.replay import ReplayServer, load_arxivpy
+from tests.helpers.clock import Clock
+from tests.helpers.community import PAPERS
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import ReplayServer, load_arxivpy
 
 SECRET = b"test-secret"
 
@@ -246,6 +246,7 @@ def arxiv(replay: ReplayServer) -> ReplayServer:
     return replay
 
 
+@pytest.mark.needs_data
 def test_submitting_fetches_from_arxiv_and_merges_duplicates(accounts: Accounts, arxiv: ReplayServer,
                                                               tmp_path: Path) -> None:
     store = accounts.store

@@ -8,9 +8,12 @@ from paperwire.config import Settings
 from paperwire.ingest.arxiv_api import ArxivApiError, parse_feed, search
 from paperwire.ingest.harvest import run_ids
 from paperwire.store import Store
-from tests.conftest import FIXTURES_SHARED, FakeTime, make_client
-from tests.replay import ReplayServer, load_arxivpy
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import ReplayServer, load_arxivpy
 
+pytestmark = pytest.mark.needs_data  # every test replays the recorded arXiv API
 API = FIXTURES_SHARED / "arxiv-api"
 
 

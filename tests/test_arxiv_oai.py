@@ -14,9 +14,11 @@ from paperwire.ingest.bulk import import_files
 from paperwire.ingest.harvest import run_arxiv
 from paperwire.ingest.report import HarvestReport
 from paperwire.store import Store
-from tests import oai_pages
-from tests.conftest import FIXTURES, FIXTURES_SHARED, SAMPLE, FakeTime, make_client
-from tests.replay import Recorded, ReplayServer, file_response, load_nock
+from tests.helpers import oai_pages
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES, FIXTURES_SHARED, SAMPLE
+from tests.helpers.replay import Recorded, ReplayServer, file_response, load_nock
 
 OAI = FIXTURES_SHARED / "arxiv-oai"
 XML = "text/xml"
@@ -43,6 +45,7 @@ def state(store: Store, set_: str = "cs", prefix: str = "arXiv") -> dict[str, st
 
 # -- parsing -------------------------------------------------------------------------------------
 
+@pytest.mark.needs_data
 def test_parse_real_arxiv_format_page() -> None:
     result = parse_list_records((OAI / "hepcrawl_arxiv-physics-hep-ex.xml").read_bytes())
     assert result.token is None and result.rejected == []
@@ -64,6 +67,7 @@ def test_parse_real_arxiv_format_page() -> None:
     assert single.records[1].arxiv_id == "hep-th/9504118"
 
 
+@pytest.mark.needs_data
 def test_parse_real_oai_dc_page_with_resumption_token() -> None:
     result = parse_list_records((OAI / "atomiklabs_test_arxiv_data_oai_dc_ListRecords.xml").read_bytes())
     assert result.token == "6960524|1001" and result.complete_size == 1162 and result.cursor == 0
@@ -94,6 +98,7 @@ def test_error_envelopes(name: str, code: str) -> None:
     assert info.value.code == code
 
 
+@pytest.mark.needs_data
 def test_a_bad_record_is_rejected_alone() -> None:
     ids, data = oai_pages.pages(1, 3)[0]
     result = parse_list_records(data.replace(f"<id>{ids[1]}</id>".encode(), b"<id>bogus</id>"))
@@ -103,6 +108,7 @@ def test_a_bad_record_is_rejected_alone() -> None:
 
 # -- harvesting ----------------------------------------------------------------------------------
 
+@pytest.mark.needs_data
 def test_harvest_honours_the_real_503_and_stores_the_page(store: Store, replay: ReplayServer,
                                                          fake_time: FakeTime) -> None:
     calls = list(load_nock(OAI / "paperhive_nock_oaipmh-listrecords---should-list-identifiers-from-arxiv.json"))
@@ -116,6 +122,7 @@ def test_harvest_honours_the_real_503_and_stores_the_page(store: Store, replay: 
     assert ua.startswith("Paperwire/")
 
 
+@pytest.mark.needs_data
 def test_harvest_follows_the_real_resumption_token(store: Store, replay: ReplayServer, fake_time: FakeTime) -> None:
     replay.add("/oai2?verb=ListRecords&metadataPrefix=oai_dc&set=cs&from=2024-01-25",
                page(OAI / "atomiklabs_test_arxiv_data_oai_dc_ListRecords.xml"))
@@ -138,6 +145,7 @@ def _chain(replay: ReplayServer, n: int, per: int, start: str = "2025-03-01") ->
     return [ids for ids, _ in chain]
 
 
+@pytest.mark.needs_data
 def test_several_pages_stop_resume_then_incremental(store: Store, replay: ReplayServer, fake_time: FakeTime) -> None:
     ids = _chain(replay, 4, 5)
     first = harvest(store, replay, fake_time, start=date(2025, 3, 1), max_pages=2)
@@ -157,6 +165,7 @@ def test_several_pages_stop_resume_then_incremental(store: Store, replay: Replay
     assert third.ok and third.pages == 0 and "no new records" in third.line()
 
 
+@pytest.mark.needs_data
 def test_expired_token_restarts_from_the_saved_from_without_duplicates(store: Store, replay: ReplayServer,
                                                                        fake_time: FakeTime) -> None:
     chain = oai_pages.pages(2, 5)
@@ -169,6 +178,7 @@ def test_expired_token_restarts_from_the_saved_from_without_duplicates(store: St
     assert (report.papers.inserted, report.papers.unchanged) == (10, 5) and store.stats().papers == 10
 
 
+@pytest.mark.needs_data
 def test_malformed_page_commits_nothing_and_the_rerun_resumes_there(store: Store, replay: ReplayServer,
                                                                    fake_time: FakeTime) -> None:
     chain = oai_pages.pages(3, 4)
@@ -193,6 +203,7 @@ def test_billion_laughs_page_is_refused_and_nothing_is_saved(store: Store, repla
     assert store.stats().papers == 0 and store.get_state(state_key("cs", "arXiv")) is None
 
 
+@pytest.mark.needs_data
 def test_versions_update_in_place_and_withdrawn_papers_are_marked(store: Store, replay: ReplayServer,
                                                                   fake_time: FakeTime, tmp_path: Path) -> None:
     sample = tmp_path / "two.jsonl"
@@ -215,6 +226,7 @@ def test_versions_update_in_place_and_withdrawn_papers_are_marked(store: Store, 
     assert store.stats().papers == 3
 
 
+@pytest.mark.needs_data
 def test_category_filter_from_settings(store: Store, replay: ReplayServer, fake_time: FakeTime) -> None:
     _chain(replay, 1, 10)
     report = harvest(store, replay, fake_time, start=date(2025, 3, 1), categories="cs.LG")

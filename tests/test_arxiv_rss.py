@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_rss import parse_listing
 from paperwire.ingest.harvest import run_listing
 from paperwire.models import Paper
 from paperwire.store import Store
-from tests.conftest import FIXTURES, FIXTURES_SHARED, FakeTime, make_client
-from tests.replay import ReplayServer, file_response
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES, FIXTURES_SHARED
+from tests.helpers.replay import ReplayServer, file_response
 
+pytestmark = pytest.mark.needs_data  # every test reads the recorded feeds
 RSS = FIXTURES_SHARED / "arxiv-rss"
 REPAIRED = RSS / "DERIVED_cs.AI_2025-08-20_repaired_86entries.xml"
 TRUNCATED = RSS / "zotero-arxiv-daily_cs.AI_2025-08-20_truncated_real.xml"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from paperwire.cli import cli
 from paperwire.config import Settings
-from tests.conftest import KAGGLE, ROOT, SAMPLE
+from tests.helpers.paths import KAGGLE, ROOT, SAMPLE
 
 
 def run(settings: Settings, *args: str) -> tuple[int, str, str]:
@@ -19,6 +20,7 @@ def run(settings: Settings, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.needs_data
 def test_import_twice_search_and_stats(settings: Settings) -> None:
     code, out, _ = run(settings, "import", str(SAMPLE))
     assert code == 0 and out.startswith("imported 2020, updated 0, rejected 0 in ")
@@ -33,6 +35,7 @@ def test_import_twice_search_and_stats(settings: Settings) -> None:
     assert stats["papers"] == 2020 and stats["by_category"]["cs.CV"] > 0 and "2025-03" in stats["by_month"]
 
 
+@pytest.mark.needs_data
 def test_import_with_rejects_exits_1_and_reports_lines(settings: Settings, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "2501.00001", "title": "ok"}\nnot json\n{"id": "x", "title": "t"}\n')

@@ -18,7 +18,8 @@ from click.testing import CliRunner, Result
 from paperwire.cli import cli
 from paperwire.models import Topic
 from paperwire.runtime import Runtime
-from tests.smtp_server import Handler, free_port
+from tests.helpers.net import free_port
+from tests.helpers.smtp import Handler
 
 
 def run(rt: Runtime, *args: str) -> Result:

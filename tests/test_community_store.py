@@ -8,8 +8,8 @@ import pytest
 
 from paperwire.models import OutboxMessage, Topic
 from paperwire.store import AlreadyExists, Store, open_store
-from tests.clock import Clock
-from tests.community_helpers import PAPERS
+from tests.helpers.clock import Clock
+from tests.helpers.community import PAPERS
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from paperwire.cli import cli
 from paperwire.ingest.bulk import import_files
 from paperwire.store import open_store
 from paperwire.store.copy import CopyError, checksums, copy_store
-from tests.conftest import PG_BASE, SAMPLE, drop
+from tests.helpers.db import PG_BASE, drop
+from tests.helpers.paths import SAMPLE
 
 
+@pytest.mark.needs_data
 @pytest.mark.postgres
 def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
     first = f"sqlite:///{tmp_path / 'a.db'}"
@@ -44,6 +46,7 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
         drop(middle)
 
 
+@pytest.mark.needs_data
 def test_copy_refuses_a_non_empty_target(store: object, tmp_path: Path) -> None:
     src = open_store(f"sqlite:///{tmp_path / 'src.db'}")
     src.migrate()

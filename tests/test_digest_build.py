@@ -19,8 +19,8 @@ from paperwire.mail.mime import DkimSigner, to_bytes
 from paperwire.models import DigestEntry, OutboxMessage, Subscriber, Topic, parse_topic, period_for
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchRequest, search
-from tests.community_helpers import HOSTILE
-from tests.conftest import FIXTURES
+from tests.helpers.community import HOSTILE
+from tests.helpers.paths import FIXTURES
 
 SETTINGS = Settings(digest_trending_papers=2, digest_topic_papers=2, digest_max_papers=5)
 SECRET = b"secret"

@@ -16,7 +16,7 @@ import pytest
 
 from paperwire.digest.service import run_digests
 from paperwire.runtime import Runtime
-from tests.smtp_server import Handler, smtp_server
+from tests.helpers.smtp import Handler, smtp_server
 
 pytestmark = pytest.mark.slow
 SUBSCRIBERS = 60

@@ -14,8 +14,9 @@ from paperwire.digest.subscriptions import Subscriptions
 from paperwire.digest.tokens import make_token
 from paperwire.models import Subscriber, Topic
 from paperwire.runtime import Runtime
-from tests.community_helpers import BASE, token_of
-from tests.smtp_server import Handler, free_port
+from tests.helpers.community import BASE, token_of
+from tests.helpers.net import free_port
+from tests.helpers.smtp import Handler
 
 MONDAY = date(2026, 6, 29)
 

@@ -2,7 +2,7 @@
 newest papers only while no ranking was ever computed, and never a paper twice across periods.
 
 The ranking comes from real community upvotes written through the store and ``trending.recompute`` (the
-worker's job) at the real now; the hand-made papers of ``community_helpers`` are months old by then, so
+worker's job) at the real now; the hand-made papers of ``tests.helpers.community`` are months old by then, so
 only the community's upvotes rank them (an old paper the community upvotes can trend).
 """
 
@@ -15,8 +15,8 @@ from paperwire.models import Subscriber
 from paperwire.runtime import Runtime
 from paperwire.store import Store
 from paperwire.trending import recompute
-from tests.community_helpers import BASE
-from tests.smtp_server import Handler, Received
+from tests.helpers.community import BASE
+from tests.helpers.smtp import Handler, Received
 
 MONDAY, TUESDAY, WEDNESDAY = date(2026, 6, 29), date(2026, 6, 30), date(2026, 7, 1)
 

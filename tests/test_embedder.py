@@ -28,7 +28,7 @@ from paperwire.search.model_files import (
     prepare_model,
     sha256_file,
 )
-from tests.conftest import SAMPLE
+from tests.helpers.paths import SAMPLE
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +59,7 @@ def flip_byte(path: Path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.needs_data
 def test_shape_dtype_unit_length(embedder: Embedder, abstracts: list[str]) -> None:
     vectors = embedder.embed(abstracts)
     assert vectors.shape == (len(abstracts), 384) and vectors.dtype == np.float32
@@ -78,6 +79,7 @@ def test_empty_inputs(embedder: Embedder) -> None:
         embedder.embed("a single string is a mistake")  # type: ignore[arg-type]
 
 
+@pytest.mark.needs_data
 def test_alone_and_in_a_batch_with_long_texts_agree(embedder: Embedder, abstracts: list[str]) -> None:
     shorts = ["graph neural networks for molecules", "transformers", "A cat sits on the mat."]
     alone = np.stack([embedder.embed_query(text) for text in shorts])
@@ -86,6 +88,7 @@ def test_alone_and_in_a_batch_with_long_texts_agree(embedder: Embedder, abstract
     assert np.abs(alone - in_batch).max() < 1e-3
 
 
+@pytest.mark.needs_data
 def test_padding_is_masked_when_texts_share_a_call(models_dir: Path, abstracts: list[str]) -> None:
     # The original variant is fp32: batching is exact there, so this isolates padding and pooling.
     batched = Embedder.load(models_dir, "original", batch_size=16)
@@ -95,6 +98,7 @@ def test_padding_is_masked_when_texts_share_a_call(models_dir: Path, abstracts: 
     assert np.abs(alone - together).max() < 1e-3
 
 
+@pytest.mark.needs_data
 def test_deterministic(embedder: Embedder, abstracts: list[str]) -> None:
     first = embedder.embed(abstracts)
     second = embedder.embed(list(reversed(abstracts)))[::-1]
@@ -118,6 +122,7 @@ def test_long_input_is_truncated_at_max_tokens(embedder: Embedder) -> None:
     assert len(embedder.tokenizer.encode(words).ids) == embedder.max_tokens
 
 
+@pytest.mark.needs_data
 def test_progress_counts_every_text(embedder: Embedder, abstracts: list[str]) -> None:
     seen: list[int] = []
     embedder.embed(abstracts, progress=seen.append)

@@ -19,7 +19,7 @@ from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.search.embed_papers import ModelMismatch, dequantize, embed_missing, quantize
 from paperwire.store import Store
-from tests.conftest import SAMPLE
+from tests.helpers.paths import SAMPLE
 
 
 def test_int8_storage_keeps_the_vector() -> None:
@@ -85,6 +85,7 @@ def test_semantic_search_and_similar_papers_follow_new_embeddings(runtime: Runti
     assert method == "semantic" and ranked[0][0] == "2501.00003"
 
 
+@pytest.mark.needs_data
 @pytest.mark.slow
 def test_killed_embedding_run_resumes_without_loss_or_duplicates(db_url: str, tmp_path: Path) -> None:
     with gzip.open(SAMPLE, "rt") as fh:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from paperwire.cli import cli
 from paperwire.search.evaluation import evaluate_beir, evaluate_csfcube, load_beir
-from tests.conftest import FIXTURES, SHARED
+from tests.helpers.paths import FIXTURES, ROOT, SAMPLE, SHARED
 
 MINI = FIXTURES / "beir-mini"
 
@@ -32,6 +32,7 @@ def test_cli_json_has_the_documented_keys() -> None:
     assert json.loads(result.stdout) == {"ndcg@10": 1.0, "recall@100": 1.0, "mrr@10": 1.0, "queries": 2}
 
 
+@pytest.mark.needs_data
 @pytest.mark.slow
 def test_scifact_keyword_is_in_the_published_bm25_range() -> None:
     sf = SHARED / "eval" / "scifact"
@@ -40,15 +41,16 @@ def test_scifact_keyword_is_in_the_published_bm25_range() -> None:
     assert 0.62 <= metrics["ndcg@10"] <= 0.75 and metrics["recall@100"] > 0.85
 
 
+@pytest.mark.needs_data
 @pytest.mark.slow
 def test_csfcube_keyword() -> None:
     metrics = evaluate_csfcube(SHARED / "eval" / "csfcube" / "csfcube.json.gz")
     assert metrics["queries"] == 50 and 0.45 <= metrics["ndcg@20"] <= 0.7
 
 
+@pytest.mark.needs_data
 def test_known_items_on_the_sample() -> None:
     from paperwire.search.evaluation import evaluate_known_items
-    from tests.conftest import ROOT, SAMPLE
 
     metrics = evaluate_known_items(SAMPLE, ROOT / "benchmarks" / "known_items.jsonl")
     assert metrics["queries"] == 150

@@ -14,8 +14,10 @@ from paperwire.ingest.harvest import github_client, run_stars
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import CodeLink, SourceBatch
 from paperwire.store import Store
-from tests.conftest import FIXTURES_SHARED, FakeTime, make_client
-from tests.replay import Recorded, ReplayServer, load_pygithub
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import Recorded, ReplayServer, load_pygithub
 
 GH = FIXTURES_SHARED / "github-api"
 NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
@@ -50,6 +52,7 @@ def test_link_header_of_a_real_page() -> None:
     assert next_link('<https://x/?page=1>; rel="prev"') is None and next_link(None) is None
 
 
+@pytest.mark.needs_data
 def test_stargazer_pages_follow_real_link_headers(github: ReplayServer, fake_time: FakeTime) -> None:
     api = GitHub(make_client(fake_time), github.url)
     pages = list(api.stargazer_pages("PyGithub/PyGithub", accept="application/vnd.github+json"))
@@ -61,6 +64,7 @@ def test_stargazer_pages_follow_real_link_headers(github: ReplayServer, fake_tim
         parse_stargazers(pages[0].content)  # recorded without the star media type
 
 
+@pytest.mark.needs_data
 def test_starred_at_counts_per_day() -> None:
     (_, _, (_, recorded)) = load_pygithub(GH / "pygithub_Repository.testGetStargazersWithDates.txt")
     times = parse_stargazers(recorded.body)
@@ -68,6 +72,7 @@ def test_starred_at_counts_per_day() -> None:
     assert min(per_day(times)) == date(2014, 8, 13)
 
 
+@pytest.mark.needs_data
 def test_snapshots_backfill_and_conditional_requests(store: Store, github: ReplayServer, fake_time: FakeTime) -> None:
     link(store, "PyGithub/PyGithub", "danvk/comparea")
     report = stars(store, github, fake_time, stargazer_backfill_max_stars=1000)
@@ -91,6 +96,7 @@ def test_snapshots_backfill_and_conditional_requests(store: Store, github: Repla
     assert stars(store, github, fake_time, now=later + timedelta(hours=1)).repos == 0
 
 
+@pytest.mark.needs_data
 def test_rate_limit_reserve_ends_the_run_cleanly(store: Store, github: ReplayServer, fake_time: FakeTime) -> None:
     link(store, "PyGithub/PyGithub", "danvk/comparea")
     # the first answer (danvk/comparea, recorded) says 4,914 left: at a reserve of 4,914 the run stops there

@@ -15,9 +15,9 @@ from paperwire.cli import cli
 from paperwire.config import Settings
 from paperwire.models import CodeLink, SourceBatch
 from paperwire.store import open_store
-from tests import oai_pages
-from tests.conftest import FIXTURES, FIXTURES_SHARED, ROOT
-from tests.replay import Recorded, ReplayServer, file_response, load_pygithub
+from tests.helpers import oai_pages
+from tests.helpers.paths import FIXTURES, FIXTURES_SHARED, ROOT
+from tests.helpers.replay import Recorded, ReplayServer, file_response, load_pygithub
 
 QUICK = {  # no real waiting in tests: pacing and backoff off, few retries
     "PAPERWIRE_ARXIV_MIN_INTERVAL_SECONDS": "0", "PAPERWIRE_HF_MIN_INTERVAL_SECONDS": "0",
@@ -32,6 +32,7 @@ def run(settings: Settings, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.needs_data
 def test_hf_then_stars_import_upvotes_and_github_stars(settings: Settings, replay: ReplayServer) -> None:
     replay.add("/api/daily_papers?date=2026-07-31",
                file_response(FIXTURES_SHARED / "hf-papers" / "daily_papers_date=2026-07-31.json", "application/json"))
@@ -59,6 +60,7 @@ def test_hf_then_stars_import_upvotes_and_github_stars(settings: Settings, repla
     assert code == 0 and out.startswith("stars: nothing due; 0 requests")  # nothing is due yet
 
 
+@pytest.mark.needs_data
 def test_listing_failure_exits_1_with_a_clear_message(settings: Settings, replay: ReplayServer,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     replay.add("/atom/cs.AI", file_response(
@@ -78,6 +80,7 @@ def test_pwc_ids_and_unreachable_source(settings: Settings, replay: ReplayServer
     assert code == 1 and "ConnectError" in out
 
 
+@pytest.mark.needs_data
 @pytest.mark.slow
 def test_killed_harvest_resumes_without_gaps_or_duplicates(db_url: str, tmp_path: Path,
                                                            replay: ReplayServer) -> None:

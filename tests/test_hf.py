@@ -14,9 +14,12 @@ from paperwire.ingest.hf import parse_daily
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
-from tests.conftest import FIXTURES_SHARED, FakeTime, make_client
-from tests.replay import Recorded, ReplayServer, file_response, load_arxivpy
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import Recorded, ReplayServer, file_response, load_arxivpy
 
+pytestmark = pytest.mark.needs_data  # every test reads the recorded HF daily lists
 HF = FIXTURES_SHARED / "hf-papers"
 DAYS = ["2025-03-04", "2025-06-02", "2026-07-15", "2026-07-31"]
 

@@ -23,9 +23,9 @@ from paperwire.runtime import Runtime
 from paperwire.store import Store
 from paperwire.trending import recompute
 from paperwire.web import create_app
-from tests.conftest import SHARED
-from tests.live import live_server
-from tests.web_world import NOW, SETTINGS
+from tests.helpers.live import live_server
+from tests.helpers.paths import SHARED
+from tests.helpers.world import NOW, SETTINGS
 
 HF_FIXTURES = SHARED / "fixtures" / "hf-papers"
 HF_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -152,7 +152,7 @@ def test_hf_errors_are_hf_shaped(client: TestClient) -> None:
 
 @pytest.fixture
 def hf_world(web_settings: Settings, web_store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[HfApi]:
-    """The real client against a live server of the trending world (tests/web_world.py), rankings computed."""
+    """The real client against a live server of the trending world (tests/helpers/world.py), rankings computed."""
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.delenv("HF_TOKEN", raising=False)
     recompute(web_store, SETTINGS, NOW)

@@ -8,13 +8,16 @@ import pytest
 
 from paperwire.config import Settings
 from paperwire.ingest.http import HttpError, parse_retry_after, user_agent
-from tests.conftest import FIXTURES_SHARED, FakeTime, make_client
-from tests.replay import Recorded, ReplayServer, load_nock
+from tests.helpers.clock import FakeTime
+from tests.helpers.net import make_client
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import Recorded, ReplayServer, load_nock
 
 OK = Recorded(200, [("Content-Type", "text/plain")], b"fine")
 NOCK_503 = FIXTURES_SHARED / "arxiv-oai" / "paperhive_nock_oaipmh-listrecords---should-list-identifiers-from-arxiv.json"
 
 
+@pytest.mark.needs_data
 def test_real_arxiv_503_retry_after_is_honoured(replay: ReplayServer, fake_time: FakeTime) -> None:
     calls = list(load_nock(NOCK_503))  # recorded: 503 with Retry-After: 10, then 200
     assert [c[1].status for c in calls] == [503, 200]

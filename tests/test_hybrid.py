@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchRequest, search
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT, SAMPLE
 
 
 def hits(rt: Runtime, query: str, **kw: object) -> list[str]:
@@ -25,7 +25,7 @@ def test_filters_apply_before_top_k(sample_runtime: Runtime, mode: str) -> None:
     query = "robot manipulation policy learning"
     res = search(sample_runtime.store, sample_runtime.indexes,
                  SearchRequest(f"{query} cat:cs.RO after:2026-01 before:2026-07", limit=10, mode=mode),
-      sample_runtime.search_policy)
+                 sample_runtime.search_policy)
     assert res.mode == mode
     for h in res.hits:
         assert h.paper is not None and "cs.RO" in h.paper.categories
@@ -93,9 +93,9 @@ def test_known_items_hybrid_never_loses_to_either_side(sample_runtime: Runtime) 
     assert mrr["hybrid"] > 0.95, mrr
 
 
+@pytest.mark.needs_data
 def test_without_embeddings_hybrid_answers_with_keywords(settings: Settings, tmp_path: Path) -> None:
     from paperwire.importing import import_and_index
-    from tests.conftest import SAMPLE
 
     rt = Runtime(settings.model_copy(update={"semantic_search": False}))
     import_and_index(rt.store, rt.indexes, [SAMPLE])

@@ -16,7 +16,7 @@ from paperwire.ingest.bulk import MAX_LINE_BYTES, ImportReport, import_files, im
 from paperwire.ingest.kaggle import estimate_announced, parse_kaggle
 from paperwire.models import Paper
 from paperwire.store import Store
-from tests.conftest import KAGGLE, SAMPLE
+from tests.helpers.paths import KAGGLE, SAMPLE
 
 GOOD = {"id": "2501.00001", "title": "A good paper", "abstract": "Words.", "authors": ["Ada Lovelace"],
         "categories": ["cs.LG"], "comment": None, "announced": "2025-01-02"}
@@ -30,6 +30,7 @@ def write_lines(path: Path, lines: list[str | bytes]) -> Path:
     return path
 
 
+@pytest.mark.needs_data
 def test_sample_imports_once_and_reimport_changes_nothing(store: Store) -> None:
     first = import_files(store, [SAMPLE])
     assert (first.inserted, first.updated, first.rejected) == (2020, 0, 0)
@@ -38,6 +39,7 @@ def test_sample_imports_once_and_reimport_changes_nothing(store: Store) -> None:
     assert store.stats().papers == 2020
 
 
+@pytest.mark.needs_data
 def test_sample_fields_land_intact(store: Store) -> None:
     import_files(store, [SAMPLE])
     with gzip.open(SAMPLE, "rt") as fh:
@@ -61,6 +63,7 @@ def test_acm_and_msc_codes_are_kept_apart_from_categories(store: Store, tmp_path
     assert paper.classes == ["68T45", "I.2.10", "J.0"]
 
 
+@pytest.mark.needs_data
 def test_kaggle_snapshot(store: Store) -> None:
     report = import_files(store, [KAGGLE])
     assert (report.inserted, report.rejected) == (200, 0)
@@ -164,6 +167,7 @@ def test_gzip_is_detected_by_content_not_name(store: Store, tmp_path: Path) -> N
     assert import_files(store, [path]).inserted == 1
 
 
+@pytest.mark.needs_data
 def test_truncated_gzip_keeps_what_was_read_and_reports(store: Store, tmp_path: Path) -> None:
     data = SAMPLE.read_bytes()
     path = tmp_path / "cut.jsonl.gz"
@@ -180,6 +184,7 @@ def test_missing_file_fails_the_import(store: Store, tmp_path: Path) -> None:
     assert not report.ok and report.failed_files == 1
 
 
+@pytest.mark.needs_data
 def test_interrupted_import_leaves_whole_batches_and_rerun_completes(store: Store) -> None:
     papers = list(read_file(SAMPLE, lambda m: None))
 

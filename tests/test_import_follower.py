@@ -10,7 +10,9 @@ from paperwire.importing import import_and_index
 from paperwire.runtime import Runtime
 from paperwire.search import follower
 from paperwire.search.engine import SearchRequest, search
-from tests.conftest import SAMPLE
+from tests.helpers.paths import SAMPLE
+
+pytestmark = pytest.mark.needs_data  # every test imports the shared sample
 
 
 @pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])

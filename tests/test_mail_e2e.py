@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from paperwire.store import Store
-from tests.community_helpers import PAPERS, live_service
-from tests.replay import ReplayServer
-from tests.smtp_server import Handler, Received
+from tests.helpers.community import PAPERS, live_service
+from tests.helpers.replay import ReplayServer
+from tests.helpers.smtp import Handler, Received
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,6 @@ processes answer throughout (no 5xx) and their local indexes catch up.
 from __future__ import annotations
 
 import gzip
-import socket
 import subprocess
 import sys
 import threading
@@ -20,39 +19,14 @@ import pytest
 
 from paperwire.ingest.bulk import read_file
 from paperwire.store import open_store
-from tests.conftest import SAMPLE
+from tests.helpers.net import free_port
+from tests.helpers.paths import FULL, SAMPLE
+from tests.helpers.processes import paperwire, wait_ready
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def paperwire(db_url: str, data_dir: Path, *args: str, log: Path | None = None) -> subprocess.Popen[str]:
-    """A paperwire process; its output is piped, or goes to ``log`` for long-running servers (a pipe nobody
-    reads fills up after 64 kB of access log and then blocks the server mid-response)."""
-    cmd = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(data_dir), *args]
-    if log is not None:
-        with log.open("w") as out:
-            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_ready(port: int, proc: subprocess.Popen[str]) -> None:
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
-
-
+@pytest.mark.needs_data
 def test_two_importers_and_two_web_servers(db_url: str, tmp_path: Path) -> None:
     with gzip.open(SAMPLE, "rt") as fh:
         lines = fh.read().splitlines()
@@ -144,10 +118,9 @@ def test_a_job_is_claimed_by_exactly_one_of_many_processes(db_url: str) -> None:
     store.close()
 
 
+@pytest.mark.needs_data
 def test_ctrl_c_mid_import_leaves_nothing_half_written(db_url: str, tmp_path: Path) -> None:
     import signal
-
-    from tests.conftest import FULL
 
     store = open_store(db_url)
     store.migrate()

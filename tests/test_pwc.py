@@ -12,7 +12,7 @@ import pytest
 from paperwire.ingest.harvest import run_pwc
 from paperwire.ingest.pwc import PwcError, iter_json_array
 from paperwire.store import Store
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 LINKS = FIXTURES / "pwc-links.json"
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from paperwire.config import Settings, settings_environment
-from tests.test_multiprocess import free_port, paperwire, wait_ready
+from tests.helpers.net import free_port
+from tests.helpers.processes import paperwire, wait_ready
 
 
 def revealed(settings: Settings) -> dict[str, object]:

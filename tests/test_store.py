@@ -8,7 +8,7 @@ import pytest
 
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
-from tests.clock import Clock
+from tests.helpers.clock import Clock
 
 
 def paper(pid: str, day: str, cats: list[str] | None = None, title: str = "T", version: int = 0) -> Paper:

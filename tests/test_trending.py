@@ -8,82 +8,20 @@ and reasons are checked against the formula.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from paperwire.cli import cli
 from paperwire.config import Settings
-from paperwire.ingest.hf import parse_daily
-from paperwire.models import CodeLink, Paper, RepoCheck, SourceBatch, TrendingEntry
-from paperwire.store import Store, open_store
+from paperwire.models import Paper, TrendingEntry
+from paperwire.store import Store
 from paperwire.trending import Formula, Signals, paper_trend, ranking, recompute, score
-from tests.clock import Clock
-from tests.conftest import FIXTURES_SHARED
-
-NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
-T1 = datetime(2026, 7, 31, 6, tzinfo=UTC)  # first fetch of the 07-31 list
-T2 = datetime(2026, 8, 1, 6, tzinfo=UTC)  # second fetch, a day later
-HF = FIXTURES_SHARED / "hf-papers"
-SETTINGS = Settings(data_dir=Path("/nonexistent"))
-
-
-def save_daily(store: Store, day: str, bump: dict[str, int] | None = None) -> None:
-    """A real daily list, stored as the HF harvester stores it; ``bump`` adds upvotes (a later fetch)."""
-    daily = parse_daily((HF / f"daily_papers_date={day}.json").read_bytes(), date.fromisoformat(day))
-    entries = [replace(e, upvotes=e.upvotes + (bump or {}).get(e.paper_id, 0)) for e in daily.entries]
-    store.papers.save_batch(SourceBatch(list(daily.papers.values()), daily.links, entries))
-
-
-def check(store: Store, clock: Clock, repo: str, when: datetime, stars: int) -> None:
-    clock.now = when
-    store.signals.save_repo_check(RepoCheck(repo, when, "ok", stars=stars, full_name=repo))
-
-
-def fill_world(store: Store, clock: Clock) -> None:
-    """Real HF daily lists, code links and star checks of July 2026 (the world the tests below rank)."""
-    clock.now = datetime(2026, 7, 15, 6, tzinfo=UTC)
-    save_daily(store, "2026-07-15")
-    clock.now = T1
-    save_daily(store, "2026-07-31")
-    # a library many papers mention, linked from one paper's abstract alongside its own repository,
-    # and the only link of another; a second paper links PhiZero too
-    store.papers.save_batch(SourceBatch(
-        [Paper("2608.00001", "A paper announced today", "abstract", ["A. Author"], ["cs.LG"],
-               announced=date(2026, 8, 1), version=1)],
-        [CodeLink("2607.28624", "huggingface/transformers", "https://github.com/huggingface/transformers",
-                  "abstract"),
-         CodeLink("2607.28227", "huggingface/transformers", "https://github.com/huggingface/transformers",
-                  "abstract"),
-         CodeLink("2607.28625", "yaoyao-jpg/phizero", "https://github.com/yaoyao-jpg/PhiZero", "pwc")]))
-    check(store, clock, "huggingface/transformers", datetime(2026, 7, 20, tzinfo=UTC), 100_000)
-    check(store, clock, "huggingface/transformers", T2, 100_300)
-    check(store, clock, "yaoyao-jpg/PhiZero", datetime(2026, 7, 20, tzinfo=UTC), 10)
-    check(store, clock, "yaoyao-jpg/PhiZero", T1, 400)
-    check(store, clock, "yaoyao-jpg/PhiZero", T2, 910)
-    check(store, clock, "MemTensor/Metis", datetime(2026, 7, 29, 6, tzinfo=UTC), 26)
-    check(store, clock, "MemTensor/Metis", T2, 30)
-    check(store, clock, "micky-li-hd/VideoCoCo", datetime(2026, 7, 31, 18, tzinfo=UTC), 50)
-    store.signals.save_star_history("micky-li-hd/videococo", {date(2026, 7, 29): 20, date(2026, 7, 30): 24,
-                                                     date(2026, 7, 31): 6}, "done")
-    clock.now = T2
-    save_daily(store, "2026-07-31", bump={"2607.27919": 100})
-
-
-@contextmanager
-def opened_world(db_url: str, fill: Callable[[Store, Clock], None] = fill_world) -> Iterator[Store]:
-    """A migrated store at ``db_url`` on a clock at ``T1``, filled by ``fill``; closed afterwards."""
-    clock = Clock(T1)
-    store = open_store(db_url, clock=clock)
-    store.migrate()
-    fill(store, clock)
-    yield store
-    store.close()
+from tests.helpers.paths import ROOT
+from tests.helpers.world import NOW, SETTINGS, opened_world
 
 
 @pytest.fixture
@@ -98,6 +36,7 @@ def signals_of(entry: TrendingEntry) -> Signals:
                    datetime.fromisoformat(str(s["published"])) if s["published"] else None, str(s["published_by"]))
 
 
+@pytest.mark.needs_data
 def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
     counts = recompute(world, SETTINGS, NOW)
     assert counts == {"day": 35, "week": 35, "month": 37}
@@ -122,6 +61,7 @@ def test_rankings_follow_the_formula_in_every_window(world: Store) -> None:
     assert world.trending.trending_entry("month", "2607.11886") is not None
 
 
+@pytest.mark.needs_data
 def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
     world.papers.upsert_papers([Paper("2608.00002", "Withdrawn", "abstract", ["A. Author"], ["cs.LG"],
                                       announced=date(2026, 8, 1), version=2, withdrawn=True)])
@@ -140,6 +80,7 @@ def test_the_day_window_counts_only_the_last_24_hours(world: Store) -> None:
     assert len(quiet) > 5 and [e.paper_id for e in quiet] == sorted((e.paper_id for e in quiet), reverse=True)
 
 
+@pytest.mark.needs_data
 def test_a_ranking_is_replaced_whole_or_not_at_all(world: Store) -> None:
     recompute(world, SETTINGS, NOW, windows=["week"])
     before = world.trending.trending_page("week", limit=100)
@@ -156,6 +97,7 @@ def test_a_ranking_is_replaced_whole_or_not_at_all(world: Store) -> None:
     assert world.trending.trending_page("day").computed_at is None  # never computed
 
 
+@pytest.mark.needs_data
 def test_reading_pages_and_explaining_a_paper(world: Store) -> None:
     recompute(world, SETTINGS, NOW)
     page = ranking(world, "week", limit=2, offset=1)
@@ -180,6 +122,7 @@ def test_reading_pages_and_explaining_a_paper(world: Store) -> None:
     assert (unranked.entries, unranked.repo, unranked.sparkline) == ({}, None, "")
 
 
+@pytest.mark.needs_data
 def test_trending_command(world: Store, settings: Settings) -> None:
     recompute(world, SETTINGS, NOW)
     base = ["--db", settings.resolved_database_url(), "--data-dir", str(settings.data_dir), "trending"]
@@ -198,8 +141,6 @@ def test_trending_command(world: Store, settings: Settings) -> None:
 
 
 def test_trending_doc_explains_every_trending_setting() -> None:
-    from tests.conftest import ROOT
-
     text = (ROOT / "docs" / "trending.md").read_text()
     names = [n for n in Settings.model_fields if n.startswith("trending_")]
     assert len(names) == 8

@@ -24,7 +24,7 @@ from paperwire.store import Store, open_store
 from paperwire.trending import Formula, paper_trend, ranking, recompute, score
 from paperwire.trending.formula import Signals
 from paperwire.worker import Worker
-from tests.clock import Clock
+from tests.helpers.clock import Clock
 
 NOW = datetime(2026, 8, 1, 12, tzinfo=UTC)
 SETTINGS = Settings(data_dir=Path("/nonexistent"))

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
+from tests.helpers.paths import KAGGLE
 
 
 @pytest.fixture(scope="module")
@@ -260,10 +261,10 @@ def test_empty_store_home(runtime: Runtime) -> None:
         assert c.get("/api/v1/daily").json()["total"] == 0
 
 
+@pytest.mark.needs_data
 def test_paper_page_with_versions_journal_and_doi(runtime: Runtime) -> None:
     """A Kaggle-format paper carries versions, a journal reference and a DOI: all shown, and cited."""
     from paperwire.importing import import_and_index
-    from tests.conftest import KAGGLE
 
     import_and_index(runtime.store, runtime.indexes, [KAGGLE])
     with TestClient(create_app(runtime.settings, runtime.store)) as c:

@@ -11,34 +11,14 @@ from fastapi.testclient import TestClient
 
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
-from tests.community_helpers import HOSTILE, csrf_of, link_in
-from tests.smtp_server import Handler
-
-PASSWORD = "correct horse battery"
+from tests.helpers.community import HOSTILE, PASSWORD, csrf_of, link_in, post_form, sign_in, sign_up
+from tests.helpers.smtp import Handler
 
 
 @pytest.fixture
 def client(mail_rt: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(mail_rt.settings, mail_rt.store)) as c:
         yield c
-
-
-def post_form(c: TestClient, page: str, action: str, data: dict[str, object], **kwargs: object) -> object:
-    token = csrf_of(c.get(page).text)
-    return c.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
-
-
-def sign_up(c: TestClient, handler: Handler, email: str = "ann@example.org", handle: str = "ann",
-            verify: bool = True) -> None:
-    r = post_form(c, "/signup", "/signup", {"email": email, "handle": handle, "password": PASSWORD})
-    assert r.status_code == 200 and "Check your email" in r.text  # type: ignore[attr-defined]
-    if verify:
-        r = c.get(link_in(handler.to(email)[-1], "/account/verify"))
-        assert r.status_code == 200 and "verified" in r.text
-
-
-def sign_in(c: TestClient, email: str = "ann@example.org", password: str = PASSWORD) -> object:
-    return post_form(c, "/signin", "/signin", {"email": email, "password": password}, follow_redirects=False)
 
 
 def test_sign_up_verify_sign_in_upvote_save_submit(client: TestClient, smtp: tuple[Handler, int]) -> None:

@@ -1,7 +1,7 @@
 """Papers' signals (upvotes, code, stars) read from the store, and caches that never hide a change.
 
 Both backends. The store holds real Hugging Face daily lists, code links
-and star snapshots (tests/web_world.py) plus community upvotes written
+and star snapshots (tests/helpers/world.py) plus community upvotes written
 through the store; pages and APIs must show them, and their validators
 must change with an upvote, a recompute, a star check or an HF fetch.
 """
@@ -21,11 +21,9 @@ from paperwire.store import Store
 from paperwire.trending import recompute
 from paperwire.web import create_app
 from paperwire.web.paper_signals import paper_signals
-from tests.community_helpers import mail_settings
-from tests.smtp_server import Handler
-from tests.test_trending import save_daily
-from tests.test_web_accounts import post_form, sign_in, sign_up
-from tests.web_world import NOW, SETTINGS
+from tests.helpers.community import mail_settings, post_form, sign_in, sign_up
+from tests.helpers.smtp import Handler
+from tests.helpers.world import NOW, SETTINGS, save_daily
 
 
 def test_signals_come_from_hf_the_community_and_the_papers_own_repository(web_store: Store) -> None:

@@ -13,8 +13,8 @@ from paperwire.digest.service import run_digests
 from paperwire.models import Topic
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
-from tests.community_helpers import BASE, HOSTILE, csrf_of, link_in, token_of
-from tests.smtp_server import Handler
+from tests.helpers.community import BASE, HOSTILE, csrf_of, link_in, sign_in, sign_up, token_of
+from tests.helpers.smtp import Handler
 
 MONDAY = date(2026, 6, 29)
 
@@ -158,8 +158,6 @@ def test_manage_page_from_the_digest(mail_rt: Runtime, smtp: tuple[Handler, int]
 
 def test_an_unverified_account_is_linked_but_must_confirm(client: TestClient, smtp: tuple[Handler, int],
                                                           mail_rt: Runtime) -> None:
-    from tests.test_web_accounts import sign_in, sign_up
-
     sign_up(client, smtp[0], verify=False)
     sign_in(client)
     r = subscribe(client, "ann@example.org", frequency="daily")
@@ -171,8 +169,6 @@ def test_an_unverified_account_is_linked_but_must_confirm(client: TestClient, sm
 
 def test_a_verified_account_subscribes_without_confirmation(client: TestClient, smtp: tuple[Handler, int],
                                                              mail_rt: Runtime) -> None:
-    from tests.test_web_accounts import sign_in, sign_up
-
     sign_up(client, smtp[0])
     sign_in(client)
     r = subscribe(client, "ann@example.org", frequency="weekly", queries="diffusion")

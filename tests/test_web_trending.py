@@ -1,7 +1,7 @@
 """Trending on the site, the JSON API and the feeds reads the stored rankings (both backends).
 
 The store holds real Hugging Face daily lists, code links and star
-snapshots (tests/web_world.py); ``recompute`` stores the rankings at a
+snapshots (tests/helpers/world.py); ``recompute`` stores the rankings at a
 fixed instant and every test compares what is served with
 ``Store.trending.trending_page`` — the order, the reasons, the category filter and
 its total — or, when nothing was computed, with the honest fallback.
@@ -20,7 +20,7 @@ from paperwire.config import Settings
 from paperwire.store import Store
 from paperwire.trending import recompute
 from paperwire.web import create_app
-from tests.web_world import NOW, SETTINGS, WEEK_TOP
+from tests.helpers.world import NOW, SETTINGS, WEEK_TOP
 
 ITEM_RE = re.compile(r'<h2 class="paper-title[^"]*"><a href="/paper/([^"]+)"')
 REASON_RE = re.compile(r'<p class="trend-reason"><span class="visually-hidden">Trending because: </span>([^<]+)</p>')

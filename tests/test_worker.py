@@ -21,7 +21,8 @@ from paperwire.runtime import Runtime
 from paperwire.schedule import NO_EMBEDDER, JobOutcome, JobSpec, job_statuses, retry_seconds, status_lines
 from paperwire.store import Store, open_store
 from paperwire.worker import RepeatFilter, Worker
-from tests.clock import Clock
+from tests.helpers.clock import Clock
+from tests.helpers.paths import ROOT
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 OFFLINE = {
@@ -195,7 +196,6 @@ def test_repeated_lines_are_logged_once_per_period() -> None:
 
 def test_worker_doc_explains_every_worker_setting_and_job() -> None:
     from paperwire.schedule import JOBS
-    from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "worker.md").read_text()
     names = [n for n in Settings.model_fields if n.startswith(("schedule_", "worker_"))]

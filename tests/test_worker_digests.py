@@ -20,9 +20,10 @@ from paperwire.models import Subscriber, Topic
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
 from paperwire.worker import JobRun, Worker
-from tests.clock import Clock
-from tests.community_helpers import PAPERS, mail_settings
-from tests.smtp_server import Handler, free_port
+from tests.helpers.clock import Clock
+from tests.helpers.community import PAPERS, mail_settings
+from tests.helpers.net import free_port
+from tests.helpers.smtp import Handler
 
 MAIL_JOBS = ["trending", "digest-daily", "digest-weekly", "deliver-outbox"]
 MONDAY = date(2026, 6, 29)

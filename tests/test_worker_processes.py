@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from paperwire.store import JobInfo, Store, open_store
-from tests.conftest import FIXTURES_SHARED, ROOT
-from tests.replay import ReplayServer, file_response
-from tests.test_multiprocess import free_port, wait_ready
+from tests.helpers.net import free_port
+from tests.helpers.paths import FIXTURES_SHARED, ROOT
+from tests.helpers.processes import wait_ready
+from tests.helpers.replay import ReplayServer, file_response
 
 pytestmark = pytest.mark.slow
 TODAY = datetime.now(UTC).date().isoformat()  # without --from, 'harvest hf' reads today's list
@@ -72,6 +73,7 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[str, s
     return out, err
 
 
+@pytest.mark.needs_data
 def test_two_workers_never_run_a_job_at_the_same_time(db_url: str, tmp_path: Path, hf: ReplayServer,
                                                       store: Store) -> None:
     hf.route(f"/api/daily_papers?date={TODAY}").delay = 1.5  # each run takes 1.5 s
@@ -92,6 +94,7 @@ def test_two_workers_never_run_a_job_at_the_same_time(db_url: str, tmp_path: Pat
     assert store.signals.hf_daily(datetime.now(UTC).date())[0].upvotes == 145
 
 
+@pytest.mark.needs_data
 def test_a_killed_workers_job_runs_again_after_its_lease_expires(db_url: str, tmp_path: Path, hf: ReplayServer,
                                                                  store: Store) -> None:
     route = hf.route(f"/api/daily_papers?date={TODAY}")
@@ -121,6 +124,7 @@ def test_a_killed_workers_job_runs_again_after_its_lease_expires(db_url: str, tm
     assert len(hf.requests()) == 2
 
 
+@pytest.mark.needs_data
 def test_sigterm_interrupts_a_long_job_after_the_grace_period_and_leaves_it_due(
         db_url: str, tmp_path: Path, hf: ReplayServer, store: Store) -> None:
     hf.route(f"/api/daily_papers?date={TODAY}").delay = 120.0

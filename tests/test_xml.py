@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperwire.ingest.xml import XmlError, parse_xml, text
-from tests.conftest import FIXTURES, FIXTURES_SHARED
+from tests.helpers.paths import FIXTURES, FIXTURES_SHARED
 
 TRUNCATED_RSS = FIXTURES_SHARED / "arxiv-rss" / "zotero-arxiv-daily_cs.AI_2025-08-20_truncated_real.xml"
 
@@ -20,6 +20,7 @@ def test_external_entity_is_refused() -> None:
         parse_xml((FIXTURES / "external-entity.xml").read_bytes())
 
 
+@pytest.mark.needs_data
 def test_truncated_real_feed_reports_where_it_ends() -> None:
     with pytest.raises(XmlError, match=r"not well-formed XML \(line 1233, column 84\)"):
         parse_xml(TRUNCATED_RSS.read_bytes(), "feed")

@@ -7,22 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
 from paperwire.web.assets import KATEX_FILES, SWAGGER_FILES, have
-from tests.conftest import ROOT, SAMPLE
-from tests.live import live_server
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1440, "height": 900}
+from tests.helpers.browser import AXE, CHROMIUM, CHROMIUM_FLAGS, PHONE, WIDE, Tab, open_tab
+from tests.helpers.live import live_server
+from tests.helpers.paths import SAMPLE
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,6 +23,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.needs_data)  # the site serves the shared sample
 
 
 @pytest.fixture(scope="session")
@@ -59,59 +53,13 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-class Tab:
-    """A page plus the console errors, page errors and failed requests it produced.
-
-    ``expected_errors`` lists URL endings whose 4xx status is the point of the test.
-    """
-
-    def __init__(self, page: Page, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.problems: list[str] = []
-        self.expected_errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        page.on("requestfailed", self._failed)
-        page.on("response", self._response)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        # Chromium logs a console error for every 4xx/5xx load; _response judges those itself
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            self.problems.append(f"console error: {message.text}")
-
-    def _failed(self, request: Request) -> None:
-        self.problems.append(f"request failed: {request.url} {request.failure}")
-
-    def _response(self, response: Response) -> None:
-        if response.status >= 400 and not response.url.endswith(tuple(self.expected_errors)):
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def goto(self, path: str) -> Response | None:
-        return self.page.goto(self.base + path, wait_until="load")
-
-    def shot(self, name: str, full_page: bool = True) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
-        return path
-
-
-def _tab(browser: Browser, site: str, viewport: dict[str, int]) -> Iterator[Tab]:
-    context = browser.new_context(viewport=viewport, color_scheme="light")  # type: ignore[arg-type]
-    tab = Tab(context.new_page(), site)
-    yield tab
-    context.close()
-    assert tab.problems == [], "the browser reported problems:\n" + "\n".join(tab.problems)
-
-
 @pytest.fixture
 def wide(browser: Browser, site: str) -> Iterator[Tab]:
     """A desktop-sized tab; the test fails if the page logged errors."""
-    yield from _tab(browser, site, WIDE)
+    yield from open_tab(browser, site, WIDE)
 
 
 @pytest.fixture
 def phone(browser: Browser, site: str) -> Iterator[Tab]:
     """A phone-sized tab; the test fails if the page logged errors."""
-    yield from _tab(browser, site, PHONE)
+    yield from open_tab(browser, site, PHONE)

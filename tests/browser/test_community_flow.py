@@ -21,14 +21,13 @@ from paperwire.config import Settings
 from paperwire.store import Store, open_store
 from paperwire.trending import recompute
 from paperwire.web import create_app
-from tests.browser.conftest import WIDE, Tab, _tab
-from tests.browser.test_site import axe_violations
-from tests.community_helpers import PAPERS, live_service
-from tests.conftest import drop, new_url
-from tests.live import live_server
-from tests.replay import ReplayServer
-from tests.smtp_server import Handler, Received
-from tests.web_world import NOW, SETTINGS
+from tests.helpers.browser import WIDE, Tab, axe_violations, open_tab
+from tests.helpers.community import PAPERS, live_service
+from tests.helpers.db import drop, new_url
+from tests.helpers.live import live_server
+from tests.helpers.replay import ReplayServer
+from tests.helpers.smtp import Handler, Received
+from tests.helpers.world import NOW, SETTINGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -62,7 +61,7 @@ def service(world: tuple[str, Store], tmp_path: Path, recorded_arxiv: ReplayServ
 
 @pytest.fixture
 def tab(browser: Browser, service: tuple[str, Handler, list[str], dict[str, str]]) -> Iterator[Tab]:
-    yield from _tab(browser, service[0], WIDE)
+    yield from open_tab(browser, service[0], WIDE)
 
 
 def test_newcomer_community_flow_in_the_browser(tab: Tab, world: tuple[str, Store],
@@ -156,7 +155,7 @@ def test_a_ranked_papers_page_in_the_browser(browser: Browser, web_store: Store,
     no serious axe finding; the trending page shows the reasons."""
     recompute(web_store, SETTINGS, NOW)
     with live_server(create_app(web_settings, web_store)) as url:
-        for tab in _tab(browser, url, WIDE):
+        for tab in open_tab(browser, url, WIDE):
             tab.goto("/paper/2607.28624")
             box = tab.page.get_by_role("region", name="Trending")
             expect(box).to_contain_text("#1 this week: +900 stars this week")

@@ -6,35 +6,12 @@ Every test fails on any console error, page error, failed request or unexpected 
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import AXE, WIDE, Tab
-
-SERIOUS = ("serious", "critical")
-
-
-# Swagger UI is a third-party widget with its own known axe findings; we check the page around it.
-NOT_OURS = ["#swagger-ui"]
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Serious and critical axe-core violations on the page (axe injected through DevTools, so the
-    page's own CSP, which forbids inline scripts, stays on)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())
-    result = page.evaluate("async (exclude) => await axe.run({exclude}, {resultTypes: ['violations']})",
-                           [[sel] for sel in NOT_OURS])
-    return [v for v in result["violations"] if v["impact"] in SERIOUS]
-
-
-def describe(violations: list[dict[str, Any]]) -> str:
-    return json.dumps([{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
-                       for v in violations], indent=1)
+from tests.helpers.browser import WIDE, Tab, axe_violations, describe
 
 
 def test_home_shows_trending_with_tabs(wide: Tab, phone: Tab) -> None:

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tests.conftest import SAMPLE
+from tests.helpers.paths import SAMPLE
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n<responseDate>2025-03-20T10:00:00Z</responseDate>\n'

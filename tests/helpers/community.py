@@ -1,5 +1,6 @@
 """Shared pieces of the accounts, community and digest tests: hand-made papers, settings pointing at a
-real aiosmtpd server, and helpers to read forms and emails."""
+real aiosmtpd server, fixtures (``smtp``, ``recorded_arxiv``, ``mail_rt``), helpers to fill forms (sign up,
+sign in) and read emails, and ``paperwire serve`` in its own process for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -14,17 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from paperwire.config import Settings
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.store import Store
-from tests.conftest import FIXTURES_SHARED
-from tests.replay import ReplayServer, load_arxivpy
-from tests.smtp_server import Handler, Received, smtp_server
+from tests.helpers.net import free_port
+from tests.helpers.paths import FIXTURES_SHARED, require_shared_data
+from tests.helpers.processes import wait_ready
+from tests.helpers.replay import ReplayServer, load_arxivpy
+from tests.helpers.smtp import Handler, Received, smtp_server
 
 BASE = "http://testserver"  # TestClient's host: links in emails work as they are
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+PASSWORD = "correct horse battery"  # of the accounts sign_up() makes
 
 # Hand-made papers (not real arXiv records): titles chosen so topic searches have known answers.
 PAPERS = [
@@ -69,6 +74,7 @@ def smtp() -> Iterator[tuple[Handler, int]]:
 @pytest.fixture
 def recorded_arxiv() -> Iterator[ReplayServer]:
     """arXiv's API as recorded (every ``arxivpy_id_*`` fixture), for submissions by id."""
+    require_shared_data()
     with ReplayServer() as server:
         for path in sorted((FIXTURES_SHARED / "arxiv-api").glob("arxivpy_id_*.json")):
             route, recorded = load_arxivpy(path)
@@ -83,6 +89,24 @@ def mail_rt(db_url: str, tmp_path: Path, store: Store, smtp: tuple[Handler, int]
     rt = Runtime(mail_settings(db_url, tmp_path, smtp[1]), store)
     rt.indexes.sync()
     yield rt
+
+
+def post_form(c: TestClient, page: str, action: str, data: dict[str, object], **kwargs: object) -> object:
+    token = csrf_of(c.get(page).text)
+    return c.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
+
+
+def sign_up(c: TestClient, handler: Handler, email: str = "ann@example.org", handle: str = "ann",
+            verify: bool = True) -> None:
+    r = post_form(c, "/signup", "/signup", {"email": email, "handle": handle, "password": PASSWORD})
+    assert r.status_code == 200 and "Check your email" in r.text  # type: ignore[attr-defined]
+    if verify:
+        r = c.get(link_in(handler.to(email)[-1], "/account/verify"))
+        assert r.status_code == 200 and "verified" in r.text
+
+
+def sign_in(c: TestClient, email: str = "ann@example.org", password: str = PASSWORD) -> object:
+    return post_form(c, "/signin", "/signin", {"email": email, "password": password}, follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:
@@ -122,8 +146,6 @@ def live_service(db_url: str, tmp_path: Path, arxiv_url: str,
                  ) -> Iterator[tuple[str, Handler, list[str], dict[str, str]]]:
     """``paperwire serve`` in its own process with a real SMTP server: (base URL, SMTP handler, the CLI
     prefix for more commands on the same database, their environment)."""
-    from tests.test_multiprocess import free_port, wait_ready
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with smtp_server() as (handler, smtp_port):

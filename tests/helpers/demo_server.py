@@ -1,13 +1,13 @@
 """Serve every recorded source at once, for trying the harvest commands by hand.
 
-    .venv/bin/python -m tests.demo_server --port 8765 [--slow-page 3]
+    .venv/bin/python -m tests.helpers.demo_server --port 8765 [--slow-page 3]
 
 then, in another shell (see the printed commands):
 
     paperwire harvest arxiv --base-url http://127.0.0.1:8765/oai2 --set cs --from 2025-03-01
     paperwire harvest hf --base-url http://127.0.0.1:8765 --from 2026-07-31 --to 2026-07-31
 
-Routes: a DERIVED five-page OAI-PMH chain (``tests/oai_pages.py``; ``--slow-page N`` makes page N
+Routes: a DERIVED five-page OAI-PMH chain (``tests/helpers/oai_pages.py``; ``--slow-page N`` makes page N
 hang for a minute, to kill the harvester while it waits), the real cs.AI announcement feed, the real
 arXiv API recordings, four dates of HF daily papers, and the PyGithub recordings.
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests import oai_pages
-from tests.conftest import FIXTURES_SHARED
-from tests.replay import Recorded, ReplayServer, file_response, load_arxivpy, load_pygithub
+from tests.helpers import oai_pages
+from tests.helpers.paths import FIXTURES_SHARED
+from tests.helpers.replay import Recorded, ReplayServer, file_response, load_arxivpy, load_pygithub
 
 
 def load_all(server: ReplayServer, slow_page: int | None = None) -> None:
