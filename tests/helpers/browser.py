@@ -43,6 +43,10 @@ class Tab:
             self.problems.append(f"console error: {message.text}")
 
     def _failed(self, request: Request) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself (a navigation or the tab closing while
+        # the favicon loads), not the site failing it
+        if request.failure and "ERR_ABORTED" in request.failure:
+            return
         self.problems.append(f"request failed: {request.url} {request.failure}")
 
     def _response(self, response: Response) -> None:
