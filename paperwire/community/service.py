@@ -9,24 +9,14 @@ to its first submitter. Submitting a paper also upvotes it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from paperwire.config import Settings
 from paperwire.ingest.harvest import run_ids
 from paperwire.ingest.report import HarvestReport
-from paperwire.models import Paper, PaperCommunity, Submission, User, is_arxiv_id, split_version
+from paperwire.models import Paper, PaperCommunity, Submission, User, arxiv_id_in
 from paperwire.store import Store
-
-_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?"
-_URL_RE = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?(?:arxiv\.org/(?:abs|pdf|html|format)/|huggingface\.co/papers/"
-    r"|alphaxiv\.org/abs/)" + _ID + r"(?:\.pdf)?/?(?:[?#].*)?$",
-    re.IGNORECASE,
-)
-_BARE_RE = re.compile(r"^(?:arxiv:)?" + _ID + r"$", re.IGNORECASE)
-_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\." + _ID + r"$", re.IGNORECASE)
 
 Fetch = Callable[[Sequence[str]], HarvestReport]
 
@@ -51,16 +41,9 @@ class SubmitOutcome:
 
 def parse_paper_ref(text: str) -> str:
     """The bare arXiv id in an id or URL (``2501.00001v2``, ``arXiv:…``, ``https://arxiv.org/pdf/…``)."""
-    value = text.strip()
-    for pattern in (_BARE_RE, _URL_RE, _DOI_RE):
-        match = pattern.match(value)
-        if match:
-            raw = match.group(1)
-            # old-style ids keep their archive's case (math.GT); new-style have none
-            pid = raw if "/" in raw else raw.lower()
-            bare, _ = split_version(pid)
-            if is_arxiv_id(bare):
-                return bare
+    found = arxiv_id_in(text)
+    if found is not None:
+        return found
     raise CommunityError("Give an arXiv id (2501.00001) or an arXiv link (https://arxiv.org/abs/2501.00001).")
 
 

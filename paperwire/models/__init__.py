@@ -50,8 +50,11 @@ from paperwire.models.papers import (
     StoreStats,
     UpsertResult,
     Version,
+    arxiv_id_in,
+    doi_in,
     is_arxiv_id,
     split_version,
+    title_key,
 )
 from paperwire.models.signals import (
     CODE_LINK_SOURCES,
@@ -117,8 +120,11 @@ __all__ = [
     "UpsertResult",
     "User",
     "Version",
+    "arxiv_id_in",
+    "doi_in",
     "is_arxiv_id",
     "parse_topic",
     "period_for",
     "split_version",
+    "title_key",
 ]

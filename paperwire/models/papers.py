@@ -33,6 +33,46 @@ def is_arxiv_id(value: str) -> bool:
     return bool(ARXIV_ID_RE.match(value))
 
 
+_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?"
+_REF_PATTERNS = (
+    re.compile(r"^(?:arxiv:\s*)?" + _ID + r"$", re.IGNORECASE),
+    re.compile(r"^(?:https?://)?(?:www\.|export\.)?(?:arxiv\.org/(?:abs|pdf|html|format)/|huggingface\.co/papers/"
+               r"|alphaxiv\.org/abs/)" + _ID + r"(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE),
+    re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\." + _ID + r"$", re.IGNORECASE),
+)
+_DOI_RE = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_TITLE_JUNK_RE = re.compile(r"[^\w]+")
+
+
+def arxiv_id_in(text: str) -> str | None:
+    """The bare arXiv id a reference names, or None: an id with or without version or ``arXiv:``
+    prefix (``2501.00001v2``, ``hep-th/9901001``), an arXiv abs/pdf/html link, a Hugging Face papers
+    or alphaXiv link, or arXiv's DOI (``10.48550/arXiv.2501.00001``)."""
+    value = text.strip()
+    for pattern in _REF_PATTERNS:
+        match = pattern.match(value)
+        if match:
+            raw = match.group(1)
+            # old-style ids keep their archive's case (math.GT); new-style have none
+            bare, _ = split_version(raw if "/" in raw else raw.lower())
+            if is_arxiv_id(bare):
+                return bare
+    return None
+
+
+def doi_in(text: str) -> str | None:
+    """The DOI a reference names (``10.1145/3366423.3380211``, ``doi:…``, a doi.org link), lower-cased
+    (DOIs are case-insensitive), or None."""
+    match = _DOI_RE.match(text.strip())
+    return match.group(1).rstrip(".,;").lower() if match else None
+
+
+def title_key(title: str) -> str:
+    """A title folded for exact comparison: case, accents kept as letters, punctuation and spacing
+    ignored (``"GAN: a  Study."`` and ``"gan a study"`` are the same key)."""
+    return " ".join(_TITLE_JUNK_RE.sub(" ", title.casefold()).split())
+
+
 @dataclass(slots=True)
 class Version:
     """One arXiv version of a paper."""
@@ -168,6 +208,10 @@ class SearchResults:
     mode: str
     offset: int = 0
     limit: int = 20
+    identified: str | None = None
+    """The paper the query names (an id, link, DOI or exact title), put first; None if it names none."""
+    unknown_id: str | None = None
+    """An arXiv id the query names that this library does not hold (yet)."""
 
 
 @dataclass(slots=True)

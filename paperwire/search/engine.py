@@ -12,6 +12,7 @@ from paperwire.models import SearchHit, SearchResults
 from paperwire.search.analysis import analyze
 from paperwire.search.highlight import highlight, snippet
 from paperwire.search.hybrid import MODES, FusionConfig, Ranking, rank
+from paperwire.search.identity import identify
 from paperwire.search.indexes import LocalIndexes
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.vectors import VectorIndex
@@ -125,6 +126,9 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: 
     except (ValueError, LookupError) as exc:
         raise SearchError(str(exc)) from exc
     ranked, total = ranking.hits, ranking.total
+    named = identify(store, indexes.keyword, text)
+    if named is not None and named.paper_id is not None:
+        ranked, total = put_first(ranked, total, named.paper_id, request.offset, request.limit)
     papers = store.papers.get_papers([key for key, _ in ranked])
     terms = set(analyze(pq.text)) if request.highlight else set()
     hits = []
@@ -137,4 +141,19 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: 
             hit.highlights = {"title": highlight(paper.title, terms, analyze),
                               "abstract": snippet(paper.abstract, terms, analyze)}
         hits.append(hit)
-    return SearchResults(hits, total, text, ranking.mode, request.offset, request.limit)
+    return SearchResults(hits, total, text, ranking.mode, request.offset, request.limit,
+                         identified=named.paper_id if named else None,
+                         unknown_id=named.unknown_id if named else None)
+
+
+def put_first(ranked: list[tuple[str, float]], total: int, key: str, offset: int, limit: int
+              ) -> tuple[list[tuple[str, float]], int]:
+    """The page with ``key`` at the very top of the results: first on the first page (its score the
+    page's best), absent from later pages; ``total`` counts it once."""
+    present = any(k == key for k, _ in ranked)
+    others = [(k, s) for k, s in ranked if k != key]
+    total = total if present else total + 1
+    if offset > 0:
+        return others, total
+    best = max((s for _, s in ranked), default=1.0)
+    return [(key, best), *others][:limit], total

@@ -182,6 +182,15 @@ class KeywordIndex:
             excluded = self._all_keys(tantivy.Query.boolean_query([(tantivy.Occur.Should, n) for n in negative]), cap)
         return allowed, excluded
 
+    def title_phrase(self, words: str, limit: int = 5) -> list[str]:
+        """Keys of papers whose title holds ``words`` (plain words, no syntax) as a phrase, best first:
+        the candidates for an exact-title match, which the caller confirms against the stored titles."""
+        if not words.strip():
+            return []
+        searcher = self.index.searcher()
+        result = searcher.search(self._phrase(words, ["title"]), limit, count=False)
+        return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
+
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None) -> tuple[list[tuple[str, float]], int]:
         """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys."""

@@ -369,6 +369,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("subscribers", ("id",)), ("outbox", ("key",)), ("digest_items", ("outbox_key", "paper_id"))),
     ),
+    # a pasted DOI finds its paper through this index (search puts an identified paper first)
+    Migration("0009_papers_doi", ("CREATE INDEX papers_doi ON papers (lower(doi))",)),
 )
 
 

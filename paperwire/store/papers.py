@@ -141,6 +141,12 @@ class Papers:
             row = tx.execute(f"{SELECT_PAPER} WHERE id = ?", (paper_id,)).one()
         return row_paper(row) if row else None
 
+    def find_by_doi(self, doi: str) -> Paper | None:
+        """The paper with this DOI (compared case-insensitively, as DOIs are), or None."""
+        with self.db.read() as tx:
+            row = tx.execute(f"{SELECT_PAPER} WHERE lower(doi) = ? ORDER BY id LIMIT 1", (doi.lower(),)).one()
+        return row_paper(row) if row else None
+
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         """Papers by id; unknown ids are absent from the result."""
         ids = list(dict.fromkeys(paper_ids))

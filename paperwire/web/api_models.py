@@ -102,6 +102,10 @@ class SearchOut(PageLinks):
     sort: str = Field(description="The sort asked for.")
     order: str = Field(description="The order actually used.")
     order_note: str | None
+    identified: str | None = Field(None, description="The paper the query names (an arXiv id or link, a DOI or "
+                                   "its exact title), put first; null when it names none.")
+    unknown_id: str | None = Field(None, description="An arXiv id the query names that this library does not "
+                                   "hold.")
     results: list[HitOut]
 
 

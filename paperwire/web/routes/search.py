@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from paperwire.models import arxiv_id_in, doi_in
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, search
 from paperwire.taxonomy import category
@@ -32,6 +33,11 @@ FILTER_CATEGORIES = ("cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.IR", "cs.H
                      "cs.MA", "cs.SD", "cs.CY", "eess.IV", "eess.AS", "stat.ML")
 EXAMPLES = ('"gaussian splatting"', 'author:"Yann LeCun"', "cat:cs.CL after:2026-01 reasoning",
             "diffusion -video has:code")
+
+
+def arxiv_or_doi(q: str) -> bool:
+    """Whether the query is nothing but an arXiv id or link, or a DOI."""
+    return arxiv_id_in(q) is not None or doi_in(q) is not None
 
 
 def _form(q: str, sort: str, cat: list[str], date_from: str, date_to: str, code: str, page: int) -> SearchForm:
@@ -69,6 +75,8 @@ def search_page(
     except SearchError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", status_code=422, **context)
+    if results.identified and arxiv_or_doi(q):  # a pasted id, link or DOI: straight to the paper
+        return RedirectResponse(f"/paper/{results.identified}", status_code=303)
     params = form.params()
     pages = max(1, -(-results.total // PAGE_SIZE))
     context.update(
