@@ -71,3 +71,18 @@ def test_relative_data_dir_from_the_environment_is_refused(monkeypatch: object) 
 
     with pytest.raises(ValueError, match="absolute"):
         Settings(data_dir=Path("relative/dir"))
+
+
+def test_other_libraries_info_logs_are_quiet_unless_verbose() -> None:
+    import logging
+
+    from paperwire.cli.main import ours_or_warnings
+
+    def record(name: str, level: int) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, "message", None, None)
+
+    assert ours_or_warnings(record("paperwire.search.model_files", logging.INFO))
+    assert ours_or_warnings(record("uvicorn.error", logging.INFO))
+    assert not ours_or_warnings(record("root", logging.INFO))  # onnxruntime.quantization logs through root
+    assert not ours_or_warnings(record("onnxruntime", logging.INFO))
+    assert ours_or_warnings(record("onnxruntime", logging.WARNING))

@@ -31,7 +31,17 @@ def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None, ver
     obj = ctx.obj = Context(overrides)
     logging.basicConfig(level=logging.DEBUG if verbose else obj.settings().log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(ours_or_warnings)
     ctx.call_on_close(obj.close)
+
+
+def ours_or_warnings(record: logging.LogRecord) -> bool:
+    """Paperwire's and uvicorn's own messages at the configured level, other libraries' from WARNING up:
+    onnxruntime's quantiser alone logs ~50 INFO lines (some through the root logger) the first time the
+    embedding model is built, which buried what a first ``make run`` has to say. ``-v`` shows them."""
+    return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in ("paperwire", "uvicorn")
 
 
 @cli.command()
