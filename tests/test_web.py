@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
+from paperwire.web.search import droppable
 from tests.helpers.paths import KAGGLE
 
 
@@ -182,6 +184,38 @@ def test_search_page_without_results_suggests_something(client: TestClient) -> N
     assert "These do find papers:" in r.text and "the same words without the filters" in r.text
     assert "Clear the filters above" in r.text
     assert 'href="/search?q=zzqxv+splatting">' in r.text  # the words find papers outside cs.CL
+
+
+def test_a_long_query_without_results_costs_a_bounded_number_of_searches(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's 132-word query that matches nothing ran one hybrid search per word for its suggestions."""
+    indexes = client.app.state.runtime.indexes  # type: ignore[attr-defined]
+    keyword, embedder = indexes.keyword, indexes.embedder
+    assert embedder is not None
+    calls = {"keyword": 0, "embed": 0}
+
+    def counted(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return method(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(keyword, "search", counted("keyword", keyword.search))
+    monkeypatch.setattr(embedder, "embed_query", counted("embed", embedder.embed_query))
+    words = " ".join(f"qqz{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(132))
+    r = client.get("/search", params={"q": words, "cat": "cs.CL", "from": "2026-01-01"})
+    assert r.status_code == 200 and "No papers match" in r.text
+    # the search itself (hybrid: one query embedding, one keyword ranking), then at most one keyword count
+    # per suggestion of its kind (without the filters); no word is left out of a query this long
+    assert calls["embed"] == 1 and calls["keyword"] <= 4, calls
+    calls.update(keyword=0, embed=0)
+    r = client.get("/search", params={"q": "qqza qqzb qqzc qqzd qqze qqzf qqzg cat:cs.CL", "code": "1"})
+    assert "No papers match" in r.text and calls["embed"] == 1 and calls["keyword"] <= 1 + 2 + 5, calls
+
+
+def test_suggestions_leave_out_syntax_before_plain_words() -> None:
+    assert droppable(["a", "b", "cat:cs.CL", "c", "-d", '"e', 'f"', "g"]) == [2, 4, 5, 6, 0]
+    assert droppable(["a", "b"]) == [0, 1] and droppable(["a", "b", "c"], limit=2) == [0, 1]
 
 
 def test_search_page_without_a_query_shows_the_form_and_examples(client: TestClient) -> None:
