@@ -268,6 +268,20 @@ def test_api_search_bad_parameters_are_422(client: TestClient, params: dict[str,
     assert r.status_code == 422 and r.json()["error"]["status"] == 422
 
 
+def test_api_search_takes_at_most_ten_categories(client: TestClient) -> None:
+    """Each category is one more term in every search; the page keeps ten, the API now says so."""
+    ten = [f"cs.{c}" for c in ("CL", "CV", "LG", "AI", "RO", "IR", "HC", "CR", "SE", "GR")]
+    assert client.get("/api/v1/search", params={"q": "model", "cat": ten}).status_code == 200
+    for cat in ([*ten, "cs.MA"], ["cs.CL"] * 500, ["x" * 41], ["cs.CL or anything"]):
+        r = client.get("/api/v1/search", params={"q": "model", "cat": cat})
+        error = r.json()["error"]
+        assert r.status_code == 422 and error["code"] == "unprocessable_entity", cat[:2]
+        assert error["details"][0]["where"].startswith("query.cat"), error
+    for path in ("/search", "/feeds/search.atom"):  # the page and its feed keep the first ten, as before
+        assert client.get(path, params={"q": "model", "cat": [*ten, "cs.MA"]}).status_code == 200, path
+        assert client.get(path, params={"q": "model", "cat": ["x" * 41]}).status_code == 422, path
+
+
 def test_api_daily(client: TestClient) -> None:
     body = client.get("/api/v1/daily", params={"date": "2025-03-18"}).json()
     assert body["kind"] == "day" and body["key"] == "2025-03-18" and body["total"] == len(body["papers"]) > 0

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
 
 from paperwire.models import SearchResults
 from paperwire.runtime import Runtime
@@ -18,6 +20,10 @@ from paperwire.search.engine import TRENDING_CANDIDATES, SearchError, SearchRequ
 from paperwire.search.query import ParsedQuery, parse_query
 
 SORTS = ENGINE_SORTS
+# Categories a search may filter by at once (any of them): the page keeps the first ones, the API refuses more.
+MAX_CATEGORIES = 10
+# One category as a URL parameter: no category code is longer, and a longer value is no category.
+CategoryValue = Annotated[str, StringConstraints(max_length=40)]
 ENGINE_SORT = {"relevance": "relevance", "newest": "newest", "trending": "trending"}
 SORT_NOTES = {"trending": f"Ordered by this month's trending rank among the {TRENDING_CANDIDATES} most relevant "
                           "matches; matches not trending this month follow by relevance."}
