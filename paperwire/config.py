@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
         "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
     )
+    web_busy_timeout_ms: int = Field(
+        5000, ge=1, le=600_000,
+        description="How long a web request waits for a database lock another writer holds (SQLite's busy "
+        "timeout; PostgreSQL's lock_timeout and the wait for a pooled connection) before it is answered 503 with "
+        "Retry-After. Commands and the worker wait 30 s (SQLite) or as long as it takes (PostgreSQL locks).")
     index_refresh_wait_seconds: float = Field(
         1.0, ge=0, description="How long a web request waits for its process's index to catch up with new papers "
         "before answering from the index as it is.")
