@@ -23,6 +23,7 @@ from paperwire.trending.formula import summary
 from paperwire.web import api_models as m
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import Listing, list_category, list_period, list_trending
 from paperwire.web.paper_signals import PaperSignals, paper_signals
 from paperwire.web.periods import Kind, PeriodError, containing, parse_period, window_name
@@ -121,7 +122,9 @@ def get_paper(request: Request, paper_id: str, rt: RT) -> Response:
     return JSON(paper_json(paper, paper_signals(rt.store, [paper.id])[paper.id], _base(request)))
 
 
-@router.get("/search", summary="Search papers", responses={200: {"model": m.SearchOut}})
+@router.get("/search", summary="Search papers", dependencies=[AnonymousLimit],
+            responses={200: {"model": m.SearchOut}, 429: {"model": m.ErrorOut, "description": "Too many anonymous "
+                                                                   "searches from this address; see Retry-After"}})
 def search_papers(
     request: Request,
     rt: RT,

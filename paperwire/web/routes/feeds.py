@@ -14,6 +14,7 @@ from paperwire.search.engine import SearchError, search
 from paperwire.taxonomy import category
 from paperwire.web import feeds
 from paperwire.web.deps import public_url, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import list_category, list_period, list_trending
 from paperwire.web.periods import (
     WINDOW_LABELS,
@@ -97,7 +98,7 @@ def category_feed(request: Request, rt: RT, code: str, fmt: Fmt) -> Response:
                     f"The newest papers listed in {code}.", f"/c/{code}")
 
 
-@router.get("/search.{fmt}")
+@router.get("/search.{fmt}", dependencies=[AnonymousLimit])
 def search_feed(request: Request, rt: RT, fmt: Fmt,
                 q: Annotated[str, Query(max_length=4000)] = "",
                 cat: Annotated[list[CategoryValue] | None, Query(max_length=40)] = None,

@@ -11,6 +11,7 @@ from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, search
 from paperwire.taxonomy import category
 from paperwire.web.deps import public_url, render, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.paging import page_url, pager
 from paperwire.web.paper_signals import paper_signals
 from paperwire.web.search import (
@@ -42,7 +43,7 @@ def _form(q: str, sort: str, cat: list[str], date_from: str, date_to: str, code:
                       has_code=code not in ("", "0"), page=page)
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[AnonymousLimit])
 def search_page(
     request: Request,
     rt: RT,
