@@ -204,7 +204,7 @@ def main() -> None:
         result["dkim"] = bool(dkim)
         settings = Settings(database_url=db, data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=smtp_port,
                             smtp_rate_per_second=0, smtp_connections=args.connections, index_refresh_seconds=3600,
-                            base_url="https://papers.example.org", **dkim)
+                            base_url="https://papers.example.org", anonymous_rate_per_minute=0, **dkim)
         runtime = Runtime(settings)
         imported = import_csv(runtime.store, settings, subscribers_csv, "bench")
         result["setup"] = {"subscribers_imported": imported.added, "distinct_topics_in_csv": distinct,

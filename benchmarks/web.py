@@ -174,7 +174,9 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: run scripts/ensure-services.sh --bench (installs Debian's wrk)")
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="pw-web-bench-"))
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_LOG_LEVEL": "WARNING"}
+    # wrk is one client searching as fast as it can: the anonymous rate limit would answer it 429
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_LOG_LEVEL": "WARNING",
+           "PAPERWIRE_ANONYMOUS_RATE_PER_MINUTE": "0"}
     if args.db:
         env["PAPERWIRE_DATABASE_URL"] = args.db
     report: dict[str, object] = {"file": str(args.file), "workers": args.workers, "connections": args.connections,

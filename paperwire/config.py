@@ -80,6 +80,22 @@ class Settings(BaseSettings):
         description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
         "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
     )
+    web_busy_timeout_ms: int = Field(
+        5000, ge=1, le=600_000,
+        description="How long a web request waits for a database lock another writer holds (SQLite's busy "
+        "timeout; PostgreSQL's lock_timeout and the wait for a pooled connection) before it is answered 503 with "
+        "Retry-After. Commands and the worker wait 30 s (SQLite) or as long as it takes (PostgreSQL locks).")
+    anonymous_rate_per_minute: float = Field(
+        60.0, ge=0,
+        description="Searches per minute (search page, search API, search feeds, Hugging Face–compatible search) "
+        "one anonymous client address (an IPv6 /64) may make, after its burst; more are answered 429 with "
+        "Retry-After. Signed-in members, valid API tokens, 304s and cached answers do not count. Each web "
+        "process counts on its own. 0: no limit. The client address is the one uvicorn reports: it believes "
+        "X-Forwarded-For only from FORWARDED_ALLOW_IPS (uvicorn's variable; default 127.0.0.1,::1), so a reverse "
+        "proxy on another host must be listed there, or every client counts as the proxy.")
+    anonymous_burst: int = Field(
+        60, ge=1, description="Searches an anonymous client may make at once before anonymous_rate_per_minute "
+        "applies.")
     index_refresh_wait_seconds: float = Field(
         1.0, ge=0, description="How long a web request waits for its process's index to catch up with new papers "
         "before answering from the index as it is.")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import tantivy
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from paperwire.config import Settings
-from paperwire.models import Paper
+from paperwire.models import IndexEntry, Paper
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
-from paperwire.search.query import parse_query
+from paperwire.search.keyword import KeywordIndex
+from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.store import Store
 
 
@@ -152,3 +155,45 @@ def test_a_second_process_index_catches_up_from_the_store(settings: Settings, st
     assert other_host.sync() == 0
     hits, total = other_host.keyword.search(parse_query("widgets"))
     assert total == 1 and hits[0][0] == "2501.00001"
+
+
+# author values as someone probing would write them: text mixed with our syntax and tantivy's
+SYNTAX = st.sampled_from(['"', "\\", "title:", "abstract:", "id:", "cat:", "authors:", ":", "(", ")", "*", "^2",
+                          "+", "-", "AND", "OR", "NOT", "[", "]", "{", "}", "IN", "'", "~2", " "])
+PROBE = st.lists(st.one_of(st.text(max_size=10), SYNTAX), max_size=8).map("".join)
+SMALL = KeywordIndex()
+SMALL.write([IndexEntry(1, "2501.00001", "A model of everything", "Models and more models.", ["X Title", "Ada"],
+                        ["cs.CL"], date(2025, 1, 2)),
+             IndexEntry(2, "2501.00002", "Another title", "Nothing about it.", ['Jo "Quote" Smith'], ["cs.LG"])])
+
+
+def fields_of(query: tantivy.Query) -> set[str]:
+    """The names of the fields a tantivy query looks at (from its description)."""
+    numbers = {int(n) for pair in re.findall(r"field=(\d+)|Field\((\d+)\)", repr(query)) for n in pair if n}
+    names = ("id", "title", "abstract", "authors", "cat")
+    by_number = {int(re.findall(r"field=(\d+)", repr(tantivy.Query.term_query(SMALL.schema, n, "x")))[0]): n
+                 for n in names}
+    return {by_number.get(n, f"field {n}") for n in numbers}
+
+
+@example(author='x"title:model', excluded='y"abstract:everything')
+@example(author='x" OR id:2501.00001 "', excluded="\\")
+@settings(max_examples=200, deadline=None)
+@given(author=PROBE, excluded=PROBE)
+def test_an_author_filter_only_ever_looks_at_authors(author: str, excluded: str) -> None:
+    """Whatever is typed as a name (author:x"title:model), the index searches the authors field only,
+    and never raises."""
+    typed = [parse_query(f'author:"{author.replace(chr(34), "")}"'), parse_query("author:" + "".join(author.split()))]
+    # words (a value with no name in it, or what follows a closing quote) rank everywhere, by design
+    for q in [ParsedQuery(authors=[author]), ParsedQuery(exclude_authors=[excluded])] + [q for q in typed
+                                                                                         if not q.words]:
+        assert fields_of(SMALL.build_query(q)) <= {"authors"}, (author, excluded, q)
+        SMALL.search(q)
+        SMALL.filter_keys(q)
+
+
+def test_a_quote_in_an_author_does_not_open_the_title(sample_runtime: Runtime) -> None:
+    """The review's query: before, it found every paper with "model" in its title."""
+    res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('author:x"title:model'),
+                 sample_runtime.search_policy)
+    assert res.total == 0 and res.hits == []

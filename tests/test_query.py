@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from paperwire.search.query import parse_date, parse_query, words_of
@@ -60,3 +60,20 @@ def test_parser_never_raises_and_words_come_from_the_input(text: str) -> None:
 def test_plain_words_round_trip(words: list[str]) -> None:
     q = parse_query(" ".join(words))
     assert q.words == words and not q.has_filters
+
+
+# what a person (or someone probing) types around an author's name: query syntax of ours and of tantivy's
+SYNTAX = st.sampled_from(['"', "\\", "title:", "abstract:", "id:", "cat:", "authors:", ":", "(", ")", "*", "^2",
+                          "+", "-", "AND", "OR", "NOT", "[", "]", "{", "}", "IN", "'", "~2"])
+NO_SPACE = st.text(st.characters(blacklist_categories=["Z", "C"]), max_size=12)
+VALUE = st.lists(st.one_of(NO_SPACE, SYNTAX), max_size=8).map("".join)
+
+
+@example('x"title:model')
+@given(VALUE)
+def test_an_author_value_sets_an_author_and_nothing_else(value: str) -> None:
+    q = parse_query("author:" + value)
+    others = (q.phrases, q.exclude, q.exclude_authors, q.categories, q.exclude_categories)
+    assert not any(others) and q.after is None and q.before is None and q.has_code is None, q
+    assert all('"' not in a for a in q.authors), q.authors  # a stray quote could close a phrase later on
+    assert q.authors or q.words or not words_of(value)

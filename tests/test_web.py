@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
+from paperwire.web.search import droppable
 from tests.helpers.paths import KAGGLE
 
 
@@ -184,6 +186,38 @@ def test_search_page_without_results_suggests_something(client: TestClient) -> N
     assert 'href="/search?q=zzqxv+splatting">' in r.text  # the words find papers outside cs.CL
 
 
+def test_a_long_query_without_results_costs_a_bounded_number_of_searches(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's 132-word query that matches nothing ran one hybrid search per word for its suggestions."""
+    indexes = client.app.state.runtime.indexes  # type: ignore[attr-defined]
+    keyword, embedder = indexes.keyword, indexes.embedder
+    assert embedder is not None
+    calls = {"keyword": 0, "embed": 0}
+
+    def counted(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return method(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(keyword, "search", counted("keyword", keyword.search))
+    monkeypatch.setattr(embedder, "embed_query", counted("embed", embedder.embed_query))
+    words = " ".join(f"qqz{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(132))
+    r = client.get("/search", params={"q": words, "cat": "cs.CL", "from": "2026-01-01"})
+    assert r.status_code == 200 and "No papers match" in r.text
+    # the search itself (hybrid: one query embedding, one keyword ranking), then at most one keyword count
+    # per suggestion of its kind (without the filters); no word is left out of a query this long
+    assert calls["embed"] == 1 and calls["keyword"] <= 4, calls
+    calls.update(keyword=0, embed=0)
+    r = client.get("/search", params={"q": "qqza qqzb qqzc qqzd qqze qqzf qqzg cat:cs.CL", "code": "1"})
+    assert "No papers match" in r.text and calls["embed"] == 1 and calls["keyword"] <= 1 + 2 + 5, calls
+
+
+def test_suggestions_leave_out_syntax_before_plain_words() -> None:
+    assert droppable(["a", "b", "cat:cs.CL", "c", "-d", '"e', 'f"', "g"]) == [2, 4, 5, 6, 0]
+    assert droppable(["a", "b"]) == [0, 1] and droppable(["a", "b", "c"], limit=2) == [0, 1]
+
+
 def test_search_page_without_a_query_shows_the_form_and_examples(client: TestClient) -> None:
     r = client.get("/search")
     assert r.status_code == 200 and 'name="q"' in r.text and "Some searches to try" in r.text
@@ -232,6 +266,20 @@ def test_api_search(client: TestClient) -> None:
 def test_api_search_bad_parameters_are_422(client: TestClient, params: dict[str, object]) -> None:
     r = client.get("/api/v1/search", params=params)
     assert r.status_code == 422 and r.json()["error"]["status"] == 422
+
+
+def test_api_search_takes_at_most_ten_categories(client: TestClient) -> None:
+    """Each category is one more term in every search; the page keeps ten, the API now says so."""
+    ten = [f"cs.{c}" for c in ("CL", "CV", "LG", "AI", "RO", "IR", "HC", "CR", "SE", "GR")]
+    assert client.get("/api/v1/search", params={"q": "model", "cat": ten}).status_code == 200
+    for cat in ([*ten, "cs.MA"], ["cs.CL"] * 500, ["x" * 41], ["cs.CL or anything"]):
+        r = client.get("/api/v1/search", params={"q": "model", "cat": cat})
+        error = r.json()["error"]
+        assert r.status_code == 422 and error["code"] == "unprocessable_entity", cat[:2]
+        assert error["details"][0]["where"].startswith("query.cat"), error
+    for path in ("/search", "/feeds/search.atom"):  # the page and its feed keep the first ten, as before
+        assert client.get(path, params={"q": "model", "cat": [*ten, "cs.MA"]}).status_code == 200, path
+        assert client.get(path, params={"q": "model", "cat": ["x" * 41]}).status_code == 422, path
 
 
 def test_api_daily(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from paperwire.config import Settings
-from paperwire.models import Paper
+from paperwire.models import DataVersion, Paper
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
 from paperwire.web.http import etag_matches, not_modified_since
@@ -199,3 +199,39 @@ def test_head_is_answered_like_get(app: FastAPI) -> None:
             assert head.headers["content-type"] == get.headers["content-type"]
             assert head.headers["content-length"] == get.headers["content-length"]
         assert c.head("/paper/2101.99999").status_code == 404
+
+
+def test_a_slow_database_does_not_hold_up_other_requests(app: FastAPI, runtime: Runtime,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validators' store reads ran on the event loop: one slow read stalled every request of the
+    process. The first read here waits for the second to start; on the event loop the second could only
+    start after the first had given up."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    events: list[str] = []
+    second_started = threading.Event()
+    original = runtime.store.data_version
+
+    def slow() -> DataVersion:
+        first = "enter" not in events
+        events.append("enter")
+        if first:
+            second_started.wait(timeout=10)
+        else:
+            second_started.set()
+        events.append("leave")
+        return original()
+
+    async def two_requests() -> list[int]:
+        async with app.router.lifespan_context(app):
+            monkeypatch.setattr(runtime.store, "data_version", slow)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                answers = await asyncio.gather(client.get("/api/v1/categories"), client.get("/c/cs.CL"))
+            return [r.status_code for r in answers]
+
+    assert asyncio.run(two_requests()) == [200, 200]
+    assert events[:2] == ["enter", "enter"], events  # the two reads overlapped

@@ -23,7 +23,7 @@ import tantivy
 
 from paperwire.models import IndexEntry
 from paperwire.search.analysis import analyze, register
-from paperwire.search.query import ParsedQuery
+from paperwire.search.query import ParsedQuery, words_of
 
 # Per-field BM25 already favours short titles, so a title match needs less, not more, weight: 0.5 was
 # best on SciFact (train) and on the known-item set among 0.3-3.0 (docs/benchmarks.md).
@@ -119,8 +119,15 @@ class KeywordIndex:
         return tantivy.Query.boolean_query(should) if should else None
 
     def _phrase(self, text: str, fields: list[str]) -> tantivy.Query:
-        # words_of() already removed quotes and operators, so this cannot be query syntax
-        query, _errors = self.index.parse_query_lenient(f'"{text.lower()}"', fields)
+        """``text`` as one phrase in ``fields``; nothing of it is read as query syntax.
+
+        Only its words reach tantivy's parser, inside quotes: a quote or backslash in an author's name
+        (``author:x"title:model``) would otherwise close the phrase and open a field of the user's choosing.
+        """
+        words = words_of(text)
+        if not words:  # nothing to look for: a required phrase matches nothing, an excluded one nothing either
+            return tantivy.Query.empty_query()
+        query, _errors = self.index.parse_query_lenient(f'"{" ".join(words).lower()}"', fields)
         return query
 
     def _filters(self, q: ParsedQuery) -> tuple[list[tantivy.Query], list[tantivy.Query]]:

@@ -110,6 +110,11 @@ def _apply_field(q: ParsedQuery, neg: bool, name: str, value: str) -> bool:
     if not value:
         return False
     if name == "author":
+        # no name holds a double quote; one inside an unquoted value (author:x"title:y) is a stray quote,
+        # and kept it would end the author phrase wherever the value is quoted again
+        value = " ".join(value.replace('"', " ").split())
+        if not value:
+            return False
         (q.exclude_authors if neg else q.authors).append(value)
         return True
     if name == "cat" and _CATEGORY_RE.match(value):

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from paperwire.store.core import AlreadyExists, Clock, utcnow
+from paperwire.store.core import AlreadyExists, Clock, StoreBusy, utcnow
 from paperwire.store.jobs import JobInfo
 from paperwire.store.store import Store
 
-__all__ = ["AlreadyExists", "JobInfo", "Store", "open_store"]
+__all__ = ["AlreadyExists", "JobInfo", "Store", "StoreBusy", "open_store"]
 
 
-def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8) -> Store:
-    """A Store for ``url``: ``sqlite:///…``, ``postgresql://…``, or a bare file path (SQLite)."""
+def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8, busy_timeout_ms: int | None = None) -> Store:
+    """A Store for ``url``: ``sqlite:///…``, ``postgresql://…``, or a bare file path (SQLite).
+
+    ``busy_timeout_ms``: how long a statement waits for another writer's lock before ``StoreBusy`` (and, on
+    PostgreSQL, for a pooled connection); None keeps the backend's default (SQLite 30 s; PostgreSQL waits
+    for locks as long as it takes, for a connection 30 s)."""
     if url.startswith(("postgresql://", "postgres://")):
         from paperwire.store.postgres import PostgresDatabase
 
-        return Store(PostgresDatabase(url, clock=clock, pool_max=pool_max))
-    if url.startswith("sqlite:"):
-        from paperwire.store.sqlite import SQLiteDatabase
+        return Store(PostgresDatabase(url, clock=clock, pool_max=pool_max, lock_timeout_ms=busy_timeout_ms))
+    from paperwire.store.sqlite import BUSY_TIMEOUT_MS, SQLiteDatabase
 
-        return Store(SQLiteDatabase(url, clock=clock))
-    if "://" in url:
+    if "://" in url and not url.startswith("sqlite:"):
         raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
-    from paperwire.store.sqlite import SQLiteDatabase
-
-    return Store(SQLiteDatabase(f"sqlite:///{url}", clock=clock))
+    if not url.startswith("sqlite:"):
+        url = f"sqlite:///{url}"
+    return Store(SQLiteDatabase(url, clock=clock, busy_timeout_ms=busy_timeout_ms or BUSY_TIMEOUT_MS))

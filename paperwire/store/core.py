@@ -76,6 +76,11 @@ class Tx:
         return int(self.cursor.rowcount)
 
 
+class StoreBusy(RuntimeError):
+    """The database stayed locked by another writer for longer than this store waits (its busy timeout):
+    nothing was changed, and the same request may succeed a moment later."""
+
+
 class AlreadyExists(ValueError):
     """A unique value (``field``: email, handle) is taken."""
 

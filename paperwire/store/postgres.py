@@ -20,11 +20,23 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg import errors
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from paperwire.store.core import Clock, Database, Tx, utcnow
+from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+POOL_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def _busy_as_store_busy() -> Iterator[None]:
+    """Raise the waits that ran out as ``StoreBusy``: a lock (``lock_timeout``), a deadlock PostgreSQL
+    broke by cancelling us, a pool with no free connection."""
+    try:
+        yield
+    except (errors.LockNotAvailable, errors.DeadlockDetected, PoolTimeout) as exc:
+        raise StoreBusy(str(exc)) from exc
 
 
 def _convert(sql: str) -> str:
@@ -53,15 +65,23 @@ class PostgresDatabase(Database):
         "AND table_type = 'BASE TABLE'"
     )
 
-    def __init__(self, url: str, clock: Clock = utcnow, pool_max: int = 8) -> None:
+    def __init__(self, url: str, clock: Clock = utcnow, pool_max: int = 8, lock_timeout_ms: int | None = None
+                 ) -> None:
+        """``lock_timeout_ms``: how long a statement waits for a lock (and a request for a pooled connection)
+        before ``StoreBusy``; None waits for locks as long as it takes."""
         super().__init__(url, clock)
         conninfo, self.schema = split_schema(url)
         kwargs: dict[str, object] = {"autocommit": True}
+        options = [f"-c search_path={self.schema}"] if self.schema else []
+        if lock_timeout_ms is not None:
+            options.append(f"-c lock_timeout={int(lock_timeout_ms)}")
+        if options:
+            kwargs["options"] = " ".join(options)
         if self.schema:
-            kwargs["options"] = f"-c search_path={self.schema}"
             self._create_schema(conninfo, self.schema)
+        wait = lock_timeout_ms / 1000 if lock_timeout_ms is not None else POOL_TIMEOUT_S
         self.pool = ConnectionPool(conninfo, min_size=1, max_size=pool_max, kwargs=kwargs, open=True,
-                                   name="paperwire")
+                                   name="paperwire", timeout=wait)
         self.pool.wait(timeout=30)
 
     @staticmethod
@@ -71,12 +91,12 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        with self.pool.connection() as conn, conn.cursor() as cur:
+        with _busy_as_store_busy(), self.pool.connection() as conn, conn.cursor() as cur:
             yield Tx(cur, _convert)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with _busy_as_store_busy(), self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield Tx(cur, _convert)
 
     def insert_rows(self, tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],

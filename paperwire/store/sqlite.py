@@ -15,9 +15,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from paperwire.store.core import Clock, Database, Tx, utcnow
+from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
 
 BUSY_TIMEOUT_MS = 30_000
+# SQLITE_BUSY (another connection holds the lock) and SQLITE_LOCKED; extended codes keep these in the low byte
+_BUSY_CODES = (5, 6)
+
+
+@contextmanager
+def _busy_as_store_busy() -> Iterator[None]:
+    """Raise the lock waits that ran out as ``StoreBusy``; every other error as it is."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if (code is not None and code & 0xFF in _BUSY_CODES) or "locked" in str(exc):
+            raise StoreBusy(str(exc)) from exc
+        raise
 
 
 def sqlite_path(url: str) -> Path:
@@ -41,8 +55,9 @@ class SQLiteDatabase(Database):
     table_names_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     path: Path
 
-    def __init__(self, url: str, clock: Clock = utcnow) -> None:
+    def __init__(self, url: str, clock: Clock = utcnow, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         super().__init__(url, clock)
+        self.busy_timeout_ms = busy_timeout_ms
         self.path = sqlite_path(url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -53,9 +68,9 @@ class SQLiteDatabase(Database):
         self._writer.execute("PRAGMA journal_mode=WAL")
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
                                check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         with self._all_lock:
@@ -69,13 +84,14 @@ class SQLiteDatabase(Database):
             conn = self._local.conn = self._connect()
         cur = conn.cursor()
         try:
-            yield Tx(cur, _identity)
+            with _busy_as_store_busy():
+                yield Tx(cur, _identity)
         finally:
             cur.close()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        with self._write_lock:
+        with self._write_lock, _busy_as_store_busy():
             cur = self._writer.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:

@@ -36,6 +36,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web import assets, errors
     from paperwire.web.errors import RejectNul
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
+    from paperwire.web.limits import anonymous_buckets
     from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
     from paperwire.web.security_headers import SecurityHeaders
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.settings = settings
+    app.state.anonymous_buckets = anonymous_buckets(settings)  # this process's own (docs/web.md, "Limits")
     vendor = assets.check_vendor()
     app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -8,6 +8,7 @@ Hugging Face–compatible routes answer HF's ``{"error": "message"}``, which
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from paperwire.store import StoreBusy
 from paperwire.web.deps import render
 from paperwire.web.security_headers import add_security_headers
 
@@ -80,13 +82,30 @@ def install(app: FastAPI) -> None:
         message = "; ".join(f"{d['where']}: {d['problem']}" for d in details) or "invalid request"
         return respond(request, 422, message, details)
 
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        return _busy(request, exc)
+
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
-        response = respond(request, 500, "Something went wrong on our side; it has been logged.")
+        if isinstance(exc, StoreBusy):  # raised in a middleware (the validators' reads), outside the handlers
+            response = _busy(request, exc)
+        else:
+            log.exception("unhandled error on %s", request.url.path)
+            response = respond(request, 500, "Something went wrong on our side; it has been logged.")
         # Starlette sends this from outside the middleware stack: add the headers here.
         add_security_headers(response.headers)
         return response
+
+
+def _busy(request: Request, exc: StoreBusy) -> Response:
+    """503 with Retry-After: another writer held the lock past ``web_busy_timeout_ms``; nothing changed, and a
+    retry may succeed (a 500 after 30 s, before)."""
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    response = respond(request, 503, "The database is busy right now; nothing was changed. Try again in a few "
+                       "seconds.")
+    response.headers["Retry-After"] = str(max(1, math.ceil(request.app.state.settings.web_busy_timeout_ms / 1000)))
+    return response
 
 
 class RejectNul:

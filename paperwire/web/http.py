@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
+import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -159,9 +160,13 @@ class ConditionalGet:
         self.state = state
         self._instance = b""
 
-    def _key(self, scope: Scope, state: DataState) -> str:
+    def _current(self) -> DataState:
+        """The data's state (store reads: called in a worker thread)."""
         if not self._instance:  # two databases with equal counters must not share validators
             self._instance = self.runtime.store.instance_id().encode()
+        return self.state(self.runtime)
+
+    def _key(self, scope: Scope, state: DataState) -> str:
         raw = b"|".join([
             self._instance, self.version.encode(), str(state.seq).encode(), str(state.index_mark).encode(),
             state.version.encode(), scope["path"].encode(), scope.get("query_string", b""),
@@ -175,8 +180,9 @@ class ConditionalGet:
         if self._personal(Headers(scope=scope)):
             await self.app(scope, receive, _private(send))
             return
-        # inline, not in a worker thread: two small indexed reads cost less than the hop and the GIL convoy
-        state = self.state(self.runtime)
+        # In a worker thread, not on the event loop: these are store reads, and a slow database (PostgreSQL
+        # over a network, a lock) would otherwise stall every request of the process, 304s included.
+        state = await anyio.to_thread.run_sync(self._current)
         key = self._key(scope, state)
         etag = f'W/"{key}"'
         validators = [("etag", etag), ("cache-control", REVALIDATE), ("vary", "Accept-Encoding")]

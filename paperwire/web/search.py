@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
 
 from paperwire.models import SearchResults
 from paperwire.runtime import Runtime
@@ -18,6 +20,10 @@ from paperwire.search.engine import TRENDING_CANDIDATES, SearchError, SearchRequ
 from paperwire.search.query import ParsedQuery, parse_query
 
 SORTS = ENGINE_SORTS
+# Categories a search may filter by at once (any of them): the page keeps the first ones, the API refuses more.
+MAX_CATEGORIES = 10
+# One category as a URL parameter: no category code is longer, and a longer value is no category.
+CategoryValue = Annotated[str, StringConstraints(max_length=40)]
 ENGINE_SORT = {"relevance": "relevance", "newest": "newest", "trending": "trending"}
 SORT_NOTES = {"trending": f"Ordered by this month's trending rank among the {TRENDING_CANDIDATES} most relevant "
                           "matches; matches not trending this month follow by relevance."}
@@ -103,15 +109,37 @@ class Suggestion:
     total: int
 
 
+# What a page without results may spend on suggestions. Each candidate costs one keyword search for one
+# result (no query embedding, no vector scan, no trending reorder), and at most MAX_DROPPED_WORDS words are
+# tried, none for a query of more than MAX_WORDS_FOR_DROPPING: a 132-word query used to run 132 full hybrid
+# searches, 40 times the cost of a normal search (benchmarks/no_results.py).
+MAX_DROPPED_WORDS = 5
+MAX_WORDS_FOR_DROPPING = 8
+
+
 def _count(rt: Runtime, form: SearchForm) -> int:
+    """How many papers ``form`` finds by keywords: the cheap lower bound of what its search (hybrid finds at
+    least the keyword matches) will show when the suggestion is followed."""
+    request = replace(form.request(limit=1, highlight=False), mode="keyword", sort="relevance")
     try:
-        return search(rt.store, rt.indexes, form.request(limit=1, highlight=False), rt.search_policy).total
+        return search(rt.store, rt.indexes, request, rt.search_policy).total
     except SearchError:
         return 0
 
 
+def droppable(words: list[str], limit: int = MAX_DROPPED_WORDS) -> list[int]:
+    """Positions of the words worth leaving out, at most ``limit``: syntax first (a filter, an exclusion,
+    a quote: only leaving one of those out can widen a keyword match, whose plain words are alternatives),
+    then plain words in the order typed."""
+    syntax = [i for i, w in enumerate(words) if ":" in w or w.startswith("-") or '"' in w]
+    plain = [i for i in range(len(words)) if i not in syntax]
+    return (syntax + plain)[:limit]
+
+
 def suggestions(rt: Runtime, form: SearchForm, limit: int = 4) -> list[Suggestion]:
-    """Searches close to ``form`` that do find papers: without filters, without a word, without quotes."""
+    """Searches close to ``form`` that do find papers: without filters, without a word, without quotes.
+
+    Bounded whatever the query: at most 3 + ``MAX_DROPPED_WORDS`` keyword counts of one result each."""
     candidates: list[tuple[str, SearchForm]] = []
     plain = SearchForm(q=form.q)
     if form.has_filters and form.q.strip():
@@ -124,10 +152,10 @@ def suggestions(rt: Runtime, form: SearchForm, limit: int = 4) -> list[Suggestio
     if syntax and pq.words:
         candidates.append(("only the words", SearchForm(q=" ".join(pq.words))))
     words = form.q.split()
-    if len(words) > 1:
-        for i, word in enumerate(words):
+    if 1 < len(words) <= MAX_WORDS_FOR_DROPPING:
+        for i in droppable(words):
             rest = " ".join(words[:i] + words[i + 1 :])
-            candidates.append((f"without “{word}”", replace(form, q=rest, page=1)))
+            candidates.append((f"without “{words[i]}”", replace(form, q=rest, page=1)))
     found: list[Suggestion] = []
     seen = {(form.q.strip(), form.has_filters)}
     for label, candidate in candidates:

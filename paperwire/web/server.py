@@ -13,7 +13,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from paperwire.config import Settings, settings_environment
-from paperwire.store import open_store
+from paperwire.store import Store, open_store
 
 
 class _NoDelay:
@@ -55,13 +55,24 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def open_web_store(settings: Settings) -> Store:
+    """The store a web process serves from, migrated; its requests wait ``web_busy_timeout_ms`` for another
+    writer's lock (then 503), not the 30 s a command waits."""
+    url = settings.resolved_database_url()
+    migrating = open_store(url, pool_max=1)  # migrations wait as long as a command would: another may be running
+    try:
+        migrating.migrate()
+    finally:
+        migrating.close()
+    return open_store(url, pool_max=settings.pg_pool_max, busy_timeout_ms=settings.web_busy_timeout_ms)
+
+
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes: settings come from PAPERWIRE_* variables."""
     from paperwire.web import create_app
 
     settings = Settings()
-    store = open_store(settings.resolved_database_url(), pool_max=settings.pg_pool_max)
-    store.migrate()
+    store = open_web_store(settings)
     app = create_app(settings, store)
     tune_gc()
     return app
@@ -86,8 +97,7 @@ def serve(settings: Settings) -> None:
         return
     from paperwire.web import create_app
 
-    store = open_store(settings.resolved_database_url(), pool_max=settings.pg_pool_max)
-    store.migrate()
+    store = open_web_store(settings)
     app = create_app(settings, store)
     tune_gc()
     uvicorn.run(app, host=settings.host, port=settings.port,

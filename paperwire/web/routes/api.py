@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
+from pydantic import StringConstraints
 from starlette.responses import Response
 
 from paperwire.models import Paper, SearchHit, TrendingEntry, split_version
@@ -22,10 +23,11 @@ from paperwire.trending.formula import summary
 from paperwire.web import api_models as m
 from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import Listing, list_category, list_period, list_trending
 from paperwire.web.paper_signals import PaperSignals, paper_signals
 from paperwire.web.periods import Kind, PeriodError, containing, parse_period, window_name
-from paperwire.web.search import ENGINE_SORT, SORT_NOTES
+from paperwire.web.search import ENGINE_SORT, MAX_CATEGORIES, SORT_NOTES
 from paperwire.web.similar import NOTES, similar_papers
 
 router = APIRouter(prefix="/api/v1", tags=["Papers"], responses=m.ERRORS)
@@ -34,6 +36,8 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (at most 200).
 Offset = Annotated[int, Query(ge=0, le=100_000, description="How many results to skip.")]
 CategoryParam = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z.\-]+$",
                                             description="Only papers listed in this arXiv category, e.g. cs.CL.")]
+# a category code, or empty (ignored): letters, dots and hyphens (cs.CL, hep-th, q-bio.NC)
+CategoryCode = Annotated[str, StringConstraints(max_length=40, pattern=r"^[A-Za-z.\-]*$")]
 SearchSort = Literal["relevance", "newest", "trending"]
 WeekParam = Annotated[str | None, Query(description="ISO week YYYY-Www, e.g. 2026-W20; default the newest")]
 
@@ -118,7 +122,9 @@ def get_paper(request: Request, paper_id: str, rt: RT) -> Response:
     return JSON(paper_json(paper, paper_signals(rt.store, [paper.id])[paper.id], _base(request)))
 
 
-@router.get("/search", summary="Search papers", responses={200: {"model": m.SearchOut}})
+@router.get("/search", summary="Search papers", dependencies=[AnonymousLimit],
+            responses={200: {"model": m.SearchOut}, 429: {"model": m.ErrorOut, "description": "Too many anonymous "
+                                                                   "searches from this address; see Retry-After"}})
 def search_papers(
     request: Request,
     rt: RT,
@@ -130,7 +136,8 @@ def search_papers(
     sort: Annotated[SearchSort, Query(description="relevance, newest, or trending: the most relevant matches "
                                       "in this month's trending order (see order_note)")] = "relevance",
     mode: Annotated[str, Query(description=f"Retrieval mode: {', '.join(MODES)}")] = MODES[0],
-    cat: Annotated[list[str] | None, Query(description="Categories (any of them), repeatable.")] = None,
+    cat: Annotated[list[CategoryCode] | None, Query(max_length=MAX_CATEGORIES, description="Categories (any of "
+                                                    f"them), repeatable, at most {MAX_CATEGORIES}.")] = None,
     after: Annotated[date | None, Query(description="Announced on or after this day.")] = None,
     before: Annotated[date | None, Query(description="Announced strictly before this day.")] = None,
     has_code: Annotated[bool | None, Query(description="Only papers with (or without) known code.")] = None,

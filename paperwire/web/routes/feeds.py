@@ -14,6 +14,7 @@ from paperwire.search.engine import SearchError, search
 from paperwire.taxonomy import category
 from paperwire.web import feeds
 from paperwire.web.deps import public_url, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import list_category, list_period, list_trending
 from paperwire.web.periods import (
     WINDOW_LABELS,
@@ -24,7 +25,7 @@ from paperwire.web.periods import (
     parse_period,
     window_name,
 )
-from paperwire.web.search import FormError, SearchForm, parse_day
+from paperwire.web.search import MAX_CATEGORIES, CategoryValue, FormError, SearchForm, parse_day
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -97,15 +98,15 @@ def category_feed(request: Request, rt: RT, code: str, fmt: Fmt) -> Response:
                     f"The newest papers listed in {code}.", f"/c/{code}")
 
 
-@router.get("/search.{fmt}")
+@router.get("/search.{fmt}", dependencies=[AnonymousLimit])
 def search_feed(request: Request, rt: RT, fmt: Fmt,
                 q: Annotated[str, Query(max_length=4000)] = "",
-                cat: Annotated[list[str] | None, Query(max_length=40)] = None,
+                cat: Annotated[list[CategoryValue] | None, Query(max_length=40)] = None,
                 date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
                 date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
                 code: Annotated[str, Query(max_length=5)] = "") -> Response:
     try:
-        form = SearchForm(q=q, sort="newest", categories=[c for c in cat or [] if c][:10],
+        form = SearchForm(q=q, sort="newest", categories=[c for c in cat or [] if c][:MAX_CATEGORIES],
                           date_from=parse_day(date_from, "from"), date_to=parse_day(date_to, "to"),
                           has_code=code not in ("", "0"))
         results = search(rt.store, rt.indexes, form.request(ITEMS, highlight=False), rt.search_policy)

@@ -20,6 +20,7 @@ from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.web.deps import JSON, runtime
 from paperwire.web.hf import hf_daily_item, hf_paper
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import list_period, list_trending
 from paperwire.web.paper_signals import paper_signals
 from paperwire.web.periods import Kind, ListingPeriod, PeriodError, containing, parse_period
@@ -130,8 +131,9 @@ def daily_papers(
     return JSON(_items(rt, listing.papers))
 
 
-@router.get("/papers/search", summary="Search papers, as Hugging Face does",
-            responses={200: {"model": list[HFItem]}, **HF_ERRORS})
+@router.get("/papers/search", summary="Search papers, as Hugging Face does", dependencies=[AnonymousLimit],
+            responses={200: {"model": list[HFItem]}, **HF_ERRORS,
+                       429: {"model": HFError, "description": "Too many anonymous searches; see Retry-After"}})
 def search_papers(
     rt: RT,
     q: Annotated[str, Query(max_length=1000, description="Search text (the query syntax works too)")] = "",

@@ -12,11 +12,14 @@ from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, search
 from paperwire.taxonomy import category
 from paperwire.web.deps import public_url, render, runtime
+from paperwire.web.limits import AnonymousLimit
 from paperwire.web.paging import page_url, pager
 from paperwire.web.paper_signals import paper_signals
 from paperwire.web.search import (
+    MAX_CATEGORIES,
     SORT_NOTES,
     SORTS,
+    CategoryValue,
     FormError,
     SearchForm,
     author_summary,
@@ -41,18 +44,18 @@ def arxiv_or_doi(q: str) -> bool:
 
 
 def _form(q: str, sort: str, cat: list[str], date_from: str, date_to: str, code: str, page: int) -> SearchForm:
-    return SearchForm(q=q, sort=sort, categories=[c for c in cat if c][:10],
+    return SearchForm(q=q, sort=sort, categories=[c for c in cat if c][:MAX_CATEGORIES],
                       date_from=parse_day(date_from, "From"), date_to=parse_day(date_to, "To"),
                       has_code=code not in ("", "0"), page=page)
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[AnonymousLimit])
 def search_page(
     request: Request,
     rt: RT,
     q: Annotated[str, Query(max_length=4000)] = "",
     sort: Annotated[str, Query(pattern="^(|relevance|newest|trending)$")] = "",
-    cat: Annotated[list[str] | None, Query(max_length=40)] = None,
+    cat: Annotated[list[CategoryValue] | None, Query(max_length=40)] = None,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
     code: Annotated[str, Query(max_length=5)] = "",
