@@ -119,11 +119,34 @@ class Accounts:
             row = tx.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).one()
         return row_user(row) if row else None
 
-    def set_password(self, user_id: int, password_hash: str) -> None:
-        """Replace the password hash and end every session of the user."""
+    def set_password(self, user_id: int, password_hash: str, *, sign_out: bool = True) -> None:
+        """Replace the password hash; with ``sign_out`` also end every session of the user and revoke
+        every API token, in the same transaction (whoever holds one may be why the password changes)."""
         with self.db.write() as tx:
             tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            if sign_out:
+                tx.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+                tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                           (self.db.now(), user_id))
+
+    def claim_account(self, user_id: int, password_hash: str, handle: str) -> User:
+        """Give a never-verified account to whoever proved they own its address: their password and
+        public name, verified, library private; the sessions, API tokens and emailed links of whoever
+        signed up with the address are deleted. ``AlreadyExists("handle")`` when another account has
+        the name."""
+        now = self.db.now()
+        with self.db.write() as tx:
+            if tx.execute("SELECT id FROM users WHERE handle_key = ? AND id <> ?", (handle.lower(), user_id)).one():
+                raise AlreadyExists("handle")
+            tx.execute("UPDATE users SET handle = ?, handle_key = ?, password_hash = ?, library_public = 0, "
+                       "verified_at = COALESCE(verified_at, ?) WHERE id = ?",
+                       (handle, handle.lower(), password_hash, now, user_id))
             tx.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            tx.execute("DELETE FROM api_tokens WHERE user_id = ?", (user_id,))
+            tx.execute("UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL", (now, user_id))
+            row = tx.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).one()
+        assert row is not None
+        return row_user(row)
 
     # -- sessions ------------------------------------------------------------------------
     def create_session(self, user_id: int, token_hash: str, csrf_token: str, expires_at: datetime,
