@@ -182,6 +182,16 @@ def test_a_session_ends_after_session_max_days_even_when_used_every_day(accounts
     assert alive == accounts.settings.session_max_days - 1 == 29
 
 
+def test_lowering_session_max_days_ends_older_sessions_at_once(accounts: Accounts, clock: Clock) -> None:
+    member(accounts)
+    _, token, _ = accounts.sign_in("ann@example.org", PASSWORD, "10.0.0.1")  # under the default, 30 days
+    clock.now += timedelta(days=8)
+    assert accounts.session(token) is not None
+    stricter = Accounts(accounts.store, accounts.settings.model_copy(update={"session_max_days": 7}), SECRET, clock)
+    assert stricter.session(token) is None
+    assert accounts.session(token) is None  # ended, not only hidden
+
+
 def test_a_client_past_its_limit_still_signs_in_with_the_right_password(accounts: Accounts) -> None:
     member(accounts)
     for i in range(8):  # one client (a proxy everyone shares, say) with 8 failures on many addresses
