@@ -204,11 +204,9 @@ class Accounts:
         never valid more than ``session_max_days`` after its sign-in, however often it is used."""
         if not token or len(token) > 200:
             return None
-        found = self.store.accounts.get_session(digest(token))
+        # the age check also ends sessions opened before the limit was lowered (their expiry is later)
+        found = self.store.accounts.get_session(digest(token), timedelta(days=self.settings.session_max_days))
         if found is None:
-            return None
-        if found[0].created_at <= self.clock() - timedelta(days=self.settings.session_max_days):
-            self.store.accounts.delete_session(found[0].token_hash)  # made before the limit was lowered
             return None
         if found[0].last_seen < self.clock() - timedelta(minutes=10):
             self.store.accounts.touch_session(found[0].token_hash, self._expiry(found[0].created_at))

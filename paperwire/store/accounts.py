@@ -161,8 +161,9 @@ class Accounts:
                         (user_agent or "")[:300] or None))
         return AuthSession(token_hash, user_id, csrf_token, now, expires_at, now)
 
-    def get_session(self, token_hash: str) -> tuple[AuthSession, User] | None:
-        """An unexpired session and its (enabled) user."""
+    def get_session(self, token_hash: str, max_age: timedelta | None = None) -> tuple[AuthSession, User] | None:
+        """An unexpired session and its (enabled) user; one signed in ``max_age`` ago or earlier is ended
+        (deleted) instead, however recently it was used."""
         with self.db.read() as tx:
             row = tx.execute(
                 f"SELECT {_SESSION_COLUMNS}, {_U_USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -172,6 +173,10 @@ class Accounts:
         if row is None:
             return None
         session = AuthSession(row[0], int(row[1]), row[2], _instant(row[3]), _instant(row[4]), _instant(row[5]))
+        # the store's own clock stamped created_at, so the store's clock judges its age
+        if max_age is not None and session.created_at <= self.db.clock() - max_age:
+            self.delete_session(token_hash)
+            return None
         return session, row_user(row[6:])
 
     def touch_session(self, token_hash: str, expires_at: datetime) -> None:
