@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Public URL of the site, used in canonical links, feeds and emails. "
         "Empty: http://HOST:PORT.",
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1", description="Comma-separated addresses (or CIDR networks, or *) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed. Behind a proxy that is not on this host, "
+        "set it to the proxy's address, or every visitor shares the proxy's sign-in throttle (docs/deployment.md).")
     site_name: str = Field("Paperwire", description="Name shown in pages, feeds and emails.")
     web_processes: int = Field(
         1, ge=1, le=64,
@@ -326,6 +330,9 @@ class Settings(BaseSettings):
     )
     signup_enabled: bool = Field(True, description="Let visitors create accounts at /signup.")
     session_days: int = Field(30, ge=1, le=365, description="A signed-in session lasts this many days.")
+    session_max_days: int = Field(
+        30, ge=1, le=365, description="A session ends this many days after its sign-in however often it is used "
+        "(session_days counts from the last use).")
     login_max_failures_per_account: int = Field(
         20, ge=1, le=100,
         description="Failed sign-ins per hour for one email address before sign-in is refused for it "

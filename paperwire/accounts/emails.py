@@ -1,4 +1,5 @@
-"""The emails accounts send: verify an address, reset a password, "you already have an account".
+"""The emails accounts send: verify an address, reset a password, "you already have an account",
+"that name is taken".
 
 ``renderers(settings, secret)`` gives the mail engine one ``Render`` per kind; the links carry
 ``account_link_token`` of the stored token, never the stored digest itself.
@@ -13,7 +14,7 @@ from paperwire.config import Settings
 from paperwire.mail.render import Notices, Render
 from paperwire.models import Email, OutboxMessage, Paper, Subscriber
 
-KINDS = ("account_verify", "account_reset", "account_exists")
+KINDS = ("account_verify", "account_reset", "account_exists", "account_name_taken")
 
 
 def renderers(settings: Settings, secret: bytes) -> dict[str, Render]:
@@ -47,4 +48,14 @@ def renderers(settings: Settings, secret: bytes) -> dict[str, Render]:
             notices.url("/signin"), "Sign in",
             [f"Forgot your password? Reset it at {notices.url('/account/reset')}."])
 
-    return {"account_verify": verify, "account_reset": reset, "account_exists": exists}
+    def name_taken(message: OutboxMessage, _sub: Subscriber | None, _papers: Mapping[str, Paper]) -> Email:
+        # told by email, not on the page: the page answers every sign-up alike (docs/accounts.md)
+        return notices.render(
+            f"Choose another name on {site}", "That name is taken",
+            [f"Someone, probably you, tried to create a {site} account with this address and the public "
+             f"name {message.payload['handle']}, which another member already has. No account was created."],
+            notices.url("/signup"), "Sign up with another name",
+            ["If it was not you, ignore this email."])
+
+    return {"account_verify": verify, "account_reset": reset, "account_exists": exists,
+            "account_name_taken": name_taken}

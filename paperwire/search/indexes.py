@@ -30,6 +30,7 @@ from paperwire.models import IndexEntry
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.vector_sync import LocalVectors
 from paperwire.store import Store
+from paperwire.store.files import private_index_dir
 
 log = logging.getLogger(__name__)
 KEYWORD_VERSION = 1
@@ -58,7 +59,7 @@ class LocalIndexes:
         self.settings = settings
         self.embedder = embedder
         self.dir: Path = settings.index_dir() / store.instance_id()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_index_dir(settings.index_dir(), self.dir)  # 0700: see store/files.py
         self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")
         self._watermark_path = self.dir / f"keyword-v{KEYWORD_VERSION}.watermark.json"
         self._thread_lock = threading.Lock()

@@ -1,10 +1,14 @@
 """Throttling that holds across processes: counters live in the store (``throttle`` table).
 
-Sign-in failures are counted per email address (whether or not an account
-exists, so a refusal tells nothing about accounts) and per client address,
-over the last hour. Emails sent on a visitor's request (confirmations,
-resets) are counted per recipient, so nobody can use the site to flood an
-inbox.
+Sign-in failures (and wrong current passwords) are counted per email address
+(whether or not an account exists, so a refusal tells nothing about accounts)
+and per client address, over the last hour. An address past its limit is
+locked: every password is refused. A client past its limit only gets its
+*failures* refused as throttled: the client address may be a proxy or a NAT
+that many people share, and one of them guessing must not lock out the
+others (docs/accounts.md, "Throttling"). Emails sent on a visitor's request
+(confirmations, resets) are counted per recipient, so nobody can use the
+site to flood an inbox.
 """
 
 from __future__ import annotations
@@ -34,12 +38,18 @@ class Throttle:
         self.settings = settings
         self.clock = clock
 
-    def login_blocked(self, email: str, ip: str | None) -> bool:
-        """True when this address or this client had too many failures in the last hour."""
-        account, client = _key("login-account", email), _key("login-ip", ip or "-")
-        counts = self.store.accounts.count_events([account, client], self.clock() - WINDOW)
-        return (counts[account] >= self.settings.login_max_failures_per_account
-                or counts[client] >= self.settings.login_max_failures_per_ip)
+    def account_locked(self, email: str) -> bool:
+        """True when this address had too many failures in the last hour: no password is checked."""
+        account = _key("login-account", email)
+        count = self.store.accounts.count_events([account], self.clock() - WINDOW)[account]
+        return count >= self.settings.login_max_failures_per_account
+
+    def client_over_limit(self, ip: str | None) -> bool:
+        """True when this client had too many failures in the last hour (its failures are then refused
+        as throttled; a right password still works)."""
+        client = _key("login-ip", ip or "-")
+        return self.store.accounts.count_events([client], self.clock() - WINDOW)[client] >= \
+            self.settings.login_max_failures_per_ip
 
     def login_failed(self, email: str, ip: str | None) -> None:
         """Count a failed sign-in against the address and the client."""
@@ -47,7 +57,8 @@ class Throttle:
                                          self.clock() - KEEP)
 
     def login_succeeded(self, email: str) -> None:
-        """A correct password clears the address's failures (the client's stay counted)."""
+        """A correct password, or a password reset, clears the address's failures (the client's stay
+        counted)."""
         self.store.accounts.clear_events(_key("login-account", email))
 
     def allow(self, kind: str, value: str, limit: int) -> bool:

@@ -119,11 +119,34 @@ class Accounts:
             row = tx.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).one()
         return row_user(row) if row else None
 
-    def set_password(self, user_id: int, password_hash: str) -> None:
-        """Replace the password hash and end every session of the user."""
+    def set_password(self, user_id: int, password_hash: str, *, sign_out: bool = True) -> None:
+        """Replace the password hash; with ``sign_out`` also end every session of the user and revoke
+        every API token, in the same transaction (whoever holds one may be why the password changes)."""
         with self.db.write() as tx:
             tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            if sign_out:
+                tx.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+                tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                           (self.db.now(), user_id))
+
+    def claim_account(self, user_id: int, password_hash: str, handle: str) -> User:
+        """Give a never-verified account to whoever proved they own its address: their password and
+        public name, verified, library private; the sessions, API tokens and emailed links of whoever
+        signed up with the address are deleted. ``AlreadyExists("handle")`` when another account has
+        the name."""
+        now = self.db.now()
+        with self.db.write() as tx:
+            if tx.execute("SELECT id FROM users WHERE handle_key = ? AND id <> ?", (handle.lower(), user_id)).one():
+                raise AlreadyExists("handle")
+            tx.execute("UPDATE users SET handle = ?, handle_key = ?, password_hash = ?, library_public = 0, "
+                       "verified_at = COALESCE(verified_at, ?) WHERE id = ?",
+                       (handle, handle.lower(), password_hash, now, user_id))
             tx.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            tx.execute("DELETE FROM api_tokens WHERE user_id = ?", (user_id,))
+            tx.execute("UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL", (now, user_id))
+            row = tx.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).one()
+        assert row is not None
+        return row_user(row)
 
     # -- sessions ------------------------------------------------------------------------
     def create_session(self, user_id: int, token_hash: str, csrf_token: str, expires_at: datetime,
@@ -138,8 +161,9 @@ class Accounts:
                         (user_agent or "")[:300] or None))
         return AuthSession(token_hash, user_id, csrf_token, now, expires_at, now)
 
-    def get_session(self, token_hash: str) -> tuple[AuthSession, User] | None:
-        """An unexpired session and its (enabled) user."""
+    def get_session(self, token_hash: str, max_age: timedelta | None = None) -> tuple[AuthSession, User] | None:
+        """An unexpired session and its (enabled) user; one signed in ``max_age`` ago or earlier is ended
+        (deleted) instead, however recently it was used."""
         with self.db.read() as tx:
             row = tx.execute(
                 f"SELECT {_SESSION_COLUMNS}, {_U_USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -149,6 +173,10 @@ class Accounts:
         if row is None:
             return None
         session = AuthSession(row[0], int(row[1]), row[2], _instant(row[3]), _instant(row[4]), _instant(row[5]))
+        # the store's own clock stamped created_at, so the store's clock judges its age
+        if max_age is not None and session.created_at <= self.db.clock() - max_age:
+            self.delete_session(token_hash)
+            return None
         return session, row_user(row[6:])
 
     def touch_session(self, token_hash: str, expires_at: datetime) -> None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
+from paperwire.store.files import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLITE_BUSY (another connection holds the lock) and SQLITE_LOCKED; extended codes keep these in the low byte
@@ -59,7 +60,12 @@ class SQLiteDatabase(Database):
         super().__init__(url, clock)
         self.busy_timeout_ms = busy_timeout_ms
         self.path = sqlite_path(url)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        # made 0600 before SQLite opens it (SQLite would use the umask), and its -wal and -shm
+        # files take the database's mode; those an older version left 0644 are tightened
+        private_file(self.path)
+        for leftover in ("-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + leftover))
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()

@@ -89,6 +89,6 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RejectNul)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
     app.state.response_cache = cache
     return app

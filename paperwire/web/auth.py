@@ -8,8 +8,10 @@
   session's token; anonymous forms (sign-in, sign-up, subscribe) use an HMAC
   of a random ``csrf`` cookie (signed double submit). A request whose
   ``Origin`` is another site is refused too.
-- Scripts send ``Authorization: Bearer pw_…``: exempt from CSRF (no browser
-  sends it on its own), limited to the token's scopes.
+- Scripts send ``Authorization: Bearer pw_…`` to ``/api/v1``: exempt from CSRF
+  (no browser sends it on its own), limited to the token's scopes, refused
+  until the account's address is verified. Pages ignore the header: a token
+  (even a write one) never changes a password, makes a token or posts a form.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from paperwire.accounts.service import Accounts
+from paperwire.accounts.service import Accounts, NotVerified
 from paperwire.config import Settings
 from paperwire.digest.service import deliver_outbox
 from paperwire.models import ApiToken, AuthSession, User
@@ -36,6 +38,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_COOKIE_DAYS = 7
 CSRF_FAILED = "This form has expired or did not come from this site. Reload the page and try again."
+# the only routes that take API tokens: scripts have no business on the pages
+TOKEN_ROUTES = "/api/v1/"
 
 
 def cookie_name(settings: Settings, base: str) -> str:
@@ -87,7 +91,8 @@ def accounts_of(request: Request) -> Accounts:
 
 
 def client_ip(request: Request) -> str | None:
-    """The client's address (put uvicorn behind the proxy with ``--proxy-headers`` to get the real one)."""
+    """The client's address: behind a reverse proxy, the one it forwards when the proxy is among the
+    ``forwarded_allow_ips`` setting (uvicorn reads X-Forwarded-For; web/server.py)."""
     return request.client.host if request.client else None
 
 
@@ -96,8 +101,11 @@ def _find_visitor(request: Request) -> Visitor:
     settings, accounts = rt.settings, accounts_of(request)
     visitor = Visitor(secret=rt.secret_key)
     auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        found = accounts.api_user(auth[7:].strip())
+    if auth[:7].lower() == "bearer " and request.url.path.startswith(TOKEN_ROUTES):
+        try:
+            found = accounts.api_user(auth[7:].strip())
+        except NotVerified as exc:
+            raise HTTPException(403, str(exc)) from None
         if found is None:
             raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
         visitor.api_token, visitor.user = found

@@ -94,7 +94,7 @@ def install(app: FastAPI) -> None:
             log.exception("unhandled error on %s", request.url.path)
             response = respond(request, 500, "Something went wrong on our side; it has been logged.")
         # Starlette sends this from outside the middleware stack: add the headers here.
-        add_security_headers(response.headers)
+        add_security_headers(response.headers, request.app.state.settings.secure_cookies())
         return response
 
 

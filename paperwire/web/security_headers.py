@@ -1,5 +1,6 @@
-"""Security headers on every response (CSP, nosniff, frame and referrer policies), and the caching
-of static files: a module of its own because both the middleware stack and the error handlers use it."""
+"""Security headers on every response (CSP, nosniff, frame and referrer policies, HSTS on an HTTPS
+site), and the caching of static files: a module of its own because both the middleware stack and the
+error handlers use it."""
 
 from __future__ import annotations
 
@@ -27,22 +28,31 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     ("cross-origin-opener-policy", "same-origin"),
 )
+# A year, the usual value (and what browsers' preload lists ask for); no includeSubDomains: other
+# sites under the same domain are not ours to commit to HTTPS.
+HSTS = "max-age=31536000"
 REVALIDATE = "public, no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def add_security_headers(headers: MutableHeaders) -> None:
-    """Set the security headers (leaving any a route chose itself)."""
+def add_security_headers(headers: MutableHeaders, hsts: bool = False) -> None:
+    """Set the security headers (leaving any a route chose itself); ``hsts`` on an HTTPS site."""
     for name, value in SECURITY_HEADERS:
         if name not in headers:
             headers[name] = value
+    if hsts and "strict-transport-security" not in headers:
+        headers["strict-transport-security"] = HSTS
 
 
 class SecurityHeaders:
-    """Security headers on every response, long-lived caching for versioned static files."""
+    """Security headers on every response, long-lived caching for versioned static files.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``hsts``: the public URL is HTTPS, so browsers are told to use nothing else (a visitor's first
+    plain-HTTP request, or one an attacker on the network downgrades, no longer carries the session)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +64,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                add_security_headers(headers)
+                add_security_headers(headers, self.hsts)
                 if path.startswith("/static/") and message["status"] in (200, 304):
                     headers["cache-control"] = IMMUTABLE if versioned else REVALIDATE
             await send(message)

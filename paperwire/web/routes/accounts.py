@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperwire.accounts.passwords import PasswordError
-from paperwire.accounts.service import SIGNIN_THROTTLED, AccountError, SignInError
+from paperwire.accounts.service import SIGNIN_THROTTLED, AccountError, NotVerified, SignInError, Throttled
 from paperwire.mail.addresses import AddressError
+from paperwire.security.keys import stored_secret_warning
 from paperwire.web.api_models import PERSONAL_ERRORS
 from paperwire.web.auth import (
     CheckedDep,
@@ -68,7 +69,8 @@ def signup(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Tex
         return page(request, who, "community/signup.html", status_code=422, title="Create an account",
                     error=str(exc), email=email, handle=handle)
     mail_soon(tasks, request, outcome.mail_keys)
-    # the same answer whether or not the address already had an account
+    # the same answer whether or not the address already had an account, and whether or not the name
+    # was free (saying "taken" only to new addresses would tell which ones have accounts)
     return _check_email_sent(request, who, "Check your email",
                              f"We sent a message to {email.strip()}. Follow its link to finish: it works for "
                              f"{accounts.settings.verify_email_hours} hours. No email? Check your spam folder.")
@@ -129,11 +131,13 @@ def reset_page(request: Request, who: VisitorDep, token: str = "") -> Response:
     if not token:
         return page(request, who, "community/reset_request.html", title="Reset your password",
                     minutes=accounts.settings.password_reset_minutes)
-    if not accounts.reset_link_valid(token):
+    target = accounts.reset_target(token)
+    if target is None:
         return page(request, who, "community/message.html", status_code=400, title="Link not valid", forms=False,
                     error="This reset link is invalid, expired or already used.",
                     link=("/account/reset", "Ask for a new one"))
-    return page(request, who, "community/reset_form.html", title="Choose a new password", token=token)
+    return page(request, who, "community/reset_form.html", title="Choose a new password", token=token,
+                choose_handle=not target.verified)
 
 
 @router.post("/account/reset")
@@ -146,13 +150,15 @@ def reset_request(request: Request, who: CheckedDep, tasks: BackgroundTasks, ema
 
 
 @router.post("/account/reset/password")
-def reset_password(request: Request, who: CheckedDep, token: Text, password: Text) -> Response:
+def reset_password(request: Request, who: CheckedDep, token: Text, password: Text, handle: Text = "") -> Response:
     accounts = accounts_of(request)
     try:
-        user = accounts.reset_password(token, password)
+        user = accounts.reset_password(token, password, handle)
     except (AccountError, PasswordError) as exc:
+        target = accounts.reset_target(token)
         return page(request, who, "community/reset_form.html", status_code=422, title="Choose a new password",
-                    error=str(exc), token=token)
+                    error=str(exc), token=token, handle=handle,
+                    choose_handle=target is not None and not target.verified)
     new_token, _ = accounts.open_session(user, client_ip(request), request.headers.get("user-agent"))
     return _signed_in_response(request, new_token, "/account")
 
@@ -160,7 +166,10 @@ def reset_password(request: Request, who: CheckedDep, token: Text, password: Tex
 # -- the account page ---------------------------------------------------------------------------------
 def _account_page(request: Request, who: Visitor, status_code: int = 200, **context: Any) -> Response:
     assert who.user is not None
-    store = runtime_of(request).store
+    rt = runtime_of(request)
+    store = rt.store
+    if who.user.is_admin:  # the people who can fix it see it where they look
+        context.setdefault("warning", stored_secret_warning(rt.settings))
     return page(request, who, "community/account.html", status_code=status_code, title="Your account",
                 tokens=store.accounts.list_api_tokens(who.user.id),
                 subscriptions=store.subscriptions.subscribers_of_user(who.user.id),
@@ -181,16 +190,22 @@ def library_visibility(request: Request, who: CheckedUserDep, public: Annotated[
 
 
 @router.post("/account/password")
-def change_password(request: Request, who: CheckedUserDep, current: Text, new: Text) -> Response:
+def change_password(request: Request, who: CheckedUserDep, current: Text, new: Text,
+                    sign_out: Annotated[str, Form()] = "") -> Response:
     assert who.user is not None
     accounts = accounts_of(request)
+    everywhere = sign_out == "1"  # the form's box, checked by default
     try:
-        accounts.change_password(who.user, current, new)
+        accounts.change_password(who.user, current, new, client_ip(request), sign_out=everywhere)
+    except Throttled as exc:
+        return _account_page(request, who, status_code=429, error=str(exc))
     except (AccountError, PasswordError) as exc:
         return _account_page(request, who, status_code=422, error=str(exc))
+    if not everywhere:
+        return _account_page(request, who, notice="Your password is changed. Your other sessions and your API "
+                                                  "tokens still work.")
     token, _ = accounts.open_session(who.user, client_ip(request), request.headers.get("user-agent"))
-    response = _signed_in_response(request, token, "/account")
-    return response
+    return _signed_in_response(request, token, "/account")
 
 
 @router.post("/account/tokens")
@@ -201,6 +216,8 @@ def create_token(request: Request, who: CheckedUserDep, name: Text,
         raise HTTPException(403, "API tokens cannot make API tokens")
     try:
         _, token = accounts_of(request).create_api_token(who.user, name, scopes or [])
+    except NotVerified as exc:
+        return _account_page(request, who, status_code=403, error=str(exc))
     except AccountError as exc:
         return _account_page(request, who, status_code=422, error=str(exc))
     return _account_page(request, who, new_token=token)
