@@ -13,7 +13,7 @@ from paperwire.digest.service import run_digests
 from paperwire.models import Topic
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
-from tests.helpers.community import BASE, HOSTILE, csrf_of, link_in, sign_in, sign_up, token_of
+from tests.helpers.community import BASE, HOSTILE, csrf_of, link_in, post_form, sign_in, sign_up, token_of
 from tests.helpers.smtp import Handler
 
 MONDAY = date(2026, 6, 29)
@@ -26,8 +26,7 @@ def client(mail_rt: Runtime) -> Iterator[TestClient]:
 
 
 def subscribe(c: TestClient, email: str, **fields: str) -> object:
-    token = csrf_of(c.get("/subscribe").text)
-    return c.post("/subscribe", data={"csrf_token": token, "email": email, **fields})
+    return post_form(c, "/subscribe", "/subscribe", {"email": email, **fields})
 
 
 def digest_for(rt: Runtime, handler: Handler, email: str) -> object:

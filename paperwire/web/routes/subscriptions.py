@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -50,7 +50,7 @@ def subscribe_form(request: Request, who: VisitorDep, frequency: str = "weekly",
 
 
 @router.post("/subscribe")
-def subscribe(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Text, frequency: Text = "weekly",
+def subscribe(request: Request, who: CheckedDep, email: Text, frequency: Text = "weekly",
               queries: Text = "", categories: Text = "", authors: Text = "") -> Response:
     subs = _subscriptions(request)
     form: dict[str, Any] = {"email": email, "frequency": frequency, "queries": queries, "categories": categories,
@@ -64,7 +64,7 @@ def subscribe(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: 
     except SubscriptionError as exc:
         return page(request, who, "community/subscribe.html", status_code=422, title="Subscribe to the digest",
                     error=str(exc), **form)
-    mail_soon(tasks, request, outcome.mail_keys)
+    mail_soon(request, outcome.mail_keys)
     if outcome.subscriber.source == "account" and outcome.subscriber.state == "confirmed" and not outcome.mail_keys:
         return page(request, who, "community/message.html", title="Subscribed", forms=False,
                     notice=f"{outcome.subscriber.email} will receive {outcome.subscriber.frequency} digests.",
