@@ -367,6 +367,10 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP login; empty: no authentication.")
     smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password. Never logged.")
     smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one SMTP command.")
+    web_smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Timeout of one SMTP command when a web process sends a just-queued account or "
+        "subscription email (its one sender thread; requests never wait for it). What it cannot send, the "
+        "worker's deliver-outbox job retries.")
     smtp_connections: int = Field(
         2, ge=1, le=32, description="SMTP connections used in parallel by one sender, each reused for many messages."
     )

@@ -13,7 +13,7 @@ from paperwire.digest.service import run_digests
 from paperwire.models import Topic
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
-from tests.helpers.community import BASE, HOSTILE, csrf_of, link_in, sign_in, sign_up, token_of
+from tests.helpers.community import BASE, HOSTILE, csrf_of, link_in, post_form, sign_in, sign_up, token_of
 from tests.helpers.smtp import Handler
 
 MONDAY = date(2026, 6, 29)
@@ -26,8 +26,7 @@ def client(mail_rt: Runtime) -> Iterator[TestClient]:
 
 
 def subscribe(c: TestClient, email: str, **fields: str) -> object:
-    token = csrf_of(c.get("/subscribe").text)
-    return c.post("/subscribe", data={"csrf_token": token, "email": email, **fields})
+    return post_form(c, "/subscribe", "/subscribe", {"email": email, **fields})
 
 
 def digest_for(rt: Runtime, handler: Handler, email: str) -> object:
@@ -177,3 +176,56 @@ def test_a_verified_account_subscribes_without_confirmation(client: TestClient, 
     user = mail_rt.store.accounts.get_user_by_email("ann@example.org")
     assert sub is not None and user is not None and sub.state == "confirmed" and sub.user_id == user.id
     assert sub.source == "account" and "ann@example.org: weekly, confirmed" in client.get("/account").text
+
+
+def test_a_subscriber_replaces_a_leaked_link(mail_rt: Runtime, smtp: tuple[Handler, int], client: TestClient) -> None:
+    """Someone forwarded a digest: its owner asks for new links on the manage page; every old link dies and
+    the new one arrives by email only (the page shows none: whoever holds the old link gets nothing)."""
+    handler, _ = smtp
+    received = digest_for(mail_rt, handler, "ann@example.org")
+    manage = link_in(received, "/subscriptions/manage")  # type: ignore[arg-type]
+    unsubscribe = link_in(received, "/unsubscribe")  # type: ignore[arg-type]
+    r = post_form(client, manage, "/subscriptions/manage", {"token": token_of(manage), "action": "new_link"})
+    assert r.status_code == 200 and "no longer works" in r.text  # type: ignore[attr-defined]
+    assert "token=" not in r.text.split("<main", 1)[1]  # type: ignore[attr-defined]
+    for old in (manage, unsubscribe):
+        assert client.get(old).status_code == 400
+    assert client.post(unsubscribe).status_code == 400  # the forwarded digest's one-click link is dead too
+    ann = mail_rt.store.subscriptions.get_subscriber_by_email("ann@example.org")
+    assert ann is not None and ann.state == "confirmed"
+    (mail,) = [m for m in handler.to("ann@example.org") if m.message["Subject"] == "Your Paperwire subscription"]
+    fresh = link_in(mail, "/subscriptions/manage")
+    assert fresh != manage and client.get(fresh).status_code == 200
+
+
+def test_resubscribing_a_pending_address_revokes_its_earlier_links(client: TestClient, smtp: tuple[Handler, int],
+                                                                  mail_rt: Runtime) -> None:
+    """Anyone can post the form for any address. Changing a pending subscription's topics must not let the
+    links of the earlier email confirm what its owner never saw."""
+    handler, _ = smtp
+    subscribe(client, "bob@example.org", frequency="weekly", queries="energy-based models")
+    (first,) = handler.to("bob@example.org")
+    old_confirm, old_manage = link_in(first, "/subscriptions/confirm"), link_in(first, "/subscriptions/manage")
+    page = client.get(old_confirm)
+    assert "energy-based models" in page.text  # the owner sees what confirming subscribes to
+    subscribe(client, "bob@example.org", frequency="daily", queries="cheap pills")  # someone else, same address
+    r = client.post("/subscriptions/confirm", data={"csrf_token": csrf_of(page.text), "token": token_of(old_confirm)})
+    assert r.status_code == 400 and "replaced" in r.text
+    assert client.get(old_manage).status_code == 400
+    bob = mail_rt.store.subscriptions.get_subscriber_by_email("bob@example.org")
+    assert bob is not None and bob.state == "pending"
+    second = handler.to("bob@example.org")[-1]
+    page = client.get(link_in(second, "/subscriptions/confirm"))
+    assert page.status_code == 200 and "cheap pills" in page.text  # the newest email shows what it confirms
+
+
+def test_the_same_subscription_twice_keeps_the_first_link(client: TestClient, smtp: tuple[Handler, int]) -> None:
+    """A double click sends two emails; the link of either confirms (nothing changed in between)."""
+    handler, _ = smtp
+    for _ in range(2):
+        subscribe(client, "cy@example.org", frequency="daily", queries="diffusion")
+    first, _ = handler.to("cy@example.org")
+    page = client.get(link_in(first, "/subscriptions/confirm"))
+    r = client.post("/subscriptions/confirm", data={"csrf_token": csrf_of(page.text),
+                                                    "token": token_of(link_in(first, "/subscriptions/confirm"))})
+    assert r.status_code == 200 and "Subscription confirmed" in r.text

@@ -3,8 +3,9 @@
 A new address is ``pending`` until its owner follows the confirmation link;
 nothing but that confirmation is ever sent to a pending address. Asking
 again with a known address answers the same (no enumeration): a pending one
-gets a fresh confirmation, a confirmed one a link to its manage page, one
-that left gets a new confirmation. A signed-in user whose account address
+gets a fresh confirmation (and, when the topics or frequency changed, a new
+nonce: the earlier links stop working), a confirmed one a link to its manage
+page, one that left gets a new confirmation. A signed-in user whose account address
 is verified is confirmed at once, as the verification already proved it.
 """
 
@@ -134,9 +135,13 @@ class Subscriptions:
         if existing.state == "confirmed":
             # the form must not change a confirmed subscription: its owner gets the manage link
             return SubscribeOutcome(existing, self._mail("subscription_manage", existing))
+        # Anyone may post this form for any address, so a pending subscription whose topics or frequency
+        # change gets a new nonce: links sent before die and only the newest email, which its owner
+        # reads before confirming, confirms what is now stored. The same request again (a double
+        # click) changes nothing and leaves the first email's link working.
+        changed = existing.state != "pending" or existing.frequency != frequency or existing.topics != topics
         again = self.store.subscriptions.update_subscriber(existing.id, frequency=frequency, topics=topics,
-                                                           state="pending",
-                                                           nonce=new_nonce() if existing.state != "pending" else None)
+                                                           state="pending", nonce=new_nonce() if changed else None)
         assert again is not None
         return SubscribeOutcome(again, self._mail("subscription_confirm", again))
 
@@ -168,6 +173,15 @@ class Subscriptions:
         if sub.state == "unsubscribed":
             return sub
         return self.store.subscriptions.update_subscriber(sub.id, state="unsubscribed")
+
+    def new_links(self, subscriber: Subscriber) -> SubscribeOutcome:
+        """Revoke every link sent to a subscriber (a new nonce: old confirm, manage and unsubscribe links
+        stop working) and email the new manage link, to the address only: whoever holds a leaked link
+        must not get the new one. Without that email (hourly limit) the next digest carries new links."""
+        sub = self.store.subscriptions.update_subscriber(subscriber.id, nonce=new_nonce())
+        assert sub is not None
+        log.info("subscriber %s revoked their links", sub.id)
+        return SubscribeOutcome(sub, self._mail("subscription_manage", sub) if sub.state == "confirmed" else [])
 
     def update(self, subscriber: Subscriber, frequency: str, topics: Sequence[Topic]) -> Subscriber:
         """Change frequency and topics from the manage page; a subscriber who had left is back

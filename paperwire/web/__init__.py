@@ -37,10 +37,12 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web.errors import RejectNul
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
     from paperwire.web.limits import anonymous_buckets
+    from paperwire.web.mailer import Mailer
     from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
     from paperwire.web.security_headers import SecurityHeaders
 
     runtime = Runtime(settings, store)
+    mailer = Mailer(runtime)  # account and subscription emails leave from its thread, never a request's
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -51,12 +53,14 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         await run_in_threadpool(runtime.indexes.sync)
         runtime.indexes.background = True
         yield
+        await run_in_threadpool(mailer.close)
 
     app = FastAPI(title=f"{settings.site_name} API", version=__version__, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.anonymous_buckets = anonymous_buckets(settings)  # this process's own (docs/web.md, "Limits")
+    app.state.mailer = mailer
     vendor = assets.check_vendor()
     app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import BackgroundTasks, Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperwire.accounts.service import Accounts, NotVerified
 from paperwire.config import Settings
-from paperwire.digest.service import deliver_outbox
 from paperwire.models import ApiToken, AuthSession, User
 from paperwire.runtime import Runtime
 from paperwire.security.keys import b64, derive, new_token, same
@@ -210,9 +209,8 @@ def safe_next(target: str | None, default: str = "/account") -> str:
     return target
 
 
-def mail_soon(tasks: BackgroundTasks, request: Request, keys: list[str]) -> None:
-    """Send just-queued emails right after the response; if the SMTP server is down they stay in the
-    outbox and the next ``digest run`` / worker pass retries them."""
+def mail_soon(request: Request, keys: list[str]) -> None:
+    """Hand just-queued emails to this process's sender thread (``web.mailer``) and return: the request
+    never waits on SMTP. What the thread cannot send, the worker's ``deliver-outbox`` job retries."""
     if keys:
-        rt = runtime_of(request)
-        tasks.add_task(deliver_outbox, rt, keys)
+        request.app.state.mailer.wake(keys)

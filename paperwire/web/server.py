@@ -1,4 +1,4 @@
-"""Running the web app under uvicorn, one or several processes."""
+"""Running the web app under uvicorn, one or several processes, with secrets kept out of the access log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from typing import Any
+from urllib.parse import unquote_plus
 
 import uvicorn
 from fastapi import FastAPI
@@ -45,6 +46,54 @@ class NoDelayHttpToolsProtocol(_NoDelay, HttpToolsProtocol):
 
 
 HTTP_PROTOCOL = "paperwire.web.server:NoDelayHttpToolsProtocol"
+ACCESS_LOGGER = "uvicorn.access"
+SECRET_PARAMETERS = frozenset({"password", "secret", "api_key", "apikey", "signature"})
+REDACTED = "[redacted]"
+
+
+def is_secret_parameter(name: str) -> bool:
+    """Whether a query parameter carries a secret: ``token`` (the emailed links: verify, reset, confirm,
+    manage, unsubscribe), any ``…token``, and a few names scripts use for keys and passwords."""
+    name = name.strip().lower()
+    return name.endswith("token") or name in SECRET_PARAMETERS
+
+
+def redact_target(target: str) -> str:
+    """A request target (path and query) with the values of secret parameters replaced by ``[redacted]``.
+
+    Names are compared decoded, as the app reads them (``to%6Ben`` is ``token`` to Starlette)."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    parts = []
+    for part in query.split("&"):
+        name, eq, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if eq and is_secret_parameter(unquote_plus(name)) else part)
+    return f"{path}?{'&'.join(parts)}"
+
+
+class RedactSecrets(logging.Filter):
+    """Redacts secret query parameters in access-log lines.
+
+    uvicorn logs each request as ``'%s - "%s %s HTTP/%s" %d'`` with the path and query string as an
+    argument; emailed links carry their token in the query (a mail client opens a URL, it cannot
+    post), so without this every reset, confirm and unsubscribe token lands in the log, readable by
+    whoever reads the logs or the log shipper.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, str) and "?" in a for a in args):
+            record.args = tuple(redact_target(a) if isinstance(a, str) and "?" in a else a for a in args)
+        return True
+
+
+def redact_access_log() -> None:
+    """Install ``RedactSecrets`` on uvicorn's access logger (once). A logger's filters survive uvicorn's
+    ``dictConfig`` of its logging, so this may run before or after it."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
 
 
 def tune_gc() -> None:
@@ -76,6 +125,7 @@ def app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes: settings come from PAPERWIRE_* variables."""
     from paperwire.web import create_app
 
+    redact_access_log()  # in each worker process: the parent's filter does not cross the process boundary
     settings = Settings()
     store = open_web_store(settings)
     app = create_app(settings, store)
@@ -94,11 +144,13 @@ def serve(settings: Settings) -> None:
 
     uvicorn runs on uvloop with httptools' parser (both pinned in requirements.txt): on one worker,
     1.8x the cached-page requests per second and 1.25x the search requests of asyncio with the
-    pure-Python h11 (docs/benchmarks.md, "Web").
+    pure-Python h11 (docs/benchmarks.md, "Web"). Tokens in query strings never reach the access log
+    (``RedactSecrets``).
     """
     warning = stored_secret_warning(settings)
     if warning:
         log.warning(warning)
+    redact_access_log()
     if settings.web_processes > 1:
         for key, value in settings_environment(settings).items():
             if value is None:

@@ -92,8 +92,18 @@ def mail_rt(db_url: str, tmp_path: Path, store: Store, smtp: tuple[Handler, int]
 
 
 def post_form(c: TestClient, page: str, action: str, data: dict[str, object], **kwargs: object) -> object:
+    """Fill and post a form like a browser; then wait for the emails it queued (``mail_sent``)."""
     token = csrf_of(c.get(page).text)
-    return c.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
+    response = c.post(action, data={"csrf_token": token, **data}, **kwargs)  # type: ignore[arg-type]
+    mail_sent(c)
+    return response
+
+
+def mail_sent(c: TestClient, timeout: float = 30.0) -> None:
+    """Wait until the site's sender thread (``web.mailer``) has tried every email queued so far: the
+    response no longer waits for them, so a test reading the SMTP server's messages waits here."""
+    mailer = getattr(c.app, "state").mailer  # noqa: B009  (TestClient types its app as a bare ASGI app)
+    assert mailer.wait_idle(timeout), "the site's mail sender did not finish"
 
 
 def sign_up(c: TestClient, handler: Handler, email: str = "ann@example.org", handle: str = "ann",

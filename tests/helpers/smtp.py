@@ -2,13 +2,15 @@
 
 It can also misbehave on purpose: answer 451 (try later) or 550 (no such
 user) to chosen recipients, drop the connection instead of accepting a
-message, and take its time over each message.
+message, and take its time over each message. ``silent_server()`` is worse:
+it accepts connections and never greets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email
+import socket
 import threading
 import time
 from collections import Counter
@@ -118,3 +120,34 @@ def smtp_server(handler: Handler | None = None) -> Iterator[tuple[Handler, int]]
         yield handler, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that accepts every connection and never says a word (no SMTP greeting),
+    like a wedged mail relay: yields its port. Connections stay open until the block ends."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, name="silent-smtp", daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()

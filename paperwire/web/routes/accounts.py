@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -58,8 +58,7 @@ def signup_form(request: Request, who: VisitorDep) -> Response:
 
 
 @router.post("/signup")
-def signup(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Text, handle: Text,
-           password: Text) -> Response:
+def signup(request: Request, who: CheckedDep, email: Text, handle: Text, password: Text) -> Response:
     accounts = accounts_of(request)
     if not accounts.throttle.allow("signup-ip", client_ip(request) or "-", SIGNUPS_PER_IP_HOUR):
         raise HTTPException(429, "Too many sign-ups from your network; try again in an hour.")
@@ -68,7 +67,7 @@ def signup(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Tex
     except (AccountError, PasswordError, AddressError) as exc:
         return page(request, who, "community/signup.html", status_code=422, title="Create an account",
                     error=str(exc), email=email, handle=handle)
-    mail_soon(tasks, request, outcome.mail_keys)
+    mail_soon(request, outcome.mail_keys)
     # the same answer whether or not the address already had an account, and whether or not the name
     # was free (saying "taken" only to new addresses would tell which ones have accounts)
     return _check_email_sent(request, who, "Check your email",
@@ -89,9 +88,9 @@ def verify(request: Request, who: VisitorDep, token: str = "") -> Response:
 
 
 @router.post("/account/verify/resend")
-def resend(request: Request, who: CheckedUserDep, tasks: BackgroundTasks) -> Response:
+def resend(request: Request, who: CheckedUserDep) -> Response:
     assert who.user is not None
-    mail_soon(tasks, request, accounts_of(request).resend_verification(who.user))
+    mail_soon(request, accounts_of(request).resend_verification(who.user))
     return _check_email_sent(request, who, "Check your email", f"We sent a new link to {who.user.email}.")
 
 
@@ -141,9 +140,9 @@ def reset_page(request: Request, who: VisitorDep, token: str = "") -> Response:
 
 
 @router.post("/account/reset")
-def reset_request(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Text) -> Response:
+def reset_request(request: Request, who: CheckedDep, email: Text) -> Response:
     accounts = accounts_of(request)
-    mail_soon(tasks, request, accounts.request_reset(email))
+    mail_soon(request, accounts.request_reset(email))
     return _check_email_sent(request, who, "Check your email",
                              f"If {email.strip()} has an account, we sent it a link to choose a new password. "
                              f"It works once, for {accounts.settings.password_reset_minutes} minutes.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -24,7 +24,8 @@ from paperwire.web.auth import CheckedDep, Visitor, VisitorDep, client_ip, mail_
 router = APIRouter(include_in_schema=False)
 SUBSCRIBES_PER_IP_HOUR = 30
 Text = Annotated[str, Form(max_length=4000)]
-INVALID_LINK = "This link is invalid or has expired. Subscribe again, or use the link in your latest digest."
+INVALID_LINK = ("This link is invalid, has expired or was replaced. Subscribe again, or use the link in the latest "
+                "email we sent you.")
 
 
 def _subscriptions(request: Request) -> Subscriptions:
@@ -50,7 +51,7 @@ def subscribe_form(request: Request, who: VisitorDep, frequency: str = "weekly",
 
 
 @router.post("/subscribe")
-def subscribe(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: Text, frequency: Text = "weekly",
+def subscribe(request: Request, who: CheckedDep, email: Text, frequency: Text = "weekly",
               queries: Text = "", categories: Text = "", authors: Text = "") -> Response:
     subs = _subscriptions(request)
     form: dict[str, Any] = {"email": email, "frequency": frequency, "queries": queries, "categories": categories,
@@ -64,7 +65,7 @@ def subscribe(request: Request, who: CheckedDep, tasks: BackgroundTasks, email: 
     except SubscriptionError as exc:
         return page(request, who, "community/subscribe.html", status_code=422, title="Subscribe to the digest",
                     error=str(exc), **form)
-    mail_soon(tasks, request, outcome.mail_keys)
+    mail_soon(request, outcome.mail_keys)
     if outcome.subscriber.source == "account" and outcome.subscriber.state == "confirmed" and not outcome.mail_keys:
         return page(request, who, "community/message.html", title="Subscribed", forms=False,
                     notice=f"{outcome.subscriber.email} will receive {outcome.subscriber.frequency} digests.",
@@ -127,6 +128,13 @@ def manage(request: Request, who: CheckedDep, token: Text, action: Text = "save"
         left = subs.unsubscribe(token, purpose="manage") or sub
         return page(request, who, "community/unsubscribe.html", title="Unsubscribed", forms=False, subscriber=left,
                     done=True, manage_url=_manage_url(request, left))
+    if action == "new_link":  # the new link goes to the address only, never on this page
+        outcome = subs.new_links(sub)
+        mail_soon(request, outcome.mail_keys)
+        sent = [f"We sent a new link to {sub.email}." if outcome.mail_keys else
+                "Your next digest will carry new links."]
+        return page(request, who, "community/message.html", title="Links replaced", forms=False,
+                    notice="Every link we sent you before, in any email, no longer works.", paragraphs=sent)
     form: dict[str, Any] = {"frequency": frequency, "queries": queries, "categories": categories, "authors": authors}
     try:
         topics = topics_from_form(queries, categories.replace(",", " ").split(), authors,
