@@ -13,6 +13,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from paperwire.config import Settings, settings_environment
+from paperwire.lifeline import follow_parent, parent_env
 from paperwire.store import open_store
 
 
@@ -59,6 +60,7 @@ def app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes: settings come from PAPERWIRE_* variables."""
     from paperwire.web import create_app
 
+    follow_parent()  # stop with the 'serve' process that started this one, even if it is killed
     settings = Settings()
     store = open_store(settings.resolved_database_url(), pool_max=settings.pg_pool_max)
     store.migrate()
@@ -75,7 +77,7 @@ def serve(settings: Settings) -> None:
     pure-Python h11 (docs/benchmarks.md, "Web").
     """
     if settings.web_processes > 1:
-        for key, value in settings_environment(settings).items():
+        for key, value in {**settings_environment(settings), **parent_env()}.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
