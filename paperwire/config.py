@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         description="Memory for each web process's cache of rendered responses, in MB (0: no cache). "
         "Entries are keyed by the store's change counter, so an import never leaves a stale page.",
     )
+    max_body_bytes: int = Field(
+        65536, ge=1024,
+        description="Largest request body the web service accepts, in bytes; larger ones are answered 413 before "
+        "they are read (a declared Content-Length at once, a chunked body when it crosses the limit). "
+        "Paperwire's forms and JSON calls need a few hundred bytes; nothing uploads files. Set the proxy's "
+        "limit (nginx client_max_body_size) to match (docs/deployment.md).",
+    )
     index_refresh_wait_seconds: float = Field(
         1.0, ge=0, description="How long a web request waits for its process's index to catch up with new papers "
         "before answering from the index as it is.")
