@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     anonymous_burst: int = Field(
         60, ge=1, description="Searches an anonymous client may make at once before anonymous_rate_per_minute "
         "applies.")
+    max_body_bytes: int = Field(
+        65536, ge=1024,
+        description="Largest request body the web service accepts, in bytes; larger ones are answered 413 before "
+        "they are read (a declared Content-Length at once, a chunked body when it crosses the limit). "
+        "Paperwire's forms and JSON calls need a few hundred bytes; nothing uploads files. Set the proxy's "
+        "limit (nginx client_max_body_size) to match (docs/deployment.md).",
+    )
     index_refresh_wait_seconds: float = Field(
         1.0, ge=0, description="How long a web request waits for its process's index to catch up with new papers "
         "before answering from the index as it is.")

@@ -17,6 +17,7 @@ import click
 from paperwire.cli import admin, dev, digest, harvest, imports, search, trending, worker
 from paperwire.cli.context import Context, pass_ctx
 from paperwire.config import settings_table
+from paperwire.lifeline import follow_parent
 
 
 @click.group()
@@ -27,6 +28,7 @@ from paperwire.config import settings_table
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None, verbose: bool) -> None:
     """Paperwire: find, rank and deliver research papers."""
+    follow_parent()  # a child of 'paperwire run' stops when its supervisor dies (no-op otherwise)
     overrides = {"database_url": database_url, "data_dir": data_dir.absolute() if data_dir else None}
     obj = ctx.obj = Context(overrides)
     logging.basicConfig(level=logging.DEBUG if verbose else obj.settings().log_level.upper(),

@@ -34,6 +34,7 @@ to get a `304` when nothing changed.
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
     from paperwire.web import assets, errors
+    from paperwire.web.body_limit import BodyLimit
     from paperwire.web.errors import RejectNul
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
     from paperwire.web.limits import anonymous_buckets
@@ -93,6 +94,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RejectNul)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before anything reads a body
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
     app.state.response_cache = cache
     return app

@@ -154,6 +154,7 @@ PERSONAL_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Not signed in and no (valid) API token"},
     403: {"model": ErrorOut, "description": "Forbidden: CSRF check failed, read-only token, or account disabled"},
     409: {"model": ErrorOut, "description": "Conflicts with the current state"},
+    413: {"model": ErrorOut, "description": "The request body is over the site's limit (max_body_bytes)"},
     429: {"model": ErrorOut, "description": "Too many requests; try again later"},
     502: {"model": ErrorOut, "description": "arXiv could not be reached to fetch a submitted paper"},
 }

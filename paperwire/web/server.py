@@ -16,6 +16,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from paperwire.config import Settings, settings_environment
+from paperwire.lifeline import follow_parent, parent_env
 from paperwire.security.keys import stored_secret_warning
 from paperwire.store import Store, open_store
 
@@ -126,6 +127,7 @@ def app_from_environment() -> FastAPI:
     from paperwire.web import create_app
 
     redact_access_log()  # in each worker process: the parent's filter does not cross the process boundary
+    follow_parent()  # stop with the 'serve' process that started this one, even if it is killed
     settings = Settings()
     store = open_web_store(settings)
     app = create_app(settings, store)
@@ -152,7 +154,7 @@ def serve(settings: Settings) -> None:
         log.warning(warning)
     redact_access_log()
     if settings.web_processes > 1:
-        for key, value in settings_environment(settings).items():
+        for key, value in {**settings_environment(settings), **parent_env()}.items():
             if value is None:
                 os.environ.pop(key, None)
             else:

@@ -165,7 +165,8 @@ def api_unsave(request: Request, who: CheckedUserDep, paper_id: str) -> dict[str
 
 @api.get("/library", summary="Your saved papers, newest first")
 def api_library(request: Request, who: SignedInDep, response: Response,
-                limit: Annotated[int, Query(ge=1, le=100)] = 50, offset: Annotated[int, Query(ge=0)] = 0
+                limit: Annotated[int, Query(ge=1, le=100)] = 50,
+                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # unbounded, 2**63 overflowed the database
                 ) -> dict[str, Any]:
     assert who.user is not None
     response.headers["Cache-Control"] = "no-store"
@@ -176,7 +177,8 @@ def api_library(request: Request, who: SignedInDep, response: Response,
             "papers": [{**paper_json(papers[pid]), "saved_at": at.isoformat()} for pid, at in rows if pid in papers]}
 
 
-@api.post("/submissions", summary="Submit a paper by arXiv id or link", status_code=201)
+@api.post("/submissions", summary="Submit a paper by arXiv id or link", status_code=201,
+          responses={200: {"description": "Already submitted (by you or another member): your upvote is counted"}})
 def api_submit(request: Request, who: CheckedUserDep, body: SubmitBody, response: Response) -> dict[str, Any]:
     assert who.user is not None
     rt = runtime_of(request)
