@@ -36,6 +36,7 @@ PERSONAL = [
     ("/api/v1/me", "GET"), ("/api/v1/upvotes/{paper_id}", "PUT"), ("/api/v1/upvotes/{paper_id}", "DELETE"),
     ("/api/v1/library/{paper_id}", "PUT"), ("/api/v1/library/{paper_id}", "DELETE"), ("/api/v1/library", "GET"),
     ("/api/v1/submissions", "POST"), ("/api/v1/submissions", "GET"), ("/api/v1/community", "GET"),
+    ("/api/v1/fetches/{paper_id}", "GET"),
 ]
 OPERATIONS = [
     "/api/v1/papers/{paper_id}", "/api/v1/papers/{paper_id}/similar", "/api/v1/papers/{paper_id}/bibtex",
