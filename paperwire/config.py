@@ -184,6 +184,12 @@ class Settings(BaseSettings):
         64 * 1024 * 1024, ge=1024,
         description="Largest response body accepted (after decompression); a bigger one fails that page.",
     )
+    http_deadline_seconds: float = Field(
+        300.0, gt=0,
+        description="Longest time one request to a source may take, all included: waiting for its turn, "
+        "connecting, reading and the waits between retries (a Retry-After that would end past it fails the "
+        "request). A connection still busy at the deadline is cut.",
+    )
     arxiv_oai_url: str = Field(
         "https://oaipmh.arxiv.org/oai", description="Base URL of arXiv's OAI-PMH interface ('harvest arxiv')."
     )
@@ -222,6 +228,11 @@ class Settings(BaseSettings):
     )
     arxiv_api_batch: int = Field(
         100, ge=1, le=2000, description="Paper ids asked of the arXiv query API per request."
+    )
+    fetch_max_attempts: int = Field(
+        5, ge=1, le=100,
+        description="Tries of a requested arXiv id (a submission, say) before it is marked failed; each failed "
+        "try waits longer before the next (1, 2, 4 ... minutes, at most an hour).",
     )
     hf_url: str = Field("https://huggingface.co", description="Base URL of Hugging Face ('harvest hf').")
     hf_days_back: int = Field(
@@ -309,6 +320,9 @@ class Settings(BaseSettings):
     schedule_deliver_outbox_minutes: float = Field(
         5.0, ge=0, description="Worker: minutes between deliveries of the outbox over SMTP (queued digests, "
         "confirmations and account emails, and temporary failures whose retry is due); 0 disables.")
+    schedule_fetch_requested_minutes: float = Field(
+        0.5, ge=0, description="Worker: minutes between looks at the fetch queue (arXiv ids that submissions and "
+        "other requests asked for; fetched in batches through the arXiv query API); 0 disables.")
     worker_lease_seconds: int = Field(
         300, ge=1, description="A running job's lease; the worker renews it every third of this. A worker that dies "
         "stops renewing and the job is run again once the lease has expired.")
@@ -352,6 +366,10 @@ class Settings(BaseSettings):
         5, ge=1,
         description="Account and subscription emails (confirmations, resets) sent to one address per hour; "
         "more requests are accepted but send nothing.",
+    )
+    submissions_per_hour: int = Field(
+        20, ge=1, description="Papers one account may submit per hour (web form and API); more are refused "
+        "with 429 until the hour has passed.",
     )
     password_reset_minutes: int = Field(
         30, ge=5, le=30, description="A password reset link works once, for this many minutes."

@@ -133,6 +133,18 @@ def _deliver_outbox(rt: Runtime) -> JobOutcome:
     return JobOutcome(summary + (f"; first problem: {report.errors[0]}" if report.errors else ""))
 
 
+def _fetch_requested(rt: Runtime) -> JobOutcome:
+    from paperwire.community.service import complete_submissions
+    from paperwire.ingest.fetch_queue import drain
+
+    report = drain(rt.store, rt.settings)
+    # outcomes are acted on even when arXiv failed: ids stored by a harvest, or failed for good, are settled
+    completed = complete_submissions(rt.store)
+    summary = f"{report.line()}; submissions recorded: {completed.recorded}"
+    error = report.errors[0][:MAX_ERROR_CHARS] if report.errors else None
+    return JobOutcome(summary, error)
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("harvest-arxiv", "arXiv OAI-PMH harvest of harvest_sets (incremental, resumable)", _harvest_arxiv,
             lambda s: s.schedule_harvest_arxiv_minutes),
@@ -152,6 +164,8 @@ JOBS: tuple[JobSpec, ...] = (
             _digest_weekly, lambda s: s.schedule_digest_weekly_minutes),
     JobSpec("deliver-outbox", "send the outbox over SMTP: digests, confirmations, account emails, due retries",
             _deliver_outbox, lambda s: s.schedule_deliver_outbox_minutes),
+    JobSpec("fetch-requested", "fetch the arXiv ids members asked for (submissions), in batches, then record "
+            "the submissions", _fetch_requested, lambda s: s.schedule_fetch_requested_minutes),
 )
 JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
 

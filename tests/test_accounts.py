@@ -15,6 +15,7 @@ from paperwire.accounts.service import SIGNIN_FAILED, SIGNIN_THROTTLED, AccountE
 from paperwire.community import service as community
 from paperwire.community.service import CommunityError, parse_paper_ref
 from paperwire.config import Settings
+from paperwire.ingest.fetch_queue import drain
 from paperwire.security.keys import digest
 from paperwire.store import Store, open_store
 from tests.helpers.clock import Clock
@@ -248,8 +249,8 @@ def arxiv(replay: ReplayServer) -> ReplayServer:
 
 
 @pytest.mark.needs_data
-def test_submitting_fetches_from_arxiv_and_merges_duplicates(accounts: Accounts, arxiv: ReplayServer,
-                                                              tmp_path: Path) -> None:
+def test_submitting_queues_the_fetch_and_the_worker_records_it(accounts: Accounts, arxiv: ReplayServer,
+                                                               tmp_path: Path) -> None:
     store = accounts.store
     settings = Settings(data_dir=tmp_path, arxiv_api_url=arxiv.url + "/api/query", http_retries=0,
                         arxiv_min_interval_seconds=0)
@@ -257,22 +258,72 @@ def test_submitting_fetches_from_arxiv_and_merges_duplicates(accounts: Accounts,
     bob = store.accounts.get_user(verified(accounts, "bob@example.org", "bob"))
     assert ann is not None and bob is not None
     first = community.submit(store, settings, ann, "https://arxiv.org/abs/1707.08567v1")
-    assert first.created and first.fetched and first.paper.id == "1707.08567" and first.submission.handle == "ann"
-    assert store.papers.get_paper("1707.08567") is not None and len(arxiv.requests("/api/query")) == 1
-    second = community.submit(store, settings, bob, "arXiv:1707.08567")
-    assert not second.created and not second.fetched and second.submission.handle == "ann"
-    assert second.submission.times == 2 and len(arxiv.requests("/api/query")) == 1  # no second fetch
+    # nothing asked of arXiv while the member waits: the id is queued
+    assert first.paper is None and first.fetch is not None and first.fetch.state == "pending"
+    assert arxiv.requests("/api/query") == [] and store.papers.get_paper("1707.08567") is None
+    second = community.submit(store, settings, bob, "arXiv:1707.08567")  # asked again: the same request
+    assert second.fetch is not None and second.fetch.created_at == first.fetch.created_at
+
+    report = drain(store, settings)  # the worker's job
+    assert (report.claimed, report.done, report.not_found, report.requests) == (1, 1, 0, 1)
+    completed = community.complete_submissions(store)
+    assert (completed.recorded, completed.not_found) == (2, 0)
+    sub = store.community.submissions_for(["1707.08567"])["1707.08567"]
+    assert (sub.handle, sub.times, sub.source_url) == ("ann", 2, "https://arxiv.org/abs/1707.08567v1")  # first asked
     assert store.community.upvote_counts(["1707.08567"]) == {"1707.08567": 2}  # submitting upvotes
-    with pytest.raises(CommunityError, match=r"arXiv has no paper 2501\.99999") as exc:
-        community.submit(store, settings, ann, "2501.99999")
-    assert exc.value.status == 404
+    assert community.complete_submissions(store).recorded == 0  # handled once
+
+    community.submit(store, settings, ann, "2501.99999")
+    assert drain(store, settings).not_found == 1
+    assert community.complete_submissions(store).not_found == 1
+    fetches = store.fetches.get_many(["1707.08567", "2501.99999"])
+    assert {k: f.state for k, f in fetches.items()} == {"1707.08567": "done", "2501.99999": "not-found"}
+    assert sorted(w.state for w in store.fetches.waiting_for(ann.id, "submission")) == ["done", "not-found"]
+    third = community.submit(store, settings, bob, "1707.08567")  # stored now: submitted at once
+    assert third.paper is not None and not third.created and len(arxiv.requests("/api/query")) == 2
 
 
-def test_a_failing_arxiv_is_reported_as_such(accounts: Accounts, replay: ReplayServer, tmp_path: Path) -> None:
+def test_a_failing_arxiv_leaves_submissions_queued_then_failed(accounts: Accounts, replay: ReplayServer,
+                                                               tmp_path: Path, clock: Clock) -> None:
     settings = Settings(data_dir=tmp_path, arxiv_api_url=replay.url + "/nowhere", http_retries=0,
-                        arxiv_min_interval_seconds=0)
-    user = accounts.store.accounts.get_user(verified(accounts))
+                        arxiv_min_interval_seconds=0, fetch_max_attempts=2)
+    store = accounts.store
+    user = store.accounts.get_user(verified(accounts))
     assert user is not None
-    with pytest.raises(CommunityError, match="Could not fetch") as exc:
-        community.submit(accounts.store, settings, user, "2501.12345")
-    assert exc.value.status == 502
+    community.submit(store, settings, user, "2501.12345")
+    first = drain(store, settings)
+    assert (first.claimed, first.retrying, first.failed) == (1, 1, 0) and "HTTP 404" in first.errors[0]
+    fetch = store.fetches.get("2501.12345")
+    assert fetch is not None and fetch.state == "pending" and fetch.next_attempt == clock.now + timedelta(minutes=1)
+    assert drain(store, settings).claimed == 0  # not due yet: arXiv is not asked again at once
+    clock.now += timedelta(minutes=1)
+    assert drain(store, settings).failed == 1
+    assert community.complete_submissions(store).failed == 1
+    assert [w.state for w in store.fetches.waiting_for(user.id, "submission")] == ["failed"]
+    community.submit(store, settings, user, "2501.12345")  # asking again queues it again
+    again = store.fetches.get("2501.12345")
+    assert again is not None and (again.state, again.attempts) == ("pending", 0)
+
+
+def test_submissions_per_hour_are_limited_per_account(accounts: Accounts, tmp_path: Path, clock: Clock) -> None:
+    settings = Settings(data_dir=tmp_path, submissions_per_hour=3)
+    store = accounts.store
+    ann = store.accounts.get_user(verified(accounts))
+    bob = store.accounts.get_user(verified(accounts, "bob@example.org", "bob"))
+    assert ann is not None and bob is not None
+    for pid in ["2606.00001", "2606.00002", "2501.00003"]:
+        community.submit(store, settings, ann, pid)
+        clock.now += timedelta(minutes=10)
+    with pytest.raises(community.SubmitLimited) as limited:
+        community.submit(store, settings, ann, "2501.00004")
+    # the first submission leaves the hour in 30 minutes: Retry-After says so, and is true
+    assert limited.value.status == 429 and 30 * 60 <= limited.value.retry_after <= 30 * 60 + 1
+    assert "Try again in 31 minutes" in str(limited.value)
+    assert store.fetches.get("2501.00004") is None  # refused before anything was queued
+    community.submit(store, settings, bob, "2501.00004")  # another account has its own count
+    clock.now += timedelta(seconds=limited.value.retry_after - 2)
+    with pytest.raises(community.SubmitLimited):
+        community.submit(store, settings, ann, "2501.00004")
+    clock.now += timedelta(seconds=2)
+    assert community.submit(store, settings, ann, "2501.00004").fetch is not None
+

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from paperwire.config import Settings
-from paperwire.ingest.http import HttpError, parse_retry_after, user_agent
+from paperwire.ingest.http import HttpError, parse_retry_after, redirect_allowed, user_agent
 from tests.helpers.clock import FakeTime
 from tests.helpers.net import make_client
 from tests.helpers.paths import FIXTURES_SHARED
@@ -107,3 +107,60 @@ def test_connection_refused_fails_after_retries(fake_time: FakeTime) -> None:
     with make_client(fake_time, retries=1) as client, pytest.raises(HttpError, match="ConnectError"):
         client.get("http://127.0.0.1:9/nothing-listens-here")
     assert len(fake_time.sleeps) == 1
+
+
+def test_a_server_trickling_its_answer_is_cut_off_at_the_deadline(replay: ReplayServer, fake_time: FakeTime) -> None:
+    # HAND-MADE: a byte every 0.2 s never trips the 1 s read timeout; 100 bytes would take 20 s
+    replay.add("/drip", Recorded(200, [("Content-Type", "text/plain")], b"x" * 100, trickle=0.2))
+    with make_client(fake_time, retries=2, timeout=1.0, deadline=2.0) as client, \
+            pytest.raises(HttpError, match="cut off at the 2-second deadline"):
+        client.get(replay.url + "/drip")
+    assert len(replay.requests("/drip")) == 1  # a deadline passed is not retried
+
+
+def test_a_retry_after_past_the_deadline_fails_at_once(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/busy", Recorded(503, [("Retry-After", "120")], b"later"), OK)
+    with make_client(fake_time, deadline=60.0) as client, \
+            pytest.raises(HttpError, match=r"next retry \(in 120 s\) would pass the 60-second deadline"):
+        client.get(replay.url + "/busy")
+    assert fake_time.sleeps == [] and len(replay.requests("/busy")) == 1
+
+
+def test_retries_and_their_waits_end_by_the_deadline(replay: ReplayServer, fake_time: FakeTime) -> None:
+    replay.add("/flaky", Recorded(500, [], b"oops"))
+    with make_client(fake_time, retries=10, deadline=10.0) as client, pytest.raises(HttpError, match="deadline"):
+        client.get(replay.url + "/flaky")
+    assert fake_time.sleeps == [1.0, 2.0, 4.0] and sum(fake_time.sleeps) <= 10  # the 8 s wait would pass it
+
+
+def test_redirects_are_followed_on_the_same_host_only(replay: ReplayServer, fake_time: FakeTime) -> None:
+    port = replay.url.rsplit(":", 1)[1]
+    replay.add("/old", Recorded(301, [("Location", "/new")], b""))
+    replay.add("/new", OK)
+    # the same server under another name: another host as far as the client can tell
+    replay.add("/away", Recorded(302, [("Location", f"http://localhost:{port}/new")], b""))
+    replay.add("/loop", Recorded(302, [("Location", "/loop")], b""))
+    with make_client(fake_time) as client:
+        moved = client.get(replay.url + "/old")
+        assert moved.status == 200 and moved.url == replay.url + "/new"
+        with pytest.raises(HttpError, match="refused to follow a redirect to http://localhost"):
+            client.get(replay.url + "/away")
+        with pytest.raises(HttpError, match="more than 5 redirects"):
+            client.get(replay.url + "/loop")
+    assert len(replay.requests("/new")) == 1  # only the same-host hop reached it
+
+
+@pytest.mark.parametrize(("current", "target", "allowed"), [
+    ("https://api.github.com/repos/a/b", "https://api.github.com/repositories/1", True),
+    ("http://export.arxiv.org/api/query", "https://export.arxiv.org/api/query", True),  # an upgrade
+    ("https://export.arxiv.org/api/query", "http://export.arxiv.org/api/query", False),  # never down
+    ("https://export.arxiv.org/api/query", "https://evil.example/api/query", False),
+    ("https://export.arxiv.org/api/query", "https://arxiv.org/api/query", False),  # another host
+    ("https://export.arxiv.org/api/query", "https://export.arxiv.org:8443/api", False),  # another port
+    ("http://127.0.0.1:8765/a", "http://127.0.0.1:6379/", False),
+    ("http://127.0.0.1:8765/a", "http://127.0.0.1:8765/b", True),
+    ("https://huggingface.co/api", "file:///etc/passwd", False),
+    ("https://huggingface.co/api", "https://huggingface.co:bad/api", False),
+])
+def test_which_redirects_are_allowed(current: str, target: str, allowed: bool) -> None:
+    assert redirect_allowed(current, target) is allowed

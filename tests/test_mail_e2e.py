@@ -1,6 +1,6 @@
 """The newcomer's path against a live server (uvicorn in its own process) with httpx: sign up, verify,
-upvote, submit a paper (fetched from the replayed arXiv API), subscribe with topics, confirm, receive a
-digest in a real SMTP server, and unsubscribe in one click."""
+upvote, submit a paper (queued, then fetched from the replayed arXiv API by the worker), subscribe with
+topics, confirm, receive a digest in a real SMTP server, and unsubscribe in one click."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, recorded
     store.papers.upsert_papers(PAPERS)
     with live_service(db_url, tmp_path, recorded_arxiv.url) as (base, handler, common, env):
         with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
-            _newcomer(browser, handler, base)
+            _newcomer(browser, handler, base, common, env)
             digest = subprocess.run([*common, "digest", "run", "--period", "daily", "--date", "2026-06-29"],
                                     env=env, capture_output=True, text=True, timeout=120)
             assert digest.returncode == 0, digest.stderr
@@ -53,7 +53,7 @@ def test_newcomer_end_to_end(db_url: str, store: Store, tmp_path: Path, recorded
         assert sub is not None and sub.state == "unsubscribed"
 
 
-def _newcomer(browser: httpx.Client, handler: Handler, base: str) -> None:
+def _newcomer(browser: httpx.Client, handler: Handler, base: str, common: list[str], env: dict[str, str]) -> None:
     page = browser.get("/signup")
     r = browser.post("/signup", data={"csrf_token": form_token(page.text), "email": "ann@example.org",
                                       "handle": "ann", "password": "correct horse battery"})
@@ -69,7 +69,12 @@ def _newcomer(browser: httpx.Client, handler: Handler, base: str) -> None:
     r = browser.post("/upvote/2606.00002", data={"csrf_token": token, "next": "/submissions"})
     assert r.status_code == 200
     r = browser.post("/submit", data={"csrf_token": token, "paper": "https://arxiv.org/abs/1707.08567v1"})
-    assert r.status_code == 200 and "Submitted" in r.text
+    assert r.status_code == 202 and "We are fetching 1707.08567 from arXiv" in r.text
+    assert browser.get("/paper/1707.08567").status_code == 404  # not yet
+    worker = subprocess.run([*common, "worker", "--once", "--only", "fetch-requested"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    assert browser.get("/paper/1707.08567").status_code == 200  # the link on the page works now
     listing = browser.get("/submissions").text
     assert "1707.08567" in listing and 'href="/u/ann"' in listing
     assert browser.get("/api/v1/community", params={"ids": "2606.00002"}).json()["2606.00002"]["upvotes"] == 1

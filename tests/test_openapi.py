@@ -58,6 +58,7 @@ PERSONAL = [
     ("/api/v1/me", GET), ("/api/v1/upvotes/{paper_id}", PUT), ("/api/v1/upvotes/{paper_id}", DELETE),
     ("/api/v1/library/{paper_id}", PUT), ("/api/v1/library/{paper_id}", DELETE), ("/api/v1/library", GET),
     ("/api/v1/submissions", POST), ("/api/v1/submissions", GET), ("/api/v1/community", GET),
+    ("/api/v1/fetches/{paper_id}", GET),
 ]
 PUBLIC_LISTS = {("/api/v1/submissions", GET), ("/api/v1/community", GET)}  # personal marks only when signed in
 MEMBERS_ONLY = set(PERSONAL) - PUBLIC_LISTS
@@ -160,7 +161,8 @@ def test_a_members_calls_on_real_papers_conform(member: tuple[Any, str]) -> None
         ("/api/v1/submissions", POST, {"body": {"paper": second}, "media_type": "application/json"}, 201),
         ("/api/v1/submissions", POST, {"body": {"paper": f"https://arxiv.org/abs/{second}"},
                                        "media_type": "application/json"}, 200),  # already submitted
-        ("/api/v1/submissions", POST, {"body": {"paper": "2601.99999"}, "media_type": "application/json"}, 404),
+        ("/api/v1/submissions", POST, {"body": {"paper": "2601.99999"}, "media_type": "application/json"}, 202),
+        ("/api/v1/fetches/{paper_id}", GET, {"path_parameters": {"paper_id": "2601.99999"}}, 200),  # queued
         ("/api/v1/submissions", GET, {}, 200),
         ("/api/v1/upvotes/{paper_id}", DELETE, {"path_parameters": {"paper_id": first}}, 200),
         ("/api/v1/library/{paper_id}", DELETE, {"path_parameters": {"paper_id": first}}, 200),

@@ -184,6 +184,44 @@ def test_submissions_through_the_api(client: TestClient, smtp: tuple[Handler, in
     assert [(s["paper"]["id"], s["upvotes"]) for s in listed] == [("2606.00005", 1)]
 
 
+def test_a_paper_not_stored_is_queued_and_shown_as_being_fetched(client: TestClient, smtp: tuple[Handler, int],
+                                                                  mail_rt: Runtime) -> None:
+    sign_up(client, smtp[0])
+    sign_in(client)
+    token = csrf_of(client.get("/account").text)
+    r = client.post("/submit", data={"csrf_token": token, "paper": "https://arxiv.org/abs/2501.00042v3"})
+    assert r.status_code == 202 and "We are fetching 2501.00042 from arXiv" in r.text
+    assert '<a href="/paper/2501.00042">/paper/2501.00042</a>' in r.text  # works once it arrives
+    assert "being fetched from arXiv" in client.get("/submit").text  # the member's requests, with their state
+    assert mail_rt.store.fetches.get("2501.00042").state == "pending"  # type: ignore[union-attr]
+    header = {"X-CSRF-Token": client.get("/api/v1/me").json()["csrf_token"]}
+    r = client.post("/api/v1/submissions", json={"paper": "2501.00042"}, headers=header)
+    assert r.status_code == 202 and r.headers["location"] == "/api/v1/fetches/2501.00042"
+    polled = client.get(r.headers["location"]).json()
+    assert (polled["state"], polled["paper_url"]) == ("pending", None) and "error" not in polled
+    assert client.get("/api/v1/fetches/2501.99999").status_code == 404
+    with TestClient(create_app(mail_rt.settings, mail_rt.store)) as stranger:
+        assert stranger.get("/api/v1/fetches/2501.00042").status_code == 401  # members only
+
+
+def test_too_many_submissions_are_refused_with_retry_after(client: TestClient, smtp: tuple[Handler, int],
+                                                           mail_rt: Runtime) -> None:
+    sign_up(client, smtp[0])
+    sign_in(client)
+    token = csrf_of(client.get("/account").text)
+    limit = mail_rt.settings.submissions_per_hour
+    for i in range(limit):
+        assert client.post("/submit", data={"csrf_token": token, "paper": f"2501.{i:05d}"}).status_code == 202
+    r = client.post("/submit", data={"csrf_token": token, "paper": "2606.00003"})
+    assert r.status_code == 429 and f"You have submitted {limit} papers in the last hour" in r.text
+    assert 3590 <= int(r.headers["retry-after"]) <= 3601
+    header = {"X-CSRF-Token": client.get("/api/v1/me").json()["csrf_token"]}
+    r = client.post("/api/v1/submissions", json={"paper": "2606.00003"}, headers=header)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"
+    assert 3590 <= int(r.headers["retry-after"]) <= 3601
+    assert mail_rt.store.community.list_submissions() == []  # nothing recorded past the limit
+
+
 def test_disabled_accounts_and_hidden_submissions(client: TestClient, smtp: tuple[Handler, int],
                                                   mail_rt: Runtime) -> None:
     sign_up(client, smtp[0])

@@ -63,7 +63,8 @@ def test_offline_harvests_fail_with_backoff_and_the_other_jobs_run(clocked: Stor
     assert {n: r.status for n, r in runs.items()} == {
         "harvest-arxiv": "failed", "harvest-listing": "failed", "harvest-hf": "failed", "harvest-stars": "failed",
         "embed": "skipped", "trending": "ok", "digest-daily": "ok", "digest-weekly": "ok",
-        "deliver-outbox": "skipped"}  # a Saturday; mail is off (no SMTP server set): the messages wait
+        "deliver-outbox": "skipped",  # a Saturday; mail is off (no SMTP server set): the messages wait
+        "fetch-requested": "ok"}  # nothing asked for
     assert runs["harvest-arxiv"].error == (f"GET {CLOSED}/oai? failed after 2 attempts: ConnectError: "
                                            "[Errno 111] Connection refused")
     arxiv = job(clocked, "harvest-arxiv")

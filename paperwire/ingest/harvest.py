@@ -18,6 +18,7 @@ from pathlib import Path
 from paperwire.config import Settings
 from paperwire.ingest import arxiv_api, arxiv_oai, arxiv_rss, github, hf, pwc
 from paperwire.ingest.http import HttpClient, HttpConfig, HttpError
+from paperwire.ingest.pacing import process_pacer
 from paperwire.ingest.report import HarvestReport
 from paperwire.store import Store
 
@@ -26,9 +27,16 @@ log = logging.getLogger(__name__)
 SOURCES = ("arxiv", "listing", "hf", "stars", "ids", "pwc")
 
 
-def arxiv_client(settings: Settings) -> HttpClient:
-    """A client paced for arXiv (one request per ``arxiv_min_interval_seconds``)."""
-    return HttpClient(HttpConfig.from_settings(settings, settings.arxiv_min_interval_seconds))
+ARXIV_PACE_KEY = "arxiv.org"
+"""The one turn every arXiv host shares (OAI-PMH, the query API, the feeds): arXiv's rule is per client."""
+
+
+def arxiv_client(settings: Settings, store: Store | None = None) -> HttpClient:
+    """A client paced for arXiv: one request at a time, ``arxiv_min_interval_seconds`` apart, in turns
+    shared with every arXiv client of this process and, given the ``store``, of every process on it."""
+    interval = settings.arxiv_min_interval_seconds
+    pacer = process_pacer(interval, store.pacing if store is not None else None)
+    return HttpClient(HttpConfig.from_settings(settings, interval), pacer=pacer, pace_key=ARXIV_PACE_KEY)
 
 
 def hf_client(settings: Settings) -> HttpClient:
@@ -82,7 +90,7 @@ def run_arxiv(store: Store, settings: Settings, sets: Sequence[str] | None = Non
                 report.errors.append(str(exc))
                 log.error("harvest arxiv: %s", exc)
 
-    return _run(report, client, lambda: arxiv_client(settings), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body)
 
 
 def run_listing(store: Store, settings: Settings, categories: Sequence[str] | None = None,
@@ -98,7 +106,7 @@ def run_listing(store: Store, settings: Settings, categories: Sequence[str] | No
                 report.errors.append(str(exc))
                 log.error("harvest listing: %s", exc)
 
-    return _run(report, client, lambda: arxiv_client(settings), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body)
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -117,7 +125,7 @@ def run_hf(store: Store, settings: Settings, start: date | None = None, end: dat
         report.errors.append(f"--from {start} is after --to {end}")
         return report
     own_api = api_client is None and settings.hf_fill_from_arxiv
-    api = api_client or (arxiv_client(settings) if own_api else None)
+    api = api_client or (arxiv_client(settings, store) if own_api else None)
 
     def body(http: HttpClient) -> None:
         fill = (api, settings.arxiv_api_url, settings.arxiv_api_batch) if api else None
@@ -153,7 +161,7 @@ def run_ids(store: Store, settings: Settings, ids: Sequence[str], client: HttpCl
         if missing:
             report.errors.append(f"not found on arXiv: {', '.join(missing)}")
 
-    return _run(report, client, lambda: arxiv_client(settings), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body)
 
 
 def run_pwc(store: Store, path: Path, batch_size: int = 5000) -> HarvestReport:

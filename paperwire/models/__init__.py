@@ -31,6 +31,12 @@ from paperwire.models.digests import (
     parse_topic,
     period_for,
 )
+from paperwire.models.fetches import (
+    FETCH_REASONS,
+    FETCH_STATES,
+    FetchRequest,
+    FetchWaiter,
+)
 from paperwire.models.mail import (
     OUTBOX_STATES,
     Email,
@@ -78,6 +84,8 @@ __all__ = [
     "API_SCOPES",
     "ARXIV_ID_RE",
     "CODE_LINK_SOURCES",
+    "FETCH_REASONS",
+    "FETCH_STATES",
     "FREQUENCIES",
     "OUTBOX_STATES",
     "SUBSCRIBER_STATES",
@@ -95,6 +103,8 @@ __all__ = [
     "DigestPeriod",
     "Email",
     "EmbedTask",
+    "FetchRequest",
+    "FetchWaiter",
     "HFActivity",
     "HFDailyEntry",
     "IndexEntry",

@@ -69,6 +69,14 @@ class Throttle:
         self.store.accounts.record_event([scope], self.clock() - KEEP)
         return True
 
+    def retry_after(self, kind: str, value: str) -> float:
+        """Seconds until the oldest ``kind`` event of ``value`` in the last hour has left it (one more then
+        fits); 0 when there is none."""
+        now = self.clock()
+        oldest = self.store.accounts.oldest_event(_key(kind, value), now - WINDOW)
+        # events are stored to the second and an event exactly an hour old still counts: one second more
+        return max(0.0, (oldest + WINDOW - now).total_seconds() + 1) if oldest else 0.0
+
     def mail_allowed(self, address: str) -> bool:
         """Whether one more email may go to ``address`` this hour; counts it when it may."""
         return self.allow("mail", address, self.settings.mail_max_per_address_hour)

@@ -276,6 +276,12 @@ class Accounts:
         found = {r[0]: int(r[1]) for r in rows}
         return {s: found.get(s, 0) for s in scopes}
 
+    def oldest_event(self, scope: str, since: datetime) -> datetime | None:
+        """The oldest event of ``scope`` at or after ``since`` (when the count drops by one), or None."""
+        with self.db.read() as tx:
+            value = tx.execute("SELECT MIN(at) FROM throttle WHERE scope = ? AND at >= ?", (scope, iso(since))).scalar()
+        return parse_instant(value)
+
     def record_event(self, scopes: Sequence[str], keep_since: datetime) -> None:
         """Count one event in each scope now; forget every event older than ``keep_since``."""
         now = self.db.now()

@@ -369,8 +369,50 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("subscribers", ("id",)), ("outbox", ("key",)), ("digest_items", ("outbox_key", "paper_id"))),
     ),
+    # The fetch queue: arXiv ids someone asked for (a submission, ...) that the worker fetches in batches,
+    # one row per id (asking twice is one fetch), and who waits for each; and the turns at rate-limited
+    # hosts that every process of the instance shares (times there are epoch seconds, for sub-second gaps).
+    Migration(
+        "0009_fetch_queue",
+        (
+            """CREATE TABLE fetches (
+                paper_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                requested_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt TEXT NOT NULL,
+                lease_owner TEXT,
+                lease_expires TEXT,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                finished_at TEXT
+            )""",
+            "CREATE INDEX fetches_due ON fetches (state, next_attempt)",
+            """CREATE TABLE fetch_waiters (
+                paper_id TEXT NOT NULL REFERENCES fetches (paper_id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                reason TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                requested_at TEXT NOT NULL,
+                handled_at TEXT,
+                PRIMARY KEY (paper_id, user_id, reason)
+            )""",
+            "CREATE INDEX fetch_waiters_open ON fetch_waiters (reason, handled_at, requested_at)",
+            "CREATE INDEX fetch_waiters_user ON fetch_waiters (user_id, requested_at)",
+            """CREATE TABLE pacing (
+                key TEXT PRIMARY KEY,
+                holder TEXT,
+                held_until {double},
+                next_at {double} NOT NULL DEFAULT 0
+            )""",
+        ),
+        tables=(("fetches", ("paper_id",)), ("fetch_waiters", ("paper_id", "user_id", "reason")),
+                ("pacing", ("key",))),
+    ),
     # a pasted DOI finds its paper through this index (search puts an identified paper first)
-    Migration("0009_papers_doi", ("CREATE INDEX papers_doi ON papers (lower(doi))",)),
+    Migration("0010_papers_doi", ("CREATE INDEX papers_doi ON papers (lower(doi))",)),
 )
 
 

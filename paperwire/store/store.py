@@ -22,8 +22,10 @@ from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
 from paperwire.store.embeddings import Embeddings
+from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
 from paperwire.store.migrations import MIGRATIONS
+from paperwire.store.pacing import Pacing
 from paperwire.store.papers import Papers
 from paperwire.store.signals import Signals
 from paperwire.store.tables import Tables
@@ -55,6 +57,10 @@ class Store:
     """Digest subscribers."""
     outbox: Outbox
     """The email outbox and what each digest carried."""
+    fetches: Fetches
+    """The fetch queue: arXiv ids someone asked for, their state, and who waits for each."""
+    pacing: Pacing
+    """Turns at rate-limited hosts (arXiv), shared by every process on the database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,6 +75,8 @@ class Store:
         self.community = Community(db)
         self.subscriptions = Subscriptions(db)
         self.outbox = Outbox(db)
+        self.fetches = Fetches(db)
+        self.pacing = Pacing(db)
 
     @property
     def url(self) -> str:

@@ -1,8 +1,8 @@
 """A newcomer's whole community path in Chromium, against a live server (its own process), a real SMTP
 server (aiosmtpd) and the replayed arXiv API: sign up, verify from the email, sign in, upvote and save a
-paper on its page, find it in the library, submit a paper by arXiv id, subscribe with a topic, confirm
-from the email, receive a digest (``paperwire digest run``), and unsubscribe from the digest's link —
-whose GET page only asks, and whose RFC 8058 POST needs no cookies. Also a ranked paper's page (the
+paper on its page, find it in the library, submit a paper by arXiv id (fetched by the worker), subscribe
+with a topic, confirm from the email, receive a digest (``paperwire digest run``), and unsubscribe from the
+digest's link — whose GET page only asks, and whose RFC 8058 POST needs no cookies. Also a ranked paper's page (the
 Trending box and its SVG chart) under the real CSP. Screenshots: test-output/screenshots/.
 """
 
@@ -107,8 +107,13 @@ def test_newcomer_community_flow_in_the_browser(tab: Tab, world: tuple[str, Stor
     tab.goto("/submit")
     page.fill("#paper", "1707.08567")
     page.get_by_role("button", name="Submit", exact=True).click()
-    expect(page.get_by_text("Submitted. Thank you!")).to_be_visible()
-    tab.goto("/paper/1707.08567")  # fetched from the (replayed) arXiv API, credited to its submitter
+    expect(page.get_by_text("We are fetching 1707.08567 from arXiv", exact=False)).to_be_visible()
+    tab.shot("community-submit-fetching")
+    worker = subprocess.run([*common, "worker", "--once", "--only", "fetch-requested"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    page.get_by_role("link", name="/paper/1707.08567").click()  # the link on the page works now
+    expect(page).to_have_url(f"{base}/paper/1707.08567")  # fetched by the worker, credited to its submitter
     expect(page.get_by_text("submitted by", exact=False)).to_be_visible()
     expect(page.get_by_role("link", name="ann", exact=True)).to_have_attribute("href", "/u/ann")
 

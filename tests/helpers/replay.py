@@ -13,7 +13,7 @@ client following them would need.
 
 Like a real server it answers ``If-None-Match`` with 304 when the ETag
 matches. Tests can add delays (a slow page), truncated bodies, and
-inspect every request received.
+inspect every request received; a body can trickle in a byte at a time.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Recorded:
     body: bytes
     delay: float = 0.0
     truncate: bool = False  # announce the full length, send half, close: a broken transfer
+    trickle: float = 0.0  # send the body a byte at a time, this many seconds apart: a slow drip
 
 
 @dataclass
@@ -206,6 +207,16 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(recorded.body[: len(recorded.body) // 2])
                 self.wfile.flush()
                 self.close_connection = True
+                return
+            if recorded.trickle:
+                try:
+                    for i in range(len(recorded.body)):
+                        if server._stopping.wait(recorded.trickle):
+                            break
+                        self.wfile.write(recorded.body[i : i + 1])
+                        self.wfile.flush()
+                except OSError:  # the client hung up
+                    self.close_connection = True
                 return
             self.wfile.write(recorded.body)
 

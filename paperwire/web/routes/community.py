@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from paperwire.community import service as community
-from paperwire.community.service import CommunityError
-from paperwire.models import Paper
+from paperwire.community.service import CommunityError, SubmitLimited
+from paperwire.models import FetchRequest, Paper
 from paperwire.web.api_models import PERSONAL_ERRORS
 from paperwire.web.auth import CheckedUserDep, SignedInDep, Visitor, VisitorDep, page, runtime_of, safe_next
 from paperwire.web.deps import paper_json
@@ -61,9 +61,17 @@ def save_form(request: Request, who: CheckedUserDep, paper_id: str, on: Annotate
 
 
 # -- submissions -----------------------------------------------------------------------------------------
+def _submit_page(request: Request, who: Visitor, status_code: int = 200, **context: Any) -> Response:
+    store = runtime_of(request).store
+    # the member's recent submissions of papers we did not have: being fetched, arrived, or not found
+    waiting = store.fetches.waiting_for(who.user.id, community.SUBMIT, limit=10) if who.user else []
+    return page(request, who, "community/submit.html", status_code=status_code, title="Submit a paper",
+                waiting=waiting, **context)
+
+
 @router.get("/submit")
 def submit_form(request: Request, who: SignedInDep) -> Response:
-    return page(request, who, "community/submit.html", title="Submit a paper")
+    return _submit_page(request, who)
 
 
 @router.post("/submit")
@@ -72,14 +80,20 @@ def submit(request: Request, who: CheckedUserDep, paper: Annotated[str, Form(max
     rt = runtime_of(request)
     try:
         outcome = community.submit(rt.store, rt.settings, who.user, paper)
+    except SubmitLimited as exc:
+        response = _submit_page(request, who, exc.status, error=str(exc), paper_ref=paper)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except CommunityError as exc:
-        return page(request, who, "community/submit.html", status_code=exc.status, title="Submit a paper",
-                    error=str(exc), paper_ref=paper)
+        return _submit_page(request, who, exc.status, error=str(exc), paper_ref=paper)
+    if outcome.paper is None:  # queued: the worker fetches it, then records the submission
+        return _submit_page(request, who, 202, fetching=outcome.paper_id)
+    assert outcome.submission is not None
     notice = ("Submitted. Thank you!" if outcome.created else
               f"Already submitted by {outcome.submission.handle}: we counted your upvote.")
     marks = community.paper_community(rt.store, [outcome.paper.id], who.user)
-    return page(request, who, "community/submit.html", title="Submit a paper", notice=notice,
-                submitted=outcome.paper, community=marks, next=f"/paper/{outcome.paper.id}")
+    return _submit_page(request, who, notice=notice, submitted=outcome.paper, community=marks,
+                        next=f"/paper/{outcome.paper.id}")
 
 
 @router.get("/submissions")
@@ -177,19 +191,52 @@ def api_library(request: Request, who: SignedInDep, response: Response,
             "papers": [{**paper_json(papers[pid]), "saved_at": at.isoformat()} for pid, at in rows if pid in papers]}
 
 
-@api.post("/submissions", summary="Submit a paper by arXiv id or link", status_code=201,
-          responses={200: {"description": "Already submitted (by you or another member): your upvote is counted"}})
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Submitted before (by someone else, or by you): your upvote is counted"},
+    202: {"description": "Not stored yet: queued for fetching from arXiv; poll `poll` until `state` is `done`"},
+    429: {"description": "Too many submissions this hour (`Retry-After` says how long to wait)"},
+}
+
+
+def fetch_json(fetch: FetchRequest) -> dict[str, Any]:
+    """A fetch request as the API shows it (never its error text: that names our upstreams)."""
+    done = fetch.state == "done"
+    return {"paper_id": fetch.paper_id, "state": fetch.state, "attempts": fetch.attempts,
+            "requested_at": fetch.created_at.isoformat(), "updated_at": fetch.updated_at.isoformat(),
+            "poll": f"/api/v1/fetches/{fetch.paper_id}",
+            "paper_url": f"/paper/{fetch.paper_id}" if done else None,
+            "api_url": f"/api/v1/papers/{fetch.paper_id}" if done else None}
+
+
+@api.post("/submissions", summary="Submit a paper by arXiv id or link", status_code=201, responses=SUBMIT_RESPONSES)
 def api_submit(request: Request, who: CheckedUserDep, body: SubmitBody, response: Response) -> dict[str, Any]:
     assert who.user is not None
     rt = runtime_of(request)
     try:
         outcome = community.submit(rt.store, rt.settings, who.user, body.paper)
+    except SubmitLimited as exc:
+        raise HTTPException(exc.status, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except CommunityError as exc:
         raise HTTPException(exc.status, str(exc)) from None
+    if outcome.paper is None:
+        assert outcome.fetch is not None
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/fetches/{outcome.paper_id}"
+        return {"paper_id": outcome.paper_id, "state": outcome.fetch.state, "fetch": fetch_json(outcome.fetch)}
+    assert outcome.submission is not None
     if not outcome.created:
         response.status_code = 200
-    return {"paper": paper_json(outcome.paper), "submitted_by": outcome.submission.handle,
-            "created": outcome.created, "fetched": outcome.fetched}
+    return {"paper_id": outcome.paper_id, "state": "submitted", "paper": paper_json(outcome.paper),
+            "submitted_by": outcome.submission.handle, "created": outcome.created}
+
+
+@api.get("/fetches/{paper_id:path}", summary="Where the fetch of a requested arXiv id stands")
+def api_fetch(request: Request, who: SignedInDep, response: Response, paper_id: str) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "no-store"
+    fetch = runtime_of(request).store.fetches.get(paper_id)
+    if fetch is None:
+        raise HTTPException(404, f"Nobody asked for {paper_id!r} to be fetched.")
+    return fetch_json(fetch)
 
 
 @api.get("/submissions", summary="Papers submitted by the community, newest first")
