@@ -66,7 +66,8 @@ MEMBERS_ONLY = set(PERSONAL) - PUBLIC_LISTS
 NOTHING_INVALID = {("/api/v1/papers/{paper_id}", GET), ("/api/v1/papers/{paper_id}/bibtex", GET),
                    ("/api/v1/categories", GET), ("/api/papers/{paper_id}", GET), ("/api/v1/me", GET),
                    ("/api/v1/upvotes/{paper_id}", PUT), ("/api/v1/upvotes/{paper_id}", DELETE),
-                   ("/api/v1/library/{paper_id}", PUT), ("/api/v1/library/{paper_id}", DELETE)}
+                   ("/api/v1/library/{paper_id}", PUT), ("/api/v1/library/{paper_id}", DELETE),
+                   ("/api/v1/fetches/{paper_id}", GET)}
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 ANONYMOUS = [pytest.param(path, GET, mode, id=f"public-{mode.value}-GET {path}")
              for path in PUBLIC for mode in MODES
