@@ -30,10 +30,12 @@ from paperwire.ingest.records import (
     abstract_field,
     arxiv_id,
     category_list,
+    clean_space,
     looks_withdrawn,
     merge_known,
     name_list,
     text_field,
+    url_field,
 )
 from paperwire.ingest.report import HarvestReport
 from paperwire.ingest.xml import parse_xml, text
@@ -113,7 +115,7 @@ def _paper(pid: str, f: dict[str, str | None], authors: list[str], classes: list
         comment=text_field(f, "comments", 5_000),
         journal_ref=text_field(f, "journal-ref", 5_000),
         doi=text_field(f, "doi", 5_000),
-        license=text_field(f, "license", 5_000),
+        license=url_field(f, "license"),
         report_no=text_field(f, "report-no", 5_000),
         source="arxiv-oai",
     )
@@ -122,8 +124,8 @@ def _paper(pid: str, f: dict[str, str | None], authors: list[str], classes: list
 
 
 def _classes(f: dict[str, str | None]) -> list[str]:
-    return [c.strip() for key in ("msc-class", "acm-class") for c in (f.get(key) or "").replace(";", ",").split(",")
-            if c.strip()]
+    return [c for key in ("msc-class", "acm-class") for c in
+            (clean_space(c) for c in (f.get(key) or "").replace(";", ",").split(",")) if c]
 
 
 def parse_arxiv(meta: Element) -> Paper:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from paperwire.ingest.codelinks import parse_repo
 from paperwire.ingest.http import HttpClient, Response, safe_url
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import RepoCheck, Repository
@@ -82,11 +83,16 @@ def parse_repository(data: bytes) -> tuple[str, int, datetime | None]:
         raise GitHubError(f"repository answer is not valid JSON: {exc}") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("full_name"), str):
         raise GitHubError("repository answer has no 'full_name'")
+    full_name = obj["full_name"]
+    # it goes into API paths (stargazers) and links: only a plain owner/name, as GitHub spells them
+    repo = parse_repo(f"github.com/{full_name}")
+    if repo is None or repo[1] != full_name:
+        raise GitHubError(f"repository answer has no usable 'full_name' ({full_name[:60]!r})")
     stars = obj.get("stargazers_count")
     if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
         raise GitHubError(f"repository answer has no usable 'stargazers_count' ({str(stars)[:20]!r})")
     created = obj.get("created_at")
-    return obj["full_name"], stars, _instant(created) if isinstance(created, str) else None
+    return full_name, stars, _instant(created) if isinstance(created, str) else None
 
 
 def _instant(value: str) -> datetime:

@@ -22,7 +22,15 @@ from paperwire.ingest.arxiv_api import fetch_ids
 from paperwire.ingest.arxiv_oai import finish_papers
 from paperwire.ingest.codelinks import github_url, links_in_papers, parse_repo
 from paperwire.ingest.http import HttpClient, HttpError, safe_url
-from paperwire.ingest.records import RecordError, abstract_field, arxiv_id, name_list, text_field
+from paperwire.ingest.records import (
+    RecordError,
+    abstract_field,
+    arxiv_id,
+    clean_space,
+    http_url,
+    name_list,
+    text_field,
+)
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import CodeLink, HFDailyEntry, Paper, SourceBatch
 from paperwire.store import Store
@@ -62,10 +70,6 @@ def _int(value: Any, name: str, required: bool = False) -> int | None:
     return value
 
 
-def _url(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip().startswith(("http://", "https://")) else None
-
-
 def parse_item(item: Any, day: date) -> tuple[HFDailyEntry, Paper]:
     """One daily-papers item as an entry and a fallback Paper; ``RecordError`` when unusable."""
     if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
@@ -82,11 +86,11 @@ def parse_item(item: Any, day: date) -> tuple[HFDailyEntry, Paper]:
         upvotes=_int(paper.get("upvotes", 0), "upvotes", required=True) or 0,
         title=title,
         num_comments=_int(item.get("numComments"), "numComments"),
-        github_repo=_url(paper.get("githubRepo")),
+        github_repo=http_url(paper.get("githubRepo")),
         github_stars=_int(paper.get("githubStars"), "githubStars"),
-        project_page=_url(paper.get("projectPage")),
+        project_page=http_url(paper.get("projectPage")),
         ai_summary=text_field(paper, "ai_summary", 5_000),
-        ai_keywords=[k.strip() for k in keywords if k.strip()],
+        ai_keywords=[k for k in (clean_space(k) for k in keywords) if k],
         # older answers lack submittedOnDailyAt; the item's publishedAt is when it was posted
         submitted_on_daily=_instant(paper.get("submittedOnDailyAt")) or _instant(item.get("publishedAt")),
         published_at=_instant(paper.get("publishedAt")),

@@ -25,6 +25,7 @@ from paperwire.ingest.records import (
     looks_withdrawn,
     name_list,
     text_field,
+    url_field,
 )
 from paperwire.models import Paper, Version
 
@@ -108,7 +109,7 @@ def parse_kaggle(obj: dict[str, Any]) -> Paper:
         comment=comment,
         journal_ref=text_field(obj, "journal-ref", MAX_TEXT),
         doi=text_field(obj, "doi", MAX_TEXT),
-        license=text_field(obj, "license", MAX_TEXT),
+        license=url_field(obj, "license"),
         report_no=text_field(obj, "report-no", MAX_TEXT),
         announced=estimate_announced(first) if first else None,
         submitted=first,

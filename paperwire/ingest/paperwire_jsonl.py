@@ -22,6 +22,7 @@ from paperwire.ingest.records import (
     date_field,
     name_list,
     text_field,
+    url_field,
 )
 from paperwire.models import Paper
 
@@ -58,7 +59,7 @@ def parse_paperwire(obj: dict[str, Any]) -> Paper:
         comment=text_field(obj, "comment", MAX_TEXT),
         journal_ref=text_field(obj, "journal_ref", MAX_TEXT),
         doi=text_field(obj, "doi", MAX_TEXT),
-        license=text_field(obj, "license", MAX_TEXT),
+        license=url_field(obj, "license"),
         report_no=text_field(obj, "report_no", MAX_TEXT),
         announced=date_field(obj, "announced"),
         submitted=_instant(obj, "submitted"),
