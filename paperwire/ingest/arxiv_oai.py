@@ -34,6 +34,7 @@ from paperwire.ingest.records import (
     looks_withdrawn,
     merge_known,
     name_list,
+    storable_instant,
     text_field,
     url_field,
 )
@@ -155,11 +156,11 @@ def parse_arxiv_raw(meta: Element) -> Paper:
     versions = []
     for v in meta.iterfind(f"{ns}version"):
         label = (v.get("version") or "").strip()
-        if not (label.startswith("v") and label[1:].isdigit()):
+        if not re.fullmatch(r"v[0-9]{1,3}", label):  # isdigit() takes '²', and any length
             raise RecordError(f"bad version {label[:10]!r}")
         stamp = text(v, f"{ns}date")
         try:
-            created = parsedate_to_datetime(stamp) if stamp else None
+            created = storable_instant(parsedate_to_datetime(stamp)) if stamp else None
         except (TypeError, ValueError):
             raise RecordError(f"bad version date {(stamp or '')[:40]!r}") from None
         versions.append(Version(int(label[1:]), created))

@@ -23,12 +23,14 @@ from paperwire.ingest.arxiv_oai import finish_papers
 from paperwire.ingest.codelinks import github_url, links_in_papers, parse_repo
 from paperwire.ingest.http import HttpClient, HttpError, safe_url
 from paperwire.ingest.records import (
+    MAX_COUNT,
     RecordError,
     abstract_field,
     arxiv_id,
     clean_space,
     http_url,
     name_list,
+    storable_instant,
     text_field,
 )
 from paperwire.ingest.report import HarvestReport
@@ -57,7 +59,7 @@ def _instant(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return storable_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise RecordError(f"bad date {value[:30]!r}") from None
 
@@ -65,7 +67,7 @@ def _instant(value: Any) -> datetime | None:
 def _int(value: Any, name: str, required: bool = False) -> int | None:
     if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
         raise RecordError(f"{name!r} must be a whole number, got {str(value)[:20]!r}")
     return value
 
@@ -96,6 +98,8 @@ def parse_item(item: Any, day: date) -> tuple[HFDailyEntry, Paper]:
         published_at=_instant(paper.get("publishedAt")),
     )
     authors = paper.get("authors") or []
+    if not isinstance(authors, list):
+        raise RecordError("'authors' must be a list of objects")
     names = [a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
     fallback = Paper(id=pid, title=title or pid, abstract=abstract_field(paper, "summary"),
                      authors=name_list(names), submitted=entry.published_at, source="hf")

@@ -21,6 +21,7 @@ from paperwire.ingest.records import (
     category_list,
     date_field,
     name_list,
+    storable_instant,
     text_field,
     url_field,
 )
@@ -34,9 +35,10 @@ def _instant(obj: dict[str, Any], key: str) -> datetime | None:
     if not isinstance(value, str):
         raise RecordError(f"{key!r} must be an ISO date-time string")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise RecordError(f"{key!r} is not an ISO date-time: {value[:30]!r}") from None
+    return storable_instant(instant, repr(key))
 
 
 def parse_paperwire(obj: dict[str, Any]) -> Paper:

@@ -13,7 +13,7 @@ URLs that a page renders as a link are kept only when they are http(s).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,8 @@ MAX_CATEGORIES = 30
 MAX_TEXT = 5_000
 MAX_CLASS = 200
 MAX_URL = 2_000
+MAX_VERSION = 999
+MAX_COUNT = 2**31 - 1  # counts (upvotes, stars) go into 32-bit INTEGER columns on PostgreSQL
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 # what clean_space() would change in a NUL-joined list: a break, a tab, a double space, whitespace at
 # either end of an entry (str.strip() and re's \s agree on what is whitespace), an empty entry
@@ -131,6 +133,8 @@ def arxiv_id(obj: dict[str, Any], key: str = "id") -> tuple[str, int]:
     bare, version = split_version(raw)
     if not is_arxiv_id(bare):
         raise RecordError(f"invalid arXiv id {raw[:60]!r}")
+    if version > MAX_VERSION:  # the store keeps it in an INTEGER column; real papers have a few dozen at most
+        raise RecordError(f"version out of range in {raw[:60]!r}")
     return bare, version
 
 
@@ -182,6 +186,17 @@ def category_list(value: Any, key: str = "categories") -> tuple[list[str], list[
         else:
             classes.extend(c for c in (clean_space(p) for p in re.split(r"[;,]", item)) if c)
     return list(dict.fromkeys(cats)), list(dict.fromkeys(classes))
+
+
+def storable_instant(value: datetime, what: str = "date") -> datetime:
+    """``value``, or ``RecordError`` when the store could not write it as UTC: in year 1 east of
+    Greenwich or in 9999 west of it, the conversion overflows and would fail the whole batch."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise RecordError(f"{what} out of range: {value.isoformat()}") from None
+    return value
 
 
 def date_field(obj: dict[str, Any], key: str) -> date | None:
