@@ -25,6 +25,7 @@ from paperwire.ingest.records import (
     category_list,
     looks_withdrawn,
     name_list,
+    storable_instant,
     text_field,
 )
 from paperwire.ingest.report import HarvestReport
@@ -57,7 +58,7 @@ def _instant(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return storable_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise RecordError(f"bad date {value[:30]!r}") from None
 

@@ -30,10 +30,13 @@ from paperwire.ingest.records import (
     abstract_field,
     arxiv_id,
     category_list,
+    clean_space,
     looks_withdrawn,
     merge_known,
     name_list,
+    storable_instant,
     text_field,
+    url_field,
 )
 from paperwire.ingest.report import HarvestReport
 from paperwire.ingest.xml import parse_xml, text
@@ -113,7 +116,7 @@ def _paper(pid: str, f: dict[str, str | None], authors: list[str], classes: list
         comment=text_field(f, "comments", 5_000),
         journal_ref=text_field(f, "journal-ref", 5_000),
         doi=text_field(f, "doi", 5_000),
-        license=text_field(f, "license", 5_000),
+        license=url_field(f, "license"),
         report_no=text_field(f, "report-no", 5_000),
         source="arxiv-oai",
     )
@@ -122,8 +125,8 @@ def _paper(pid: str, f: dict[str, str | None], authors: list[str], classes: list
 
 
 def _classes(f: dict[str, str | None]) -> list[str]:
-    return [c.strip() for key in ("msc-class", "acm-class") for c in (f.get(key) or "").replace(";", ",").split(",")
-            if c.strip()]
+    return [c for key in ("msc-class", "acm-class") for c in
+            (clean_space(c) for c in (f.get(key) or "").replace(";", ",").split(",")) if c]
 
 
 def parse_arxiv(meta: Element) -> Paper:
@@ -153,11 +156,11 @@ def parse_arxiv_raw(meta: Element) -> Paper:
     versions = []
     for v in meta.iterfind(f"{ns}version"):
         label = (v.get("version") or "").strip()
-        if not (label.startswith("v") and label[1:].isdigit()):
+        if not re.fullmatch(r"v[0-9]{1,3}", label):  # isdigit() takes '²', and any length
             raise RecordError(f"bad version {label[:10]!r}")
         stamp = text(v, f"{ns}date")
         try:
-            created = parsedate_to_datetime(stamp) if stamp else None
+            created = storable_instant(parsedate_to_datetime(stamp)) if stamp else None
         except (TypeError, ValueError):
             raise RecordError(f"bad version date {(stamp or '')[:40]!r}") from None
         versions.append(Version(int(label[1:]), created))

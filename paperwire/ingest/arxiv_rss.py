@@ -27,6 +27,7 @@ from paperwire.ingest.records import (
     looks_withdrawn,
     name_list,
     text_field,
+    url_field,
 )
 from paperwire.ingest.report import HarvestReport
 from paperwire.ingest.xml import parse_xml, text
@@ -90,7 +91,7 @@ def parse_entry(entry: Element) -> ListingEntry:
         authors=_authors(text(entry, f"{DC}creator")),
         categories=cats,
         classes=classes,
-        license=text_field(fields, "license", 5_000),
+        license=url_field(fields, "license"),
         announced=day if kind in _ANNOUNCED_TODAY else None,
         version=version,
         source="arxiv-listing",

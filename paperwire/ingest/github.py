@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from paperwire.ingest.codelinks import parse_repo
 from paperwire.ingest.http import HttpClient, Response, safe_url
+from paperwire.ingest.records import MAX_COUNT, RecordError, storable_instant
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import RepoCheck, Repository
 from paperwire.store import Store
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 STAR_MEDIA_TYPE = "application/vnd.github.star+json"
 PER_PAGE = 100
 MAX_STARGAZER_PAGES = 400  # GitHub serves at most 400 pages of any list
+_DIGITS_RE = re.compile(r"[0-9]{1,18}")
 
 
 class GitHubError(RuntimeError):
@@ -57,12 +61,21 @@ class RateInfo:
 
     @classmethod
     def from_headers(cls, headers: httpx.Headers) -> RateInfo | None:
-        remaining = headers.get("x-ratelimit-remaining")
-        if remaining is None or not remaining.strip().isdigit():
+        remaining = _count(headers.get("x-ratelimit-remaining"))
+        if remaining is None:
             return None
-        limit, reset = headers.get("x-ratelimit-limit", ""), headers.get("x-ratelimit-reset", "")
-        return cls(int(limit) if limit.isdigit() else None, int(remaining),
-                   datetime.fromtimestamp(int(reset), UTC) if reset.isdigit() else None)
+        reset = _count(headers.get("x-ratelimit-reset"))
+        try:
+            when = datetime.fromtimestamp(reset, UTC) if reset is not None else None
+        except (OverflowError, OSError, ValueError):  # a time past what the platform can represent
+            when = None
+        return cls(_count(headers.get("x-ratelimit-limit")), remaining, when)
+
+
+def _count(value: str | None) -> int | None:
+    """A header's whole number: ASCII digits only (str.isdigit() also takes '²', which int() refuses)."""
+    value = (value or "").strip()
+    return int(value) if _DIGITS_RE.fullmatch(value) else None
 
 
 def next_link(header: str | None) -> str | None:
@@ -82,17 +95,22 @@ def parse_repository(data: bytes) -> tuple[str, int, datetime | None]:
         raise GitHubError(f"repository answer is not valid JSON: {exc}") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("full_name"), str):
         raise GitHubError("repository answer has no 'full_name'")
+    full_name = obj["full_name"]
+    # it goes into API paths (stargazers) and links: only a plain owner/name, as GitHub spells them
+    repo = parse_repo(f"github.com/{full_name}")
+    if repo is None or repo[1] != full_name:
+        raise GitHubError(f"repository answer has no usable 'full_name' ({full_name[:60]!r})")
     stars = obj.get("stargazers_count")
-    if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
+    if not isinstance(stars, int) or isinstance(stars, bool) or not 0 <= stars <= MAX_COUNT:
         raise GitHubError(f"repository answer has no usable 'stargazers_count' ({str(stars)[:20]!r})")
     created = obj.get("created_at")
-    return obj["full_name"], stars, _instant(created) if isinstance(created, str) else None
+    return full_name, stars, _instant(created) if isinstance(created, str) else None
 
 
 def _instant(value: str) -> datetime:
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return storable_instant(datetime.fromisoformat(value.replace("Z", "+00:00")), "time")
+    except (ValueError, RecordError):
         raise GitHubError(f"bad time {value[:30]!r}") from None
 
 

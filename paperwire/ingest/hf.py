@@ -22,7 +22,17 @@ from paperwire.ingest.arxiv_api import fetch_ids
 from paperwire.ingest.arxiv_oai import finish_papers
 from paperwire.ingest.codelinks import github_url, links_in_papers, parse_repo
 from paperwire.ingest.http import HttpClient, HttpError, safe_url
-from paperwire.ingest.records import RecordError, abstract_field, arxiv_id, name_list, text_field
+from paperwire.ingest.records import (
+    MAX_COUNT,
+    RecordError,
+    abstract_field,
+    arxiv_id,
+    clean_space,
+    http_url,
+    name_list,
+    storable_instant,
+    text_field,
+)
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import CodeLink, HFDailyEntry, Paper, SourceBatch
 from paperwire.store import Store
@@ -49,7 +59,7 @@ def _instant(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return storable_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise RecordError(f"bad date {value[:30]!r}") from None
 
@@ -57,13 +67,9 @@ def _instant(value: Any) -> datetime | None:
 def _int(value: Any, name: str, required: bool = False) -> int | None:
     if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
         raise RecordError(f"{name!r} must be a whole number, got {str(value)[:20]!r}")
     return value
-
-
-def _url(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip().startswith(("http://", "https://")) else None
 
 
 def parse_item(item: Any, day: date) -> tuple[HFDailyEntry, Paper]:
@@ -82,16 +88,18 @@ def parse_item(item: Any, day: date) -> tuple[HFDailyEntry, Paper]:
         upvotes=_int(paper.get("upvotes", 0), "upvotes", required=True) or 0,
         title=title,
         num_comments=_int(item.get("numComments"), "numComments"),
-        github_repo=_url(paper.get("githubRepo")),
+        github_repo=http_url(paper.get("githubRepo")),
         github_stars=_int(paper.get("githubStars"), "githubStars"),
-        project_page=_url(paper.get("projectPage")),
+        project_page=http_url(paper.get("projectPage")),
         ai_summary=text_field(paper, "ai_summary", 5_000),
-        ai_keywords=[k.strip() for k in keywords if k.strip()],
+        ai_keywords=[k for k in (clean_space(k) for k in keywords) if k],
         # older answers lack submittedOnDailyAt; the item's publishedAt is when it was posted
         submitted_on_daily=_instant(paper.get("submittedOnDailyAt")) or _instant(item.get("publishedAt")),
         published_at=_instant(paper.get("publishedAt")),
     )
     authors = paper.get("authors") or []
+    if not isinstance(authors, list):
+        raise RecordError("'authors' must be a list of objects")
     names = [a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
     fallback = Paper(id=pid, title=title or pid, abstract=abstract_field(paper, "summary"),
                      authors=name_list(names), submitted=entry.published_at, source="hf")

@@ -24,7 +24,9 @@ from paperwire.ingest.records import (
     date_field,
     looks_withdrawn,
     name_list,
+    storable_instant,
     text_field,
+    url_field,
 )
 from paperwire.models import Paper, Version
 
@@ -36,12 +38,15 @@ def _next_weekday(day: date) -> date:
     return day
 
 
-def estimate_announced(created: datetime) -> date:
+def estimate_announced(created: datetime) -> date | None:
     """arXiv's schedule, approximately: a submission joins the batch of its
     weekday (or the next weekday after the 14:00 US-Eastern cut-off, taken
     as 18:00 UTC, or on a weekend), and that batch is listed the following
-    weekday. An estimate within a day of arXiv's real dates."""
+    weekday. An estimate within a day of arXiv's real dates; None in the
+    last week of year 9999, where the days after it do not exist."""
     batch = created.date()
+    if batch > date.max - timedelta(days=7):
+        return None
     if created.hour >= 18 or batch.weekday() >= 5:
         batch = _next_weekday(batch)
     return _next_weekday(batch)
@@ -81,7 +86,7 @@ def _versions(obj: dict[str, Any]) -> list[Version]:
         created = None
         if isinstance(item.get("created"), str):
             try:
-                created = parsedate_to_datetime(item["created"])
+                created = storable_instant(parsedate_to_datetime(item["created"]))
             except (TypeError, ValueError):
                 raise RecordError(f"bad version date {item['created'][:40]!r}") from None
         versions.append(Version(int(match.group(1)), created))
@@ -108,7 +113,7 @@ def parse_kaggle(obj: dict[str, Any]) -> Paper:
         comment=comment,
         journal_ref=text_field(obj, "journal-ref", MAX_TEXT),
         doi=text_field(obj, "doi", MAX_TEXT),
-        license=text_field(obj, "license", MAX_TEXT),
+        license=url_field(obj, "license"),
         report_no=text_field(obj, "report-no", MAX_TEXT),
         announced=estimate_announced(first) if first else None,
         submitted=first,

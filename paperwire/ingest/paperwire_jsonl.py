@@ -21,7 +21,9 @@ from paperwire.ingest.records import (
     category_list,
     date_field,
     name_list,
+    storable_instant,
     text_field,
+    url_field,
 )
 from paperwire.models import Paper
 
@@ -33,9 +35,10 @@ def _instant(obj: dict[str, Any], key: str) -> datetime | None:
     if not isinstance(value, str):
         raise RecordError(f"{key!r} must be an ISO date-time string")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise RecordError(f"{key!r} is not an ISO date-time: {value[:30]!r}") from None
+    return storable_instant(instant, repr(key))
 
 
 def parse_paperwire(obj: dict[str, Any]) -> Paper:
@@ -58,7 +61,7 @@ def parse_paperwire(obj: dict[str, Any]) -> Paper:
         comment=text_field(obj, "comment", MAX_TEXT),
         journal_ref=text_field(obj, "journal_ref", MAX_TEXT),
         doi=text_field(obj, "doi", MAX_TEXT),
-        license=text_field(obj, "license", MAX_TEXT),
+        license=url_field(obj, "license"),
         report_no=text_field(obj, "report_no", MAX_TEXT),
         announced=date_field(obj, "announced"),
         submitted=_instant(obj, "submitted"),

@@ -79,6 +79,8 @@ def iter_json_array(stream: IO[str], chunk: int = CHUNK_CHARS) -> Iterator[dict[
                     raise PwcError(f"element {count + 1} is not a JSON object")
                 obj, end = decoder.raw_decode(buf, pos)
                 break
+            except RecursionError:  # nested deeper than the decoder's stack: no real record is
+                raise PwcError(f"element {count + 1}: nested too deeply") from None
             except json.JSONDecodeError as exc:
                 if not more():
                     raise PwcError(f"element {count + 1}: invalid or truncated JSON ({exc.msg})") from None

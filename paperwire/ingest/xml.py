@@ -30,6 +30,8 @@ def parse_xml(data: bytes, what: str = "document") -> Element:
     except ParseError as exc:
         line, column = exc.position
         raise XmlError(f"{what} is not well-formed XML (line {line}, column {column}): {exc}") from None
+    except (LookupError, ValueError) as exc:  # an XML declaration naming an unknown or unsupported encoding
+        raise XmlError(f"{what} cannot be read: {exc}") from None
 
 
 def text(element: Element | None, path: str | None = None, ns: dict[str, str] | None = None) -> str | None:

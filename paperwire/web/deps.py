@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from paperwire.ingest.records import http_url
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.web.paper_signals import NOTHING_KNOWN, PaperSignals
@@ -62,7 +63,7 @@ def paper_json(paper: Paper, signals: PaperSignals = NOTHING_KNOWN, base_url: st
         "comment": paper.comment,
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
-        "license": paper.license,
+        "license": http_url(paper.license),  # API clients render it as a link too
         "announced": paper.announced.isoformat() if paper.announced else None,
         "submitted": paper.submitted.isoformat() if paper.submitted else None,
         "updated": paper.updated.isoformat() if paper.updated else None,
