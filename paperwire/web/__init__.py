@@ -36,7 +36,19 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web import assets, errors
     from paperwire.web.errors import RejectNul
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
-    from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
+    from paperwire.web.routes import (
+        accounts,
+        api,
+        community,
+        feeds,
+        hf,
+        library,
+        me,
+        pages,
+        preferences,
+        search,
+        subscriptions,
+    )
     from paperwire.web.security_headers import SecurityHeaders
 
     runtime = Runtime(settings, store)
@@ -69,6 +81,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(community.router)
     app.include_router(community.api)
     app.include_router(subscriptions.router)
+    app.include_router(library.router)
+    app.include_router(preferences.router)
+    app.include_router(me.api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
+from paperwire.ingest.citations import bibtex_entry as bibtex
 from paperwire.models import Paper, SearchHit, TrendingEntry, split_version
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
@@ -20,7 +21,6 @@ from paperwire.search.hybrid import MODES
 from paperwire.taxonomy import category
 from paperwire.trending.formula import summary
 from paperwire.web import api_models as m
-from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
 from paperwire.web.listings import Listing, list_category, list_period, list_trending
 from paperwire.web.paper_signals import PaperSignals, paper_signals
