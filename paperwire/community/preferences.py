@@ -16,6 +16,7 @@ from paperwire.taxonomy import category
 
 MAX_PREFERENCES = 500
 LABEL_MAX = 120
+_PLURALS = {"author": "authors", "category": "categories", "keyword": "keywords"}
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$", re.IGNORECASE)
 
 
@@ -64,7 +65,8 @@ def set_preference(store: Store, user: User, stance: Stance, kind: str, name: st
     _require_active(user)
     allowed = FOLLOW_KINDS if stance == "follow" else MUTE_KINDS
     if kind not in allowed:
-        raise CommunityError(f"You can {stance} {' or '.join(k + 's' for k in allowed)}, not {kind}s.")
+        raise CommunityError(f"You can {stance} {' or '.join(_PLURALS[k] for k in allowed)}, "
+                             f"not {_PLURALS.get(kind, kind)}.")
     key, label = preference_key(kind, name)
     if not on:
         current = [p for p in store.preferences.preferences(user.id, stance) if p.kind == kind and p.key == key]

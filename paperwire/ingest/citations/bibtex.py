@@ -223,14 +223,23 @@ def citation(kind: str, key: str, fields: dict[str, str], line: int) -> Citation
         kind=kind, line=line)
 
 
+def _top_words(value: str) -> list[str]:
+    """The words of ``value`` outside braces (a brace group is part of its word)."""
+    words, word, depth = [], "", 0
+    for ch in value + " ":
+        depth += (ch == "{") - (ch == "}")
+        if ch.isspace() and depth == 0:
+            words.append(word)
+            word = ""
+        else:
+            word += ch
+    return [w for w in words if w]
+
+
 def _name_value(name: str) -> str:
     value = tex_value(name)
-    depth = 0
-    for i, ch in enumerate(value):  # "Smith and Sons" is one name only inside braces
-        depth += (ch == "{") - (ch == "}")
-        if depth == 0 and ch.isspace() and _AND_RE.match(value, i):
-            return "{" + value + "}"
-    if value.lower() == "and" or _wrapped(value):  # ... and a name in braces keeps them
+    # "Smith and Sons" is one name only inside braces; a name already in braces keeps them
+    if any(w.lower() == "and" for w in _top_words(value)) or _wrapped(value):
         return "{" + value + "}"
     return value
 

@@ -18,7 +18,7 @@ _URL_RE = re.compile(r"(?:arxiv\.org|alphaxiv\.org|huggingface\.co/papers)/(?:(?
                      + r"(?![\d.])", re.IGNORECASE)
 _ARXIV_DOI_RE = re.compile(r"10\.48550/arxiv\." + _ID + r"(?![\d.])", re.IGNORECASE)
 _PREFIXED_RE = re.compile(r"\barxiv:\s*" + _ID + r"(?![\d.])", re.IGNORECASE)
-_DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
+_DOI_RE = re.compile(r"\b(10\.\d+(?:\.\d+)*/\S+)", re.IGNORECASE)
 
 
 def _bare(raw: str) -> str | None:

@@ -83,7 +83,7 @@ def tex_value(text: str) -> str:
     pieces = re.split(r"(\$[^$]*\$)", text)
     escaped = [p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _SPECIAL_RE.sub(r"\\\1", p)
                for p in pieces]
-    return balance("".join(escaped))
+    return " ".join(balance("".join(escaped)).split())  # a dropped brace may leave a space at an end
 
 
 def encode_plain(text: str) -> str:

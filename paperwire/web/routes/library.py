@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from paperwire.community import library
@@ -141,11 +142,15 @@ def import_form(request: Request, who: SignedInDep) -> Response:
     return _import_page(request, who)
 
 
-@router.post("/library/import", dependencies=[Depends(upload_limit)])
-async def import_upload(request: Request, who: CheckedUserDep, file: Annotated[UploadFile, File()],
-                        format: Annotated[str, Form(max_length=20)] = "",
-                        folder: Annotated[str, Form(max_length=200)] = "") -> Response:
+# No File() or Form() parameters: FastAPI would read the whole body before any dependency runs; this
+# way the size check comes first, then the CSRF check (which parses the form), then this.
+@router.post("/library/import")
+async def import_upload(request: Request, _: Annotated[None, Depends(upload_limit)], who: CheckedUserDep) -> Response:
     assert who.user is not None
+    form = await request.form()
+    file, format, folder = form.get("file"), form.get("format") or "", form.get("folder") or ""
+    if not isinstance(file, UploadFile) or not isinstance(format, str) or not isinstance(folder, str):
+        return await run_in_threadpool(_import_page, request, who, 422, error="Choose a file to import.")
     data = await file.read(library.MAX_IMPORT_BYTES + 1)
     if format and format not in FORMAT_NAMES:
         return await run_in_threadpool(_import_page, request, who, 422, error=f"Unknown format {format!r}.")
