@@ -83,7 +83,7 @@ class Preferences:
         return int(value) if value is not None else 0
 
     def user_signals(self, user_id: int) -> UserSignals:
-        """Everything the member did that a recommender learns from, in one read transaction (six small
+        """Everything the member did that a recommender learns from, in one read transaction (seven small
         indexed queries): saves, upvotes and thumbs with their times, follows, mutes, folders."""
         signals = UserSignals(user_id)
         with self.db.read() as tx:
