@@ -147,6 +147,14 @@ def test_an_import_reports_found_missing_and_unrecognised_entries_by_line(client
     assert {f.slug: f.papers for f in mail_rt.store.library.folders(_uid(mail_rt))} == {"saved": 6, "from-zotero": 6}
 
 
+def test_a_file_cannot_make_hundreds_of_folders(client: TestClient, ann: str, mail_rt: Runtime) -> None:
+    entries = "".join(f"@misc{{k{i}, eprint = {{{A}}}, groups = {{F{i}}}}}\n" for i in range(201))
+    r = client.post("/library/import", data={"csrf_token": ann},
+                    files={"file": ("many.bib", entries.encode(), "text/plain")})
+    assert r.status_code == 409 and "at most 200" in r.text
+    assert mail_rt.store.library.folders(_uid(mail_rt)) == []  # nothing imported
+
+
 @pytest.mark.parametrize(("name", "content", "status", "message"), [
     ("library.bib", b"\x00\x01binary", 422, "This is not a text file"),
     ("library.bib", b"   \n", 422, "The file is empty"),
@@ -195,6 +203,10 @@ def test_export_then_import_into_a_fresh_account_gives_the_same_library(
         return {e.paper_id: (e.note, sorted(names[s] for s in e.folders)) for e in store.library.entries(uid)}
 
     assert library("bob") == library("ann") and library("ann")[A] == (NOTE.rstrip(), ["Zoë's reading 2026"])
+    _post(client, ann, "/library/folders", name="日本語")  # a slug in another script still downloads
+    _post(client, ann, f"/library/file/{A}", folder="日本語")
+    one = client.get("/library/export", params={"format": fmt, "folder": "日本語"})
+    assert one.status_code == 200 and one.headers["content-disposition"].startswith('attachment; filename="ann-')
 
 
 def test_these_are_my_papers(client: TestClient, ann: str, mail_rt: Runtime) -> None:
@@ -224,6 +236,10 @@ def test_the_api_under_me_with_tokens(client: TestClient, ann: str, mail_rt: Run
                            headers=write).json()["key"] == "zoe van der berg"
         assert script.post("/api/v1/me/mutes", json={"kind": "keyword", "name": "video"}, headers=write
                            ).status_code == 201
+        odd = script.post("/api/v1/me/follows", json={"kind": "author", "name": "Eve\x00 X"}, headers=write)
+        assert odd.status_code == 201 and odd.json()["name"] == "Eve X"  # PostgreSQL would refuse the NUL
+        assert script.post("/api/v1/me/folders", json={"name": "\x00\x01"}, headers=write).status_code == 422
+        script.delete("/api/v1/me/follows/author/eve x", headers=write)
         folder = script.post("/api/v1/me/folders", json={"name": "Reading", "public": True}, headers=write).json()
         assert folder["slug"] == "reading" and folder["public"]
         r = script.put(f"/api/v1/me/library/{B}", json={"folders": ["reading"], "note": "good"}, headers=write)

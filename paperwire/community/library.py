@@ -14,13 +14,14 @@ What a person does, checked here (pages and the API call these and show ``Commun
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from paperwire.community.service import CommunityError
 from paperwire.ingest import citations
 from paperwire.ingest.citations import CitationError
 from paperwire.models import Citation, Folder, ImportReport, Paper, SavedPaper, User, author_key
-from paperwire.models.library import MY_PAPERS_FOLDER, clean_folder_name, clean_note, fold
+from paperwire.models.library import MY_PAPERS_FOLDER, clean_folder_name, clean_note, fold, folder_slug
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.store import AlreadyExists, ImportItem, Store
@@ -214,6 +215,11 @@ def import_library(rt: Runtime, user: User, data: bytes, filename: str = "", fmt
             missing.append((entry.line, entry.arxiv_id))
         else:
             report.unrecognised.append((entry.line, _why_unmatched(entry)))
+    have = {f.slug for f in rt.store.library.folders(user.id)}
+    new_folders = {folder_slug(name) for item in items for name in item.folders} - have
+    if len(have) + len(new_folders) > MAX_FOLDERS:
+        raise CommunityError(f"The file names {len(new_folders)} folders you do not have; you can have at most "
+                             f"{MAX_FOLDERS}. Import it into one folder instead.", 409)
     _, already = rt.store.library.import_items(user.id, items)
     already_set = set(already)
     report.already = [(line, pid) for line, pid in report.found if pid in already_set]
@@ -235,8 +241,10 @@ def export_library(store: Store, user: User, fmt: str, slug: str | None = None) 
     folder = folder_of(store, user, slug) if slug else None
     entries = store.library.entries(user.id, folder.id if folder else None)
     names = {f.slug: f.name for f in store.library.folders(user.id)}
+    # a header carries the file name: ASCII only (a slug may be in any script)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", f"{user.handle}-{folder.slug if folder else 'library'}").strip("_")
     return citations.write(citations_for(store, entries, names), fmt), \
-        f"{user.handle}-{folder.slug if folder else 'library'}.{citations.EXTENSIONS[fmt]}"
+        f"{stem or 'library'}.{citations.EXTENSIONS[fmt]}"
 
 
 def citations_for(store: Store, entries: Sequence[SavedPaper], folder_names: dict[str, str]) -> list[Citation]:

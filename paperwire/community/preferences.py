@@ -10,7 +10,7 @@ import re
 
 from paperwire.community.service import CommunityError
 from paperwire.models import FOLLOW_KINDS, MUTE_KINDS, Preference, User, author_key, keyword_key
-from paperwire.models.library import Stance, Thumb
+from paperwire.models.library import Stance, Thumb, clean_label
 from paperwire.store import Store
 from paperwire.taxonomy import category
 
@@ -40,7 +40,7 @@ def thumb(store: Store, user: User, paper_id: str, value: str) -> Thumb | None:
 
 def preference_key(kind: str, name: str) -> tuple[str, str]:
     """``(key, label)`` of an author (``author_key``), category (its arXiv code) or keyword."""
-    label = " ".join(name.split())[:LABEL_MAX]
+    label = clean_label(name, LABEL_MAX)
     if kind == "author":
         key = author_key(label)
     elif kind == "category":

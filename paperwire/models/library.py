@@ -49,6 +49,11 @@ def author_key(name: str) -> str:
     return fold(name)
 
 
+def clean_label(text: str, limit: int = 120) -> str:
+    """A followed or muted name as kept: control characters dropped, spaces folded, ``limit`` characters."""
+    return " ".join(_CONTROL_RE.sub("", text).split())[:limit]
+
+
 def keyword_key(text: str) -> str:
     """The normal form of a muted keyword or phrase (see ``fold``)."""
     return fold(text)
@@ -64,6 +69,7 @@ def clean_note(text: str) -> str:
 
 def clean_folder_name(text: str) -> str:
     """A folder name as kept: spaces folded, no commas or semicolons (files list folders with them)."""
+    text = _CONTROL_RE.sub("", text)  # PostgreSQL refuses NUL in text
     return " ".join(text.replace(",", " ").replace(";", " ").split())[:FOLDER_NAME_MAX].strip()
 
 
