@@ -240,6 +240,8 @@ def test_the_api_under_me_with_tokens(client: TestClient, ann: str, mail_rt: Run
         assert odd.status_code == 201 and odd.json()["name"] == "Eve X"  # PostgreSQL would refuse the NUL
         assert script.post("/api/v1/me/folders", json={"name": "\x00\x01"}, headers=write).status_code == 422
         script.delete("/api/v1/me/follows/author/eve x", headers=write)
+        assert script.put(f"/api/v1/me/library/{A}", json={"folders": ["a\x00"]}, headers=write).status_code == 404
+        assert script.post("/api/v1/me/library/mine", json={"ids": ["a\x00"]}, headers=write).json() == {"added": []}
         folder = script.post("/api/v1/me/folders", json={"name": "Reading", "public": True}, headers=write).json()
         assert folder["slug"] == "reading" and folder["public"]
         r = script.put(f"/api/v1/me/library/{B}", json={"folders": ["reading"], "note": "good"}, headers=write)

@@ -48,7 +48,8 @@ def _require_paper(store: Store, paper_id: str) -> Paper:
 
 def folder_of(store: Store, user: User, slug: str) -> Folder:
     """One of the member's folders, or a 404 ``CommunityError``."""
-    found = store.library.folder(user.id, slug)
+    # no slug has control characters (and PostgreSQL refuses NUL in text): such a one is not there
+    found = store.library.folder(user.id, slug) if slug.isprintable() else None
     if found is None:
         raise CommunityError(f"You have no folder {slug!r}.", 404)
     return found
@@ -273,7 +274,8 @@ def papers_by_name(rt: Runtime, name: str, limit: int = MY_PAPERS_LIMIT) -> list
 def claim_papers(store: Store, user: User, paper_ids: Sequence[str]) -> list[str]:
     """Add the member's own papers to their library, in a "My papers" folder; returns the ids added."""
     _require_verified(user)
-    stored = store.papers.get_papers(list(dict.fromkeys(paper_ids))[:MY_PAPERS_LIMIT])
+    wanted = [pid for pid in dict.fromkeys(paper_ids) if pid.isprintable()][:MY_PAPERS_LIMIT]
+    stored = store.papers.get_papers(wanted)
     new, _ = store.library.import_items(user.id, [ImportItem(pid, "", [MY_PAPERS_FOLDER]) for pid in stored])
     return new
 
