@@ -111,7 +111,7 @@ def test_upvotes_library_and_community_activity(cstore: Store, clock: Clock) -> 
     assert cstore.community.set_upvote(ann.id, "2606.00001", True)
     assert not cstore.community.set_upvote(ann.id, "2606.00001", True)  # one per user
     assert cstore.community.set_upvote(bob.id, "2606.00001", True)
-    assert cstore.community.set_saved(bob.id, "2606.00002", True)
+    assert cstore.library.set_saved(bob.id, "2606.00002", True)
     assert cstore.community.community_version() == version + 3
     assert cstore.community.upvote_counts(["2606.00001", "2606.00002"]) == {"2606.00001": 2}
     assert cstore.community.viewer_marks(bob.id, ["2606.00001", "2606.00002", "2606.00003"]) == {

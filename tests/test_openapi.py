@@ -59,6 +59,17 @@ PERSONAL = [
     ("/api/v1/library/{paper_id}", PUT), ("/api/v1/library/{paper_id}", DELETE), ("/api/v1/library", GET),
     ("/api/v1/submissions", POST), ("/api/v1/submissions", GET), ("/api/v1/community", GET),
     ("/api/v1/fetches/{paper_id}", GET),
+    # a member's own signals and library (test_library_web)
+    ("/api/v1/me/signals", GET), ("/api/v1/me/library/export", GET), ("/api/v1/me/library/import", POST),
+    ("/api/v1/me/library/mine", GET), ("/api/v1/me/library/mine", POST), ("/api/v1/me/library", GET),
+    ("/api/v1/me/library/{paper_id}", PUT), ("/api/v1/me/library/{paper_id}", DELETE),
+    ("/api/v1/me/folders", GET), ("/api/v1/me/folders", POST), ("/api/v1/me/folders/{slug}", "PATCH"),
+    ("/api/v1/me/folders/{slug}", DELETE), ("/api/v1/me/folders/{slug}/papers/{paper_id}", PUT),
+    ("/api/v1/me/folders/{slug}/papers/{paper_id}", DELETE), ("/api/v1/me/thumbs/{paper_id}", PUT),
+    ("/api/v1/me/thumbs/{paper_id}", DELETE), ("/api/v1/me/upvotes/{paper_id}", PUT),
+    ("/api/v1/me/upvotes/{paper_id}", DELETE), ("/api/v1/me/follows", GET), ("/api/v1/me/follows", POST),
+    ("/api/v1/me/follows/{kind}/{key}", DELETE), ("/api/v1/me/mutes", GET), ("/api/v1/me/mutes", POST),
+    ("/api/v1/me/mutes/{kind}/{key}", DELETE),
 ]
 PUBLIC_LISTS = {("/api/v1/submissions", GET), ("/api/v1/community", GET)}  # personal marks only when signed in
 MEMBERS_ONLY = set(PERSONAL) - PUBLIC_LISTS
@@ -67,7 +78,13 @@ NOTHING_INVALID = {("/api/v1/papers/{paper_id}", GET), ("/api/v1/papers/{paper_i
                    ("/api/v1/categories", GET), ("/api/papers/{paper_id}", GET), ("/api/v1/me", GET),
                    ("/api/v1/upvotes/{paper_id}", PUT), ("/api/v1/upvotes/{paper_id}", DELETE),
                    ("/api/v1/library/{paper_id}", PUT), ("/api/v1/library/{paper_id}", DELETE),
-                   ("/api/v1/fetches/{paper_id}", GET)}
+                   ("/api/v1/fetches/{paper_id}", GET), ("/api/v1/me/signals", GET), ("/api/v1/me/folders", GET),
+                   ("/api/v1/me/follows", GET), ("/api/v1/me/mutes", GET),
+                   ("/api/v1/me/library/{paper_id}", DELETE), ("/api/v1/me/thumbs/{paper_id}", DELETE),
+                   ("/api/v1/me/upvotes/{paper_id}", PUT), ("/api/v1/me/upvotes/{paper_id}", DELETE),
+                   ("/api/v1/me/folders/{slug}", DELETE), ("/api/v1/me/folders/{slug}/papers/{paper_id}", PUT),
+                   ("/api/v1/me/folders/{slug}/papers/{paper_id}", DELETE),
+                   ("/api/v1/me/follows/{kind}/{key}", DELETE), ("/api/v1/me/mutes/{kind}/{key}", DELETE)}
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 ANONYMOUS = [pytest.param(path, GET, mode, id=f"public-{mode.value}-GET {path}")
              for path in PUBLIC for mode in MODES

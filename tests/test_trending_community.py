@@ -59,7 +59,7 @@ def community(db_url: str, clock: Clock) -> Iterator[Store]:
     spammer = users[4]
     for pid in (SPAMMED.id, OLD_LESS.id, OLD.id):
         store.community.set_upvote(spammer.id, pid, True)
-    store.community.set_saved(users[0].id, IGNORED.id, True)  # a save is no vote
+    store.library.set_saved(users[0].id, IGNORED.id, True)  # a save is no vote
     store.accounts.update_user(spammer.id, disabled=True)
     clock.now = NOW
     yield store

@@ -1,4 +1,4 @@
-"""Pure pieces of the website: periods, pages of results, BibTeX, excerpts, HF shapes, taxonomy."""
+"""Pure pieces of the website: periods, pages of results, excerpts, HF shapes, taxonomy (BibTeX: test_citations)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from paperwire.models import Paper, Version
 from paperwire.taxonomy import category, category_name
-from paperwire.web.bibtex import bibtex, cite_key, surname, tex_value
 from paperwire.web.hf import hf_daily_item, hf_paper, hf_time
 from paperwire.web.paging import page_numbers, page_url, pager
 from paperwire.web.paper_signals import PaperSignals
@@ -77,31 +76,6 @@ def _paper(**kw: object) -> Paper:
                                "announced": date(2025, 3, 18)}
     base.update(kw)
     return Paper(**base)  # type: ignore[arg-type]
-
-
-def test_bibtex_entry() -> None:
-    entry = bibtex(_paper())
-    assert entry.startswith("@misc{park2025simulation,\n")
-    for line in ("  title         = {Simulation of prosthetic vision},",
-                 "  author        = {Jungyeon Park and Daniel Palanker},", "  year          = {2025},",
-                 "  eprint        = {2503.11677},", "  archivePrefix = {arXiv},", "  primaryClass  = {cs.HC},",
-                 "  url           = {https://arxiv.org/abs/2503.11677}"):
-        assert line in entry
-    assert entry.endswith("}\n") and entry.count("{") == entry.count("}")
-
-
-def test_bibtex_keeps_math_and_escapes_the_rest() -> None:
-    paper = _paper(title="The 100% $\\alpha_1$-guarantee & {unbalanced", authors=["Zoë van der Berg Jr."],
-                   journal_ref="Nature 1 (2025)", doi="10.1/x_y",
-                   versions=[Version(1, datetime(2024, 12, 30, tzinfo=UTC))])
-    entry = bibtex(paper)
-    assert entry.startswith("@article{vanderberg2024100,")
-    assert "The 100\\% $\\alpha_1$-guarantee \\& unbalanced" in entry
-    assert "journal       = {Nature 1 (2025)}" in entry and "doi           = {10.1/x\\_y}" in entry
-    assert entry.count("{") == entry.count("}")
-    assert surname("Zoë van der Berg Jr.") == "van der Berg" and surname("LeCun, Yann") == "LeCun"
-    assert tex_value("a}b{c") == "abc" and tex_value("x \\{ y") == "x \\{ y"
-    assert cite_key(_paper(authors=[], title="")) == "arxiv250311677"
 
 
 def test_excerpt_never_cuts_inside_math() -> None:

@@ -108,7 +108,7 @@ def save(store: Store, user: User, paper_id: str, on: bool = True) -> bool:
     """Save a paper to the user's library (or remove it); True when something changed."""
     _require_verified(user)
     paper = _require_paper(store, paper_id)
-    return store.community.set_saved(user.id, paper.id, on)
+    return store.library.set_saved(user.id, paper.id, on)
 
 
 def submit(store: Store, settings: Settings, user: User, text: str,
@@ -153,13 +153,17 @@ def complete_submissions(store: Store, limit: int = 500) -> CompletedSubmissions
 
 
 def paper_community(store: Store, paper_ids: Sequence[str], viewer: User | None = None) -> dict[str, PaperCommunity]:
-    """Upvotes, submitter and (for a signed-in viewer) their own marks, for each id."""
+    """Upvotes, submitter and (for a signed-in viewer) their own marks (upvoted, saved, thumb, folders),
+    for each id."""
     counts = store.community.upvote_counts(paper_ids)
     submissions = store.community.submissions_for(paper_ids)
     marks = store.community.viewer_marks(viewer.id, paper_ids) if viewer else {}
+    thumbs = store.preferences.thumbs(viewer.id, paper_ids) if viewer else {}
+    folders = store.library.folder_marks(viewer.id, paper_ids) if viewer else {}
     result = {}
     for pid in paper_ids:
         upvoted, saved = marks.get(pid, (False, False))
         sub = submissions.get(pid)
-        result[pid] = PaperCommunity(counts.get(pid, 0), sub.handle if sub else None, upvoted, saved)
+        result[pid] = PaperCommunity(counts.get(pid, 0), sub.handle if sub else None, upvoted, saved,
+                                     thumbs.get(pid), folders.get(pid, []))
     return result

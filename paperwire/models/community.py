@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -37,3 +37,7 @@ class PaperCommunity:
     submitted_by: str | None = None
     upvoted: bool = False
     saved: bool = False
+    thumb: str | None = None
+    """The viewer's thumb: ``'up'``, ``'down'`` or None."""
+    folders: list[str] = field(default_factory=list)
+    """The slugs of the viewer's folders holding the paper."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from paperwire.models import UserSignals
 from paperwire.store.core import AlreadyExists, Clock, StoreBusy, utcnow
 from paperwire.store.jobs import JobInfo
+from paperwire.store.library import ImportItem
 from paperwire.store.store import Store
 
-__all__ = ["AlreadyExists", "JobInfo", "Store", "StoreBusy", "open_store"]
+__all__ = ["AlreadyExists", "ImportItem", "JobInfo", "Store", "StoreBusy", "open_store", "user_signals"]
 
 
 def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8, busy_timeout_ms: int | None = None) -> Store:
@@ -26,3 +28,9 @@ def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8, busy_timeout_
     if not url.startswith("sqlite:"):
         url = f"sqlite:///{url}"
     return Store(SQLiteDatabase(url, clock=clock, busy_timeout_ms=busy_timeout_ms or BUSY_TIMEOUT_MS))
+
+
+def user_signals(store: Store, user_id: int) -> UserSignals:
+    """Everything a recommender learns from for one member (saves, upvotes and thumbs with their times,
+    follows, mutes, folders, and a version that grows with every change), in one read transaction."""
+    return store.preferences.user_signals(user_id)

@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from paperwire.models import CommunityActivity, Submission
-from paperwire.store.core import Database, Tx, bump_counter, chunks, iso, parse_instant, placeholders, read_state
+from paperwire.store.core import (
+    Database,
+    Tx,
+    bump_counter,
+    bump_user_signals,
+    chunks,
+    iso,
+    parse_instant,
+    placeholders,
+    read_state,
+)
 
 _SUBMISSION_SELECT = (
     "SELECT s.paper_id, s.user_id, u.handle, s.submitted_at, s.source_url, s.times, s.hidden_at, s.hidden_reason "
@@ -31,30 +41,24 @@ def _row_submission(r: Sequence[Any]) -> Submission:
 
 
 class Community:
-    """Upvotes, personal libraries and submissions."""
+    """Upvotes, submissions, and reads of personal libraries (``store.library`` writes them)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def _toggle(self, table: str, time_column: str, user_id: int, paper_id: str, on: bool) -> bool:
+    def set_upvote(self, user_id: int, paper_id: str, on: bool) -> bool:
+        """Upvote (``on``) or take it back; True when something changed. One per user and paper."""
         with self.db.write() as tx:
             if on:
-                tx.execute(f"INSERT INTO {table} (user_id, paper_id, {time_column}) VALUES (?, ?, ?) "
+                tx.execute("INSERT INTO upvotes (user_id, paper_id, created_at) VALUES (?, ?, ?) "
                            "ON CONFLICT DO NOTHING", (user_id, paper_id, self.db.now()))
             else:
-                tx.execute(f"DELETE FROM {table} WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
+                tx.execute("DELETE FROM upvotes WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
             changed = tx.rowcount == 1
             if changed:
                 bump_community_version(tx, self.db.now())
+                bump_user_signals(tx, user_id, self.db.now())
             return changed
-
-    def set_upvote(self, user_id: int, paper_id: str, on: bool) -> bool:
-        """Upvote (``on``) or take it back; True when something changed. One per user and paper."""
-        return self._toggle("upvotes", "created_at", user_id, paper_id, on)
-
-    def set_saved(self, user_id: int, paper_id: str, on: bool) -> bool:
-        """Save a paper to the user's library or remove it; True when something changed."""
-        return self._toggle("library", "saved_at", user_id, paper_id, on)
 
     def upvote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
         """Upvotes per paper (accounts that are disabled do not count); absent ids have none."""

@@ -157,3 +157,12 @@ def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
     """``values`` in slices of ``CHUNK``: the most ids one ``IN (...)`` list takes."""
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]
+
+
+def bump_user_signals(tx: Tx, user_id: int, now: str) -> None:
+    """Raise a member's signal counter (``signal_versions``) inside the writer's own transaction: every
+    save, upvote, thumb, follow, mute, folder or note change calls it, so a recommender's model can
+    tell it is stale from one indexed read."""
+    tx.execute("INSERT INTO signal_versions (user_id, version, changed_at) VALUES (?, 1, ?) ON CONFLICT (user_id) "
+               "DO UPDATE SET version = signal_versions.version + 1, changed_at = excluded.changed_at",
+               (user_id, now))

@@ -411,8 +411,66 @@ MIGRATIONS: tuple[Migration, ...] = (
         tables=(("fetches", ("paper_id",)), ("fetch_waiters", ("paper_id", "user_id", "reason")),
                 ("pacing", ("key",))),
     ),
-    # a pasted DOI finds its paper through this index (search puts an identified paper first)
-    Migration("0010_papers_doi", ("CREATE INDEX papers_doi ON papers (lower(doi))",)),
+    # A member's library in folders (a paper in several; one default folder, where "Save" puts it), a
+    # note per saved paper, and the signals a recommender learns from: thumbs (up or down, one per
+    # paper), follows and mutes (authors by normal form, categories, keywords), and one counter per
+    # member that every change of these raises. Libraries saved before get a default folder.
+    Migration(
+        "0010_library_folders_signals",
+        (
+            "ALTER TABLE library ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+            """CREATE TABLE folders (
+                id {serial},
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                slug TEXT NOT NULL,
+                is_default INTEGER NOT NULL DEFAULT 0,
+                public INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                UNIQUE (user_id, slug)
+            )""",
+            "CREATE UNIQUE INDEX folders_default ON folders (user_id) WHERE is_default = 1",
+            """CREATE TABLE folder_papers (
+                folder_id BIGINT NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL,
+                paper_id TEXT NOT NULL,
+                added_at TEXT NOT NULL,
+                PRIMARY KEY (folder_id, paper_id),
+                FOREIGN KEY (user_id, paper_id) REFERENCES library (user_id, paper_id) ON DELETE CASCADE
+            )""",
+            "CREATE INDEX folder_papers_saved ON folder_papers (user_id, paper_id)",
+            # library imports match DOIs, which are case-insensitive
+            "CREATE INDEX papers_doi ON papers (LOWER(doi)) WHERE doi IS NOT NULL",
+            """CREATE TABLE thumbs (
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                up INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, paper_id)
+            )""",
+            """CREATE TABLE follows (
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                label TEXT NOT NULL,
+                stance TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, kind, key)
+            )""",
+            """CREATE TABLE signal_versions (
+                user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                version BIGINT NOT NULL,
+                changed_at TEXT NOT NULL
+            )""",
+            "INSERT INTO folders (user_id, name, slug, is_default, public, created_at) "
+            "SELECT user_id, 'Saved', 'saved', 1, 0, MIN(saved_at) FROM library GROUP BY user_id",
+            "INSERT INTO folder_papers (folder_id, user_id, paper_id, added_at) SELECT f.id, l.user_id, l.paper_id, "
+            "l.saved_at FROM library l JOIN folders f ON f.user_id = l.user_id AND f.is_default = 1",
+        ),
+        tables=(("folders", ("id",)), ("folder_papers", ("folder_id", "paper_id")),
+                ("thumbs", ("user_id", "paper_id")), ("follows", ("user_id", "kind", "key")),
+                ("signal_versions", ("user_id",))),
+    ),
 )
 
 

@@ -24,9 +24,11 @@ from paperwire.store.digests import Outbox, Subscriptions
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
+from paperwire.store.library import Library
 from paperwire.store.migrations import MIGRATIONS
 from paperwire.store.pacing import Pacing
 from paperwire.store.papers import Papers
+from paperwire.store.preferences import Preferences
 from paperwire.store.signals import Signals
 from paperwire.store.tables import Tables
 from paperwire.store.trending import Trending, computed_key
@@ -52,7 +54,11 @@ class Store:
     accounts: Accounts
     """Users, sessions, emailed tokens, API tokens, throttling counters."""
     community: Community
-    """Upvotes, personal libraries, submissions, and the activity trending reads."""
+    """Upvotes, submissions, reads of personal libraries, and the activity trending reads."""
+    library: Library
+    """Saved papers, their notes, and the folders (default, public) that hold them."""
+    preferences: Preferences
+    """Thumbs up or down, followed and muted authors, categories and keywords; ``user_signals``."""
     subscriptions: Subscriptions
     """Digest subscribers."""
     outbox: Outbox
@@ -73,6 +79,8 @@ class Store:
         self.tables = Tables(db)
         self.accounts = Accounts(db)
         self.community = Community(db)
+        self.library = Library(db)
+        self.preferences = Preferences(db)
         self.subscriptions = Subscriptions(db)
         self.outbox = Outbox(db)
         self.fetches = Fetches(db)

@@ -39,7 +39,19 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
     from paperwire.web.limits import anonymous_buckets
     from paperwire.web.mailer import Mailer
-    from paperwire.web.routes import accounts, api, community, feeds, hf, pages, search, subscriptions
+    from paperwire.web.routes import (
+        accounts,
+        api,
+        community,
+        feeds,
+        hf,
+        library,
+        me,
+        pages,
+        preferences,
+        search,
+        subscriptions,
+    )
     from paperwire.web.security_headers import SecurityHeaders
 
     runtime = Runtime(settings, store)
@@ -76,6 +88,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(community.router)
     app.include_router(community.api)
     app.include_router(subscriptions.router)
+    app.include_router(library.router)
+    app.include_router(preferences.router)
+    app.include_router(me.api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

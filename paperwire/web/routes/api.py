@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from pydantic import StringConstraints
 from starlette.responses import Response
 
+from paperwire.ingest.citations import bibtex_entry as bibtex
 from paperwire.models import Paper, SearchHit, TrendingEntry, split_version
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
@@ -21,7 +22,6 @@ from paperwire.search.hybrid import MODES
 from paperwire.taxonomy import category
 from paperwire.trending.formula import summary
 from paperwire.web import api_models as m
-from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import JSON, paper_json, public_url, runtime
 from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import Listing, list_category, list_period, list_trending

@@ -108,19 +108,7 @@ def submissions(request: Request, who: VisitorDep, page_number: Annotated[int, Q
 
 
 # -- libraries and profiles ------------------------------------------------------------------------------
-@router.get("/library")
-def library(request: Request, who: SignedInDep, page_number: Annotated[int, Query(alias="page", ge=1, le=400)] = 1
-            ) -> Response:
-    assert who.user is not None
-    rows = runtime_of(request).store.community.library(who.user.id, limit=PAGE + 1, offset=(page_number - 1) * PAGE)
-    papers = _papers(request, [pid for pid, _ in rows[:PAGE]])
-    more = f"/library?page={page_number + 1}" if len(rows) > PAGE else None
-    visibility = "public: anyone can see it on your page" if who.user.library_public else "private: only you see it"
-    return _list_page(request, who, papers, title="Your library", more=more,
-                      intro=f"Papers you saved, newest first. Your library is {visibility} (change it on your "
-                            "account page).", empty="You have not saved any paper yet.")
-
-
+# /library itself (folders, notes, import, export) is in routes/library.py
 @router.get("/u/{handle}")
 def profile(request: Request, who: VisitorDep, handle: str) -> Response:
     store = runtime_of(request).store
@@ -132,8 +120,9 @@ def profile(request: Request, who: VisitorDep, handle: str) -> Response:
     library = (_papers(request, [pid for pid, _ in store.community.library(owner.id, limit=50)])
                if owner.library_public or mine else None)
     marks = community.paper_community(store, [p.id for p in submitted + (library or [])], who.user)
+    folders = [f for f in store.library.folders(owner.id) if f.public]
     return page(request, who, "community/profile.html", title=owner.handle, owner=owner, submitted=submitted,
-                library=library, community=marks, next=f"/u/{owner.handle}")
+                library=library, community=marks, folders=folders, next=f"/u/{owner.handle}")
 
 
 # -- JSON API ------------------------------------------------------------------------------------------------

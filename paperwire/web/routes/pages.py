@@ -9,13 +9,13 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
 from paperwire.community.service import paper_community
+from paperwire.ingest.citations import bibtex_entry as bibtex
 from paperwire.models import is_arxiv_id, split_version
 from paperwire.runtime import Runtime
 from paperwire.taxonomy import ARCHIVES, archive_of, category
 from paperwire.trending import paper_trend
 from paperwire.web.auth import VisitorDep
 from paperwire.web.auth import page as personal_page
-from paperwire.web.bibtex import bibtex
 from paperwire.web.deps import public_url, render, runtime
 from paperwire.web.http import PERSONAL
 from paperwire.web.listings import (
@@ -40,6 +40,7 @@ from paperwire.web.periods import (
 )
 from paperwire.web.similar import NOTES as SIMILAR_NOTES
 from paperwire.web.similar import similar_papers
+from paperwire.web.viewer import viewer_context
 
 router = APIRouter(include_in_schema=False)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -65,7 +66,8 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         pager=pager(path, params, page, listing.pages),
         canonical=public_url(request, path, {**params, "page": page if page > 1 else ""}),
         side_categories=list(counts.items())[:SIDEBAR_CATEGORIES], active_category=listing.category,
-        category_info=category(listing.category) if listing.category else None, **context)
+        category_info=category(listing.category) if listing.category else None,
+        **viewer_context(request, [p.id for p in listing.papers]), **context)
 
 
 def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
@@ -184,6 +186,9 @@ def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Resp
         trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
         next=f"/paper/{paper.id}")
     if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
+        uid, prefs = who.user.id, rt.store.preferences.preferences(who.user.id)
+        context.update(folders=rt.store.library.folders(uid), saved=rt.store.library.saved(uid, paper.id),
+                       following={(p.stance, p.kind, p.key) for p in prefs})
         response = personal_page(request, who, "paper.html", noindex=False, **context)
         response.headers["Cache-Control"] = PERSONAL
         return response

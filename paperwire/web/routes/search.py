@@ -26,6 +26,7 @@ from paperwire.web.search import (
     parse_day,
     suggestions,
 )
+from paperwire.web.viewer import viewer_context
 
 router = APIRouter(include_in_schema=False)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -84,6 +85,7 @@ def search_page(
     pages = max(1, -(-results.total // PAGE_SIZE))
     context.update(
         results=results, signals=paper_signals(rt.store, [h.paper_id for h in results.hits]),
+        **viewer_context(request, [h.paper_id for h in results.hits]),
         pager=pager("/search", params, page, pages, MAX_OFFSET // PAGE_SIZE),
         canonical=public_url(request, "/search", params), sort_note=SORT_NOTES.get(form.effective_sort),
         feeds=(page_url("/feeds/search.atom", {**params, "sort": ""}, 1),
