@@ -25,6 +25,7 @@ from paperwire.store.embeddings import Embeddings
 from paperwire.store.jobs import Jobs
 from paperwire.store.migrations import MIGRATIONS
 from paperwire.store.papers import Papers
+from paperwire.store.recommendations import Recommendations
 from paperwire.store.signals import Signals
 from paperwire.store.tables import Tables
 from paperwire.store.trending import Trending, computed_key
@@ -55,6 +56,8 @@ class Store:
     """Digest subscribers."""
     outbox: Outbox
     """The email outbox and what each digest carried."""
+    recommendations: Recommendations
+    """Each reader's recommendation model and the instance's background model."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,6 +72,7 @@ class Store:
         self.community = Community(db)
         self.subscriptions = Subscriptions(db)
         self.outbox = Outbox(db)
+        self.recommendations = Recommendations(db)
 
     @property
     def url(self) -> str:
