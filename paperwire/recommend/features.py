@@ -99,7 +99,7 @@ class Background:
         return hubness(rows, self.reference, self.hub_k)
 
     def to_bytes(self) -> bytes:
-        """The background as a compressed npz (about 2 MB for 5,000 reference rows)."""
+        """The background as a compressed npz (4.7 MB for 40,717 papers and 5,000 reference rows)."""
         out = io.BytesIO()
         ref = self.reference
         np.savez_compressed(out, format=np.array([FORMAT]), idf=self.idf.astype(np.float16),
