@@ -293,6 +293,14 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Half-life in days of the age decay of the 'month' ranking (last 30 days).")
     trending_keep: int = Field(1000, ge=1, description="Papers kept in each window's stored ranking.")
 
+    # -- "For you" recommendations (docs/recommendations.md) -------------------------------------
+    recommend_exploration: float = Field(
+        0.1, ge=0, le=0.5, description="Share of recommendation slots given to papers outside a reader's profile "
+        "(every round(1/x)-th slot); 0: none.")
+    recommend_half_life_days: float = Field(
+        0.0, ge=0, description="Recency weighting of a reader's library: a signal this many days old counts half; "
+        "0: every paper counts the same (measured best, docs/recommendations.md).")
+
     # -- worker (docs/worker.md): minutes between runs of each job; 0 disables it ----------------
     schedule_harvest_arxiv_minutes: float = Field(
         720.0, ge=0, description="Worker: minutes between arXiv OAI-PMH harvests ('harvest arxiv'); 0 disables.")

@@ -115,7 +115,7 @@ def embed(ctx: Context, reembed: bool, limit: int | None, quiet: bool) -> None:
 
 @click.group(name="eval")
 def eval_group() -> None:
-    """Measure search quality on public benchmarks."""
+    """Measure search and recommendation quality on public benchmarks."""
 
 
 def _print_metrics(metrics: dict[str, float], as_json: bool) -> None:
@@ -172,6 +172,23 @@ def eval_known_items(ctx: click.Context, papers: Path, items: Path, mode: str, a
     from paperwire.search.evaluation import evaluate_known_items
 
     _print_metrics(evaluate_known_items(papers, items, mode, settings=_settings(ctx)), as_json)
+
+
+@eval_group.command(name="recommend")
+@click.option("--corpus", type=FILE, required=True, help="The papers: a Paperwire JSON-lines file (.gz or not).")
+@click.option("--users", type=FILE, required=True,
+              help="JSON lines of {user, cutoff, until, library, relevant} (simulated readers).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_recommend(corpus: Path, users: Path, as_json: bool) -> None:
+    """nDCG@10, recall@100 and MRR@10 of "For you" recommendations for simulated readers."""
+    from paperwire.recommend.evaluation import evaluate, load_corpus, load_readers
+
+    metrics = evaluate(load_corpus(corpus), load_readers(users))
+    if as_json:
+        click.echo(json.dumps({k: (int(v) if k == "users" else round(v, 4)) for k, v in metrics.items()}))
+        return
+    for key, value in metrics.items():
+        click.echo(f"{key:<20} {int(value) if key == 'users' else f'{value:.4f}'}")
 
 
 COMMANDS = [search, similar, embed, eval_group]

@@ -471,6 +471,26 @@ MIGRATIONS: tuple[Migration, ...] = (
                 ("thumbs", ("user_id", "paper_id")), ("follows", ("user_id", "kind", "key")),
                 ("signal_versions", ("user_id",))),
     ),
+    # "For you": each reader's recommendation model (opaque bytes of paperwire.recommend, a few KB) and the
+    # instance's background model; a model goes with its account.
+    Migration(
+        "0011_recommend_models",
+        (
+            """CREATE TABLE recommend_models (
+                user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                model {blob} NOT NULL,
+                format INTEGER NOT NULL,
+                trained_at TEXT NOT NULL,
+                signals_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE recommend_state (
+                name TEXT PRIMARY KEY,
+                data {blob} NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+        tables=(("recommend_models", ("user_id",)), ("recommend_state", ("name",))),
+    ),
 )
 
 

@@ -29,6 +29,7 @@ from paperwire.store.migrations import MIGRATIONS
 from paperwire.store.pacing import Pacing
 from paperwire.store.papers import Papers
 from paperwire.store.preferences import Preferences
+from paperwire.store.recommendations import Recommendations
 from paperwire.store.signals import Signals
 from paperwire.store.tables import Tables
 from paperwire.store.trending import Trending, computed_key
@@ -67,6 +68,8 @@ class Store:
     """The fetch queue: arXiv ids someone asked for, their state, and who waits for each."""
     pacing: Pacing
     """Turns at rate-limited hosts (arXiv), shared by every process on the database."""
+    recommendations: Recommendations
+    """Each reader's recommendation model and the instance's background model."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -85,6 +88,7 @@ class Store:
         self.outbox = Outbox(db)
         self.fetches = Fetches(db)
         self.pacing = Pacing(db)
+        self.recommendations = Recommendations(db)
 
     @property
     def url(self) -> str:

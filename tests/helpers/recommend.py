@@ -1,0 +1,54 @@
+"""A small hand-made world for the recommender's tests: three topics, a background, a reader."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from paperwire.recommend.features import Background, counts_matrix, fit_background
+from paperwire.recommend.scoring import Candidates
+from paperwire.recommend.text import paper_text
+from paperwire.recommend.training import Signal
+
+TOPICS = {
+    "graphs": ["graph neural network message passing", "molecular property prediction", "node classification"],
+    "speech": ["automatic speech recognition", "acoustic model transducer", "spoken language audio"],
+    "robots": ["robot manipulation grasping", "reinforcement learning policy", "legged locomotion controller"],
+}
+
+
+def paper(topic: str, i: int) -> tuple[str, str, str]:
+    """(id, title, abstract) of the i-th paper on a topic: its phrases plus a word of its own."""
+    phrases = TOPICS[topic]
+    title = f"{phrases[i % 3].title()} with method{topic}{i}"
+    abstract = f"We study {phrases[0]} and {phrases[1]}. Our {phrases[2]} improves on strong baselines {i}."
+    return f"{topic}-{i}", title, abstract
+
+
+def library_texts() -> dict[str, str]:
+    """Texts of ten papers per topic (ids ``graphs-0`` … ``robots-9``)."""
+    out = {}
+    for topic in TOPICS:
+        for i in range(10):
+            pid, title, abstract = paper(topic, i)
+            out[pid] = paper_text(title, abstract)
+    return out
+
+
+def background() -> Background:
+    """A background over the library texts and generic filler, every term kept."""
+    texts = list(library_texts().values()) + [f"a survey of methods number {i} for learning" for i in range(30)]
+    return fit_background(counts_matrix(texts), min_df=1, max_df=1.0, reference_size=20, hub_k=3)
+
+
+def candidates(bg: Background, per_topic: int = 4) -> Candidates:
+    """New papers on every topic (ids ``new-graphs-0`` …), categories by topic, one author each."""
+    rows = [paper(topic, 100 + i) for topic in TOPICS for i in range(per_topic)]
+    cats = [[f"cs.{topic[:2].upper()}"] for topic in TOPICS for _ in range(per_topic)]
+    authors = [[f"Author {topic} {i}"] for topic in TOPICS for i in range(per_topic)]
+    return Candidates.build(bg, [f"new-{pid}" for pid, _, _ in rows], [t for _, t, _ in rows],
+                            [a for _, _, a in rows], cats, authors)
+
+
+def saves(*ids: str, at: date = date(2026, 1, 1)) -> list[Signal]:
+    """A save of each paper on one day."""
+    return [Signal(pid, "save", at) for pid in ids]
