@@ -180,7 +180,7 @@ def test_user_signals_has_everything_a_model_learns_from(lstore: Store, ann: int
 
 
 def test_the_migration_gives_libraries_saved_before_it_a_default_folder(db_url: str) -> None:
-    mine = next(i for i, m in enumerate(MIGRATIONS) if m.name == "0009_library_folders_signals")
+    mine = next(i for i, m in enumerate(MIGRATIONS) if m.name == "0010_library_folders_signals")
     store = open_store(db_url)
     try:
         with store.db.write() as tx:  # the database as it was before this migration
@@ -196,7 +196,7 @@ def test_the_migration_gives_libraries_saved_before_it_a_default_folder(db_url: 
             for pid in (A, B):
                 tx.execute("INSERT INTO library (user_id, paper_id, saved_at) VALUES (?, ?, ?)",
                            (ann, pid, "2026-06-01T00:00:00+00:00"))
-        assert "0009_library_folders_signals" in store.migrate()
+        assert "0010_library_folders_signals" in store.migrate()
         assert _slugs(store, ann) == {"saved": 2} and [e.note for e in store.library.entries(ann)] == ["", ""]
         store.library.set_in_folder(ann, A, store.library.folders(ann)[0].id, False)
         assert store.library.count(ann) == 1  # the rule holds for old saves too

@@ -33,6 +33,7 @@ to get a `304` when nothing changed.
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """A FastAPI application serving ``store`` with ``settings``; nothing global."""
+    from paperwire.community import library as library_service
     from paperwire.web import assets, errors
     from paperwire.web.body_limit import BodyLimit
     from paperwire.web.errors import RejectNul
@@ -109,7 +110,11 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(ConditionalGet, runtime=runtime, version=__version__, cache=cache)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RejectNul)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before anything reads a body
+    # before anything reads a body; the library import takes files up to 1 MB (plus the form around it)
+    upload = (library_service.MAX_IMPORT_BYTES + 64 * 1024,
+              f"The file is over the limit of {library_service.MAX_IMPORT_BYTES:,} bytes (1 MB).")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/library/import": upload, "/api/v1/me/library/import": upload})
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies())
     app.state.response_cache = cache
     return app

@@ -16,6 +16,8 @@ this answers before any route runs, in the route's error shape (JSON under /api,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -27,8 +29,8 @@ from paperwire.web.errors import respond
 class BodyTooLarge(HTTPException):
     """A request body over the limit (HTTP 413), raised while the body streams in."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, too_large_message(limit), headers={"Connection": "close"})
+    def __init__(self, limit: int, message: str | None = None) -> None:
+        super().__init__(413, message or too_large_message(limit), headers={"Connection": "close"})
 
 
 def too_large_message(limit: int) -> str:
@@ -45,17 +47,26 @@ def declared_length(scope: Scope) -> int | None:
 class BodyLimit:
     """Answer 413 to a request whose body is over ``max_bytes``, declared or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, tuple[int, str]] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # routes that take files (library import): path -> (their limit, what the client is told)
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"] in self.larger:
+            limit, message = self.larger[scope["path"]]
+            await BodyLimit(self.app, limit)._limited(scope, receive, send, message)
+            return
+        await self._limited(scope, receive, send, too_large_message(self.max_bytes))
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, refusal: str) -> None:
         length = declared_length(scope)
         if length is not None and length > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, refusal)
             return
         received = 0
         started = False
@@ -66,7 +77,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                    raise BodyTooLarge(self.max_bytes, refusal)
             return message
 
         async def watched(message: Message) -> None:
@@ -81,10 +92,10 @@ class BodyLimit:
             # the app's handlers answer an HTTPException raised inside a route; this one escaped them
             if started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, refusal)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = respond(Request(scope), 413, too_large_message(self.max_bytes))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, refusal: str) -> None:
+        response = respond(Request(scope), 413, refusal)
         # the rest of the body is never read: close the connection rather than read it to reuse it
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
