@@ -162,7 +162,7 @@ def claim(request: Request, who: CheckedUserDep, body: ClaimBody) -> dict[str, A
 
 @api.get("/library", summary="Your saved papers with notes and folders, newest first")
 def saved(request: Request, who: SignedInDep, response: Response, folder: Slug = "",
-          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0
+          limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
           ) -> dict[str, Any]:
     response.headers["Cache-Control"] = "no-store"
     store, user = runtime_of(request).store, _user(who)
