@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.digest.service import run_digests
+from paperwire.digest.service import deliver_outbox, run_digests
 from paperwire.runtime import Runtime
 from tests.helpers.paths import ROOT, SAMPLE
 from tests.helpers.smtp import Handler, smtp_server
+from tests.helpers.stalled_sender import LEASE_SECONDS
 
 pytestmark = pytest.mark.slow
 SUBSCRIBERS = 60
@@ -80,3 +81,35 @@ def test_repeated_kills_lose_nothing(db_url: str) -> None:
     assert result["max_extra_per_kill"] <= result["connections"] and result["extra_outside_in_flight"] == 0, result
     assert result["message_id_mismatches"] == 0 and result["outbox"] == {"sent": SUBSCRIBERS}, result
     assert result["ok"] and run.returncode == 0, result
+
+
+def test_a_sender_killed_between_accept_and_record_repeats_one_message_with_two_connections(
+        mail_rt: Runtime, smtp: tuple[Handler, int], db_url: str, tmp_path: Path) -> None:
+    """The worst moment for a kill: the server has said 250 and the "sent" is not recorded yet. The
+    database stalls there (every record of "sent" waits), so with the default 2 connections the other
+    connection would go on and get its own message accepted too; then SIGKILL. The next sender sends
+    again what the dead one held: exactly one message arrives twice, with its Message-ID, none is lost."""
+    store = mail_rt.store
+    count = 45  # more than one claimed batch (20), so both connections have messages to send
+    store.subscriptions.import_subscribers([(f"k{i:03d}@example.org", "daily", [], "n") for i in range(count)], "test")
+    assert run_digests(mail_rt, "daily", date(2026, 6, 29), send=False).builds[0].built == count
+    handler, port = smtp
+    stalled = subprocess.Popen([sys.executable, "-m", "tests.helpers.stalled_sender", db_url,
+                                str(tmp_path / "data"), str(port)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        assert handler.wait_for(1, timeout=60), "the stalled sender never sent"
+        handler.wait_for(2, timeout=1.5)  # time for the other connection to get a message accepted, if it can
+    finally:
+        stalled.send_signal(signal.SIGKILL)
+        stalled.wait(timeout=10)
+    accepted_before_kill = sum(handler.per_recipient().values())
+    assert store.outbox.outbox_counts().get("sent", 0) == 0  # nothing was recorded: every accept is in the window
+    time.sleep(LEASE_SECONDS + 0.5)  # the dead sender's lease runs out
+    report = deliver_outbox(mail_rt)
+    assert report.sent == count and report.failed == 0, report
+    counts = handler.per_recipient()
+    assert set(counts) == {f"k{i:03d}@example.org" for i in range(count)}  # nothing lost
+    repeated = [address for address, n in counts.items() if n > 1]
+    assert accepted_before_kill == 1 and len(repeated) == 1 and counts[repeated[0]] == 2, counts
+    ids = {m.message["Message-ID"] for m in handler.to(repeated[0])}
+    assert len(ids) == 1  # the repeat carries its original's Message-ID

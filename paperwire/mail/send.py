@@ -1,14 +1,17 @@
 """Delivery: the outbox, sent over SMTP with aiosmtplib.
 
 The guarantee (docs/digests.md): every queued message is delivered or
-recorded as failed, and none is delivered twice except those in flight when
-a sender crashed. A sender claims a few messages at a time (``pending`` →
-``sending``, with a lease), sends each, and records each outcome right
-after the server's answer. If it dies, its claimed messages stay
-``sending`` until the lease ends; then the next sender takes them again.
-Those whose outcome was not yet recorded — accepted by the server in the
-instant before the crash — are the only ones that can arrive twice, and
-they carry the same Message-ID, so receivers can drop the copy.
+recorded as failed, and a crashed sender repeats at most one message. A
+sender claims a few messages at a time (``pending`` → ``sending``, with a
+lease), sends each, and records each outcome right after the server's
+answer. If it dies, its claimed messages stay ``sending`` until the lease
+ends; then the next sender takes them again. Only a message accepted by the
+server whose outcome was not yet recorded can arrive twice, and there is at
+most one such message at any time: the connections run their transactions
+in parallel up to the last byte of the message, then pass one at a time
+through the commit (the final "." and the server's ``250``, then the
+record "sent"; ``mail.transaction``). A repeat carries the same Message-ID,
+so receivers can drop it.
 
 Temporary failures (4xx, dropped connections, timeouts) are retried with
 exponential backoff up to ``mail_max_attempts``; permanent ones (5xx) are
@@ -36,12 +39,14 @@ from paperwire.config import Settings
 from paperwire.mail.mime import DkimSigner, to_bytes
 from paperwire.mail.outbox import sender_address, sender_domain
 from paperwire.mail.render import Render
+from paperwire.mail.transaction import begin, commit
 from paperwire.models import OutboxMessage, Paper, Subscriber
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 BATCH = 20
 MAX_BACKOFF = timedelta(hours=6)
+SEND_ERRORS = (TimeoutError, aiosmtplib.SMTPException, OSError)
 MAIL_OFF = "mail is off: no SMTP server is set (PAPERWIRE_SMTP_HOST is empty); messages wait in the outbox"
 
 
@@ -88,6 +93,9 @@ class RateLimiter:
 
 def classify(exc: Exception) -> tuple[bool, bool, str]:
     """``(permanent, recipient refused, text)`` of a failed send."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        permanent = exc.code >= 500
+        return permanent, permanent, f"recipient refused: {exc.code} {exc.message}"
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in exc.recipients]
         text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
@@ -114,6 +122,9 @@ class Sender:
         self.report = DeliveryReport()
         self.stop = False
         self._claim_lock = asyncio.Lock()
+        # held from a message's final "." until its "sent" is recorded: at most one message is ever accepted
+        # by the server and not yet recorded, so a crash repeats at most one, however many connections
+        self._commit_lock = asyncio.Lock()
         self.batch = BATCH
         if settings.smtp_rate_per_second > 0:  # a batch must go out well within its lease
             fits = int(settings.mail_lease_seconds * settings.smtp_rate_per_second / (4 * settings.smtp_connections))
@@ -200,6 +211,13 @@ class Sender:
         return client
 
     @staticmethod
+    def _broken(client: aiosmtplib.SMTP, exc: Exception) -> Exception:
+        """``exc``, after closing the connection if it is unusable (the next message reconnects)."""
+        if isinstance(exc, aiosmtplib.SMTPServerDisconnected | OSError | asyncio.TimeoutError):
+            client.close()
+        return exc
+
+    @staticmethod
     async def _close(client: aiosmtplib.SMTP | None) -> None:
         if client is None or not client.is_connected:
             return
@@ -254,13 +272,19 @@ class Sender:
                     await self.rate.acquire()
                     used += 1
                     try:
-                        await client.sendmail(sender, [message.recipient], data)
-                    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-                        if isinstance(exc, aiosmtplib.SMTPServerDisconnected | OSError | asyncio.TimeoutError):
-                            client.close()  # reconnect for the next message
-                        await self._failed(message, sub, exc)
+                        await begin(client, sender, message.recipient, data)
+                    except SEND_ERRORS as exc:
+                        await self._failed(message, sub, self._broken(client, exc))
                         continue
-                    await self._record(message, "sent")
+                    async with self._commit_lock:
+                        try:
+                            await commit(client)
+                        except SEND_ERRORS as exc:
+                            # the outcome is unknown (the server may have accepted it): recorded before the
+                            # next commit, like a success
+                            await self._failed(message, sub, self._broken(client, exc))
+                            continue
+                        await self._record(message, "sent")
         finally:
             await self._close(client)
 

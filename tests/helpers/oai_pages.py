@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
@@ -74,13 +75,20 @@ def pages(n_pages: int, per_page: int, fmt: str = "arXiv", offset: int = 0,
           stamp: str | None = None) -> list[tuple[list[str], bytes]]:
     """``(arXiv ids, page bytes)`` for a chain of ``n_pages`` pages of ``per_page`` records each."""
     records = sample_records(offset + n_pages * per_page)[offset:]
-    render = _arxiv_record if fmt == "arXiv" else _dc_record
     total = n_pages * per_page
     out = []
     for i in range(n_pages):
         chunk = records[i * per_page : (i + 1) * per_page]
-        body = "".join(render(p, stamp or p["announced"]) for p in chunk)
         nxt = token(i + 1, per_page) if i + 1 < n_pages else ""
-        body += f'<resumptionToken cursor="{i * per_page}" completeListSize="{total}">{nxt}</resumptionToken>\n'
-        out.append(([p["id"] for p in chunk], (HEAD + body + "</ListRecords>\n</OAI-PMH>\n").encode()))
+        out.append(([p["id"] for p in chunk], render_page(chunk, i * per_page, total, nxt, fmt, stamp)))
     return out
+
+
+def render_page(records: Sequence[dict[str, Any]], cursor: int, total: int, next_token: str, fmt: str = "arXiv",
+                stamp: str | None = None) -> bytes:
+    """One ListRecords page of ``records`` (the sample's fields: id, title, authors, categories, ...), with
+    ``next_token`` in its resumption token ("" on the last page)."""
+    render = _arxiv_record if fmt == "arXiv" else _dc_record
+    body = "".join(render(p, stamp or p["announced"]) for p in records)
+    body += f'<resumptionToken cursor="{cursor}" completeListSize="{total}">{next_token}</resumptionToken>\n'
+    return (HEAD + body + "</ListRecords>\n</OAI-PMH>\n").encode()

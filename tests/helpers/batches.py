@@ -1,0 +1,150 @@
+"""Batches of good and bad records for the "never a partial commit" properties (test_fuzz_batches.py).
+
+Records start from real ones (the shared sample, the Kaggle snapshot) under fresh arXiv ids, so every
+Hypothesis example writes papers no earlier example wrote to the same store; some are spoiled the way
+sources spoil them (control characters and U+0000, wrong types, missing fields, huge fields, cut-off
+JSON). ``failing_store_write`` makes the store's write fail inside its transaction, after the batch's
+rows are written and before the commit, as a full disk, a lost connection or a Ctrl-C would.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import itertools
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from paperwire.store import Store
+from tests.helpers import oai_pages
+from tests.helpers.paths import KAGGLE
+
+_ids = itertools.count(1)
+MONTH = "2612"  # no paper of the sample or the fixtures is from December 2026
+HUGE = 200_000  # characters: a big field the parsers keep (their limits clip it), far below a line's limit
+OVER_LINE = 2 * 1024 * 1024 + 10  # bytes: over bulk.MAX_LINE_BYTES, rejected as "line too long"
+
+
+class Injected(RuntimeError):
+    """The failure ``failing_store_write`` raises in the middle of a transaction."""
+
+
+def fresh_id() -> str:
+    """An arXiv id no other example used (``2612.NNNNN``)."""
+    return f"{MONTH}.{next(_ids):05d}"
+
+
+@cache
+def kaggle_records() -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(line) for line in KAGGLE.read_text().splitlines()[:20])
+
+
+@dataclass(frozen=True)
+class Spoil:
+    """How a record is spoiled: a field set to a value, a field dropped, or the line cut."""
+
+    kind: str
+    field: str = ""
+    value: Any = None
+
+
+CONTROL_TEXTS = ["\x00", "a\x00b", "\x01\x02\x1f", "line\x0bbreak", "\x7f", "\u0000\u0000", "\x1b[31mred"]
+WRONG_TYPES = [123, 1.5, True, None, [], {}, ["x", 1], {"a": "b"}]
+
+
+def spoils() -> st.SearchStrategy[Spoil]:
+    """A way to spoil one record; the parser alone decides whether the result is good or bad."""
+    text_fields = st.sampled_from(["title", "abstract", "comment", "comments", "journal_ref", "journal-ref"])
+    return st.one_of(
+        st.builds(Spoil, st.just("control"), text_fields, st.sampled_from(CONTROL_TEXTS)),
+        st.builds(Spoil, st.just("control_id"), st.just("id"), st.sampled_from(CONTROL_TEXTS)),
+        st.builds(Spoil, st.just("wrong_type"), st.sampled_from(["id", "title", "abstract", "authors", "categories",
+                                                                 "announced", "versions", "update_date"]),
+                  st.sampled_from(WRONG_TYPES)),
+        st.builds(Spoil, st.just("drop"), st.sampled_from(["id", "title", "abstract", "categories", "authors"])),
+        st.builds(Spoil, st.just("huge"), st.sampled_from(["title", "abstract", "authors"])),
+        st.just(Spoil("truncated")),
+        st.just(Spoil("not_an_object")),
+    )
+
+
+def jsonl_line(record: dict[str, Any], spoil: Spoil | None) -> bytes:
+    """One line of a JSON-lines file: ``record`` under a fresh id, spoiled by ``spoil`` if given."""
+    out = copy.deepcopy(record)
+    out["id"] = fresh_id()
+    if spoil is None:
+        return json.dumps(out).encode() + b"\n"
+    if spoil.kind in ("control", "wrong_type"):
+        out[spoil.field] = spoil.value
+    elif spoil.kind == "control_id":
+        out["id"] = out["id"][:4] + str(spoil.value) + out["id"][4:]
+    elif spoil.kind == "drop":
+        out.pop(spoil.field, None)
+    elif spoil.kind == "huge":
+        out[spoil.field] = "word " * (HUGE // 5) if spoil.field != "authors" else ["A. Author"] * (HUGE // 10)
+    elif spoil.kind == "not_an_object":
+        return json.dumps([out]).encode() + b"\n"
+    line = json.dumps(out).encode()
+    if spoil.kind == "truncated":
+        line = line[: len(line) // 2]
+    return line + b"\n"
+
+
+def over_long_line() -> bytes:
+    """A line over the importer's limit (a record whose abstract is megabytes long)."""
+    return json.dumps({"id": fresh_id(), "title": "t", "abstract": "x" * OVER_LINE}).encode() + b"\n"
+
+
+def jsonl_files() -> st.SearchStrategy[list[bytes]]:
+    """The lines of one file: real records (the sample's and Kaggle's), some spoiled, now and then one
+    over the line limit."""
+    records = st.deferred(lambda: st.sampled_from(list(oai_pages.sample_records(30)) + list(kaggle_records())))
+    line = st.builds(jsonl_line, records, st.one_of(st.none(), st.none(), spoils()))
+    lines = st.lists(line, min_size=1, max_size=14)
+    return st.tuples(lines, st.integers(0, 12)).map(
+        lambda pair: pair[0] if pair[1] else [*pair[0][:3], over_long_line(), *pair[0][3:]])
+
+
+def gzipped(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+@contextmanager
+def failing_store_write(store: Store, at: int | None, interrupt: bool = False) -> Iterator[list[int]]:
+    """Make the ``at``-th (1-based) ``save_batch`` of ``store`` fail at the end of its transaction, once
+    everything it writes (papers, code links, HF entries, the source's state) is written and before the
+    commit: with ``Injected``, or ``KeyboardInterrupt`` (a Ctrl-C) when ``interrupt``. Yields a list
+    holding the number of batches attempted so far."""
+    papers, db = store.papers, store.papers.db
+    real_save, real_write = papers.save_batch, db.write
+    calls = [0]
+    inside = [False]
+
+    def save_batch(batch: Any) -> Any:
+        calls[0] += 1
+        inside[0] = True
+        try:
+            return real_save(batch)
+        finally:
+            inside[0] = False
+
+    @contextmanager
+    def write() -> Iterator[Any]:
+        with real_write() as tx:
+            yield tx
+            if inside[0] and calls[0] == at:
+                raise KeyboardInterrupt if interrupt else Injected(f"store write {at} failed before its commit")
+
+    papers.save_batch = save_batch  # type: ignore[method-assign]
+    db.write = write  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        papers.save_batch = real_save  # type: ignore[method-assign]
+        db.write = real_write  # type: ignore[method-assign]
