@@ -18,8 +18,9 @@ the import path does with its verdicts, not about the verdicts.
 from __future__ import annotations
 
 import itertools
+import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +32,32 @@ from hypothesis import strategies as st
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_oai import parse_list_records, state_key
 from paperwire.ingest.bulk import MAX_LINE_BYTES, ImportReport, import_files, parse_record
-from paperwire.ingest.harvest import run_arxiv
+from paperwire.ingest.harvest import run_arxiv, run_hf
+from paperwire.ingest.hf import parse_daily
 from paperwire.ingest.records import RecordError
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import Paper
 from paperwire.store import Store
 from tests.helpers import oai_pages
-from tests.helpers.batches import HUGE, Injected, failing_store_write, fresh_id, gzipped, jsonl_files
+from tests.helpers.batches import (
+    HUGE,
+    Injected,
+    failing_store_write,
+    fresh_id,
+    gzipped,
+    hf_days,
+    jsonl_files,
+)
 from tests.helpers.clock import FakeTime
 from tests.helpers.net import make_client
 from tests.helpers.replay import Recorded, ReplayServer
 
 pytestmark = pytest.mark.needs_data  # the records are the shared sample's and the Kaggle snapshot's
 
-EXAMPLES = 15  # per store; each example runs three imports (or up to five harvests) into a real database
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large, HealthCheck.large_base_example])
+IMPORT_EXAMPLES = 50  # per store and file kind; each example runs three imports into a real database
+HARVEST_EXAMPLES = 15  # per store; each example runs two to five harvests against a local server
+CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+          HealthCheck.large_base_example]  # one store per test, shared by its examples (fresh ids keep them apart)
 _files = itertools.count(1)
 
 
@@ -83,7 +93,7 @@ def stored(store: Store, papers: list[Paper]) -> set[str]:
 
 
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
-@FUZZ
+@settings(max_examples=IMPORT_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
 @given(lines=jsonl_files(), batch_size=st.integers(1, 4), fail_at=st.one_of(st.none(), st.integers(1, 4)),
        interrupt=st.booleans())
 def test_an_import_commits_whole_batches_reports_each_bad_line_and_reruns_without_duplicates(
@@ -172,7 +182,7 @@ def oai_harvest(store: Store, replay: ReplayServer, fake_time: FakeTime, set_: s
         return run_arxiv(store, Settings(arxiv_oai_url=replay.url + "/oai2"), sets=[set_], start=START, client=client)
 
 
-@FUZZ
+@settings(max_examples=HARVEST_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
 @given(chain=oai_chains(), cut=st.one_of(st.none(), st.integers(0, 3)), fail_at=st.one_of(st.none(), st.integers(1, 4)),
        interrupt=st.booleans())
 def test_a_harvest_commits_whole_pages_with_their_cursor_and_resumes_without_duplicates(
@@ -232,3 +242,64 @@ def test_a_harvest_commits_whole_pages_with_their_cursor_and_resumes_without_dup
     assert again.ok and again.rejected == rejected, again.errors
     assert (again.papers.inserted, again.papers.updated, again.papers.unchanged) == (0, 0, len(everything))
     assert store.stats().papers == papers_before + len(everything)  # no duplicates
+
+
+# -- Hugging Face daily lists: each day one batch (its entries, the papers it adds, its code links) -----
+
+_days = itertools.count()
+
+
+@settings(max_examples=HARVEST_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
+@given(days=hf_days(), cut=st.one_of(st.none(), st.integers(0, 3)), fail_at=st.one_of(st.none(), st.integers(1, 4)),
+       interrupt=st.booleans())
+def test_a_daily_list_is_stored_whole_or_not_at_all_and_a_rerun_adds_no_duplicates(
+        store: Store, replay: ReplayServer, fake_time: FakeTime, days: list[list[dict[str, Any]]], cut: int | None,
+        fail_at: int | None, interrupt: bool) -> None:
+    first = date(2030, 1, 1) + timedelta(days=5 * next(_days))  # days no other example harvests
+    dates = [first + timedelta(days=i) for i in range(len(days))]
+    bodies = [json.dumps(items).encode() for items in days]
+    verdict = [parse_daily(body, day) for body, day in zip(bodies, dates, strict=True)]  # the parser's verdict
+    for i, (body, day) in enumerate(zip(bodies, dates, strict=True)):
+        responses = [Recorded(200, [("Content-Type", "application/json")], body)]
+        if i == cut:  # this day first arrives cut off: that day fails alone, the others go on
+            responses.insert(0, Recorded(200, [("Content-Type", "application/json")], body[: len(body) // 2]))
+        replay.add(f"/api/daily_papers?date={day.isoformat()}", *responses)
+    papers_before = store.stats().papers
+
+    def run() -> HarvestReport:
+        with make_client(fake_time) as client:
+            return run_hf(store, Settings(hf_url=replay.url, hf_fill_from_arxiv=False), dates[0], dates[-1],
+                          client=client)
+
+    def whole_days() -> list[bool]:
+        """Which days are stored; asserts each is whole (entries and papers) or absent."""
+        stored = []
+        for day, daily in zip(dates, verdict, strict=True):
+            entries = {e.paper_id for e in store.signals.hf_daily(day)}
+            papers = set(store.papers.get_papers(list(daily.papers)))
+            whole = {e.paper_id for e in daily.entries}
+            assert (entries, papers) in ((whole, set(daily.papers)), (set(), set())), f"{day} is in part"
+            stored.append(bool(whole) and entries == whole)
+        return stored
+
+    # a cut day is skipped before any write; the store's failure comes at the fail_at-th day written
+    written = [i for i in range(len(days)) if i != cut]
+    failing_day = written[fail_at - 1] if fail_at is not None and fail_at <= len(written) else None
+    with failing_store_write(store, fail_at, interrupt):
+        try:
+            report: HarvestReport | None = run()
+        except (Injected, KeyboardInterrupt):
+            report = None
+    assert (report is None) == (failing_day is not None)
+    done = whole_days()
+    for i, daily in enumerate(verdict):
+        expected = daily.entries != [] and i != cut and (failing_day is None or i < failing_day)
+        assert done[i] == expected, (i, cut, failing_day)
+
+    again = run()
+    assert again.ok and again.rejected == sum(len(d.rejected) for d in verdict), again.errors
+    assert whole_days() == [bool(d.entries) for d in verdict]  # every day whole, no good entry lost
+    third = run()
+    assert third.ok and (third.papers.inserted, third.papers.updated) == (0, 0)
+    assert all(len(store.signals.hf_daily(day)) == len(d.entries) for day, d in zip(dates, verdict, strict=True))
+    assert store.stats().papers == papers_before + len({pid for d in verdict for pid in d.papers})  # no duplicates

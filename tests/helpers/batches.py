@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from paperwire.store import Store
 from tests.helpers import oai_pages
-from tests.helpers.paths import KAGGLE
+from tests.helpers.paths import FIXTURES_SHARED, KAGGLE
 
 _ids = itertools.count(1)
 MONTH = "2612"  # no paper of the sample or the fixtures is from December 2026
@@ -148,3 +148,38 @@ def failing_store_write(store: Store, at: int | None, interrupt: bool = False) -
     finally:
         papers.save_batch = real_save  # type: ignore[method-assign]
         db.write = real_write  # type: ignore[method-assign]
+
+
+@cache
+def hf_items() -> tuple[dict[str, Any], ...]:
+    """Real items of two recorded Hugging Face daily lists."""
+    items: list[dict[str, Any]] = []
+    for day in ("2025-03-04", "2026-07-31"):
+        items += json.loads((FIXTURES_SHARED / "hf-papers" / f"daily_papers_date={day}.json").read_text())[:8]
+    return tuple(items)
+
+
+HF_SPOILS: list[tuple[str, Any]] = [
+    ("id", "not-an-id"), ("id", 2503.01785), ("title", "\x00"), ("title", "NUL\x00 in the\x1f title"),
+    ("summary", "\x00" * 3), ("upvotes", "many"), ("upvotes", 10**30), ("authors", "Ann, Bob"),
+    ("publishedAt", "yesterday"), ("summary", "word " * (HUGE // 5)), ("paper", None),
+]
+
+
+@st.composite
+def hf_days(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
+    """2 to 4 daily lists of 1 to 4 real items under fresh ids, some spoiled."""
+    days = []
+    for _ in range(draw(st.integers(2, 4))):
+        items = []
+        for _ in range(draw(st.integers(1, 4))):
+            item = copy.deepcopy(draw(st.sampled_from(hf_items())))
+            item["paper"]["id"] = fresh_id()
+            spoil = draw(st.one_of(st.none(), st.none(), st.sampled_from(HF_SPOILS)))
+            if spoil is not None and spoil[0] == "paper":
+                item["paper"] = spoil[1]
+            elif spoil is not None:
+                item["paper"][spoil[0]] = spoil[1]
+            items.append(item)
+        days.append(items)
+    return days
