@@ -35,7 +35,8 @@ def foryou_picks(store: Store, settings: Settings, subscribers: Sequence[Subscri
     pool = service.pool_for(store, background, period.start, period.end)
     if not len(pool):
         return {}
-    limit = settings.digest_foryou_papers * 2 + 3
+    # a few spare for papers sent before; each one explained costs about as much as the ranking itself
+    limit = settings.digest_foryou_papers + 3
     out: dict[int, list[tuple[str, str]]] = {}
     for sub in linked:
         assert sub.user_id is not None
