@@ -107,6 +107,24 @@ class SavedPaper:
 
 
 @dataclass(slots=True)
+class PendingPaper:
+    """An imported paper the store did not hold: kept with its note and folder names until the fetch queue
+    has it. ``state`` is its fetch's (``pending``, ``fetching``; ``not-found`` or ``failed`` when it will
+    not come)."""
+
+    paper_id: str
+    note: str
+    folders: list[str]
+    requested_at: datetime
+    state: str = "pending"
+
+    @property
+    def coming(self) -> bool:
+        """Still on its way (not refused by arXiv, not given up)."""
+        return self.state in ("pending", "fetching", "done")
+
+
+@dataclass(slots=True)
 class Preference:
     """A followed or muted author, category or keyword: ``key`` is its normal form, ``label`` as given."""
 
