@@ -300,6 +300,13 @@ class Settings(BaseSettings):
     recommend_half_life_days: float = Field(
         0.0, ge=0, description="Recency weighting of a reader's library: a signal this many days old counts half; "
         "0: every paper counts the same (measured best, docs/recommendations.md).")
+    recommend_retrain_batch: int = Field(
+        500, ge=1, description="Readers the recommend-retrain job retrains per run (those whose signals changed "
+        "since their model, least recently changed first); the rest wait for the next run or are retrained when "
+        "they next open \"For you\".")
+    recommend_refit_growth: float = Field(
+        0.2, ge=0, description="The recommend-retrain job refits the background model (idf and reference papers) "
+        "when the collection has grown by this share since the last fit (0.2: 20 % more papers).")
 
     # -- worker (docs/worker.md): minutes between runs of each job; 0 disables it ----------------
     schedule_harvest_arxiv_minutes: float = Field(
@@ -331,6 +338,9 @@ class Settings(BaseSettings):
     schedule_fetch_requested_minutes: float = Field(
         0.5, ge=0, description="Worker: minutes between looks at the fetch queue (arXiv ids that submissions and "
         "other requests asked for; fetched in batches through the arXiv query API); 0 disables.")
+    schedule_recommend_retrain_minutes: float = Field(
+        10, ge=0, description="Worker: minutes between retrainings of the \"For you\" models of readers whose "
+        "signals changed (and background refits when the collection grew); 0 disables.")
     worker_lease_seconds: int = Field(
         300, ge=1, description="A running job's lease; the worker renews it every third of this. A worker that dies "
         "stops renewing and the job is run again once the lease has expired.")

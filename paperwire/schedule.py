@@ -147,6 +147,15 @@ def _fetch_requested(rt: Runtime) -> JobOutcome:
     return JobOutcome(summary, error)
 
 
+def _recommend_retrain(rt: Runtime) -> JobOutcome:
+    from paperwire.recommend.service import retrain_stale
+
+    report = retrain_stale(rt.store, rt.settings)
+    if report.errors:  # too few papers for a background: nothing to do yet, not a failure to retry sooner
+        return JobOutcome(f"skipped: {report.errors[0]}", skipped=True)
+    return JobOutcome(f"recommend-retrain: {report.line()}")
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("harvest-arxiv", "arXiv OAI-PMH harvest of harvest_sets (incremental, resumable)", _harvest_arxiv,
             lambda s: s.schedule_harvest_arxiv_minutes),
@@ -169,6 +178,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("fetch-requested", "fetch the arXiv ids members asked for (submissions, library imports), in "
             "batches, then record the submissions and file the imported papers", _fetch_requested,
             lambda s: s.schedule_fetch_requested_minutes),
+    JobSpec("recommend-retrain", "retrain the \"For you\" models of readers whose signals changed; refit the "
+            "background when the collection grew", _recommend_retrain, lambda s: s.schedule_recommend_retrain_minutes),
 )
 JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
 

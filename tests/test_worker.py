@@ -64,7 +64,8 @@ def test_offline_harvests_fail_with_backoff_and_the_other_jobs_run(clocked: Stor
         "harvest-arxiv": "failed", "harvest-listing": "failed", "harvest-hf": "failed", "harvest-stars": "failed",
         "embed": "skipped", "trending": "ok", "digest-daily": "ok", "digest-weekly": "ok",
         "deliver-outbox": "skipped",  # a Saturday; mail is off (no SMTP server set): the messages wait
-        "fetch-requested": "ok"}  # nothing asked for
+        "fetch-requested": "ok",  # nothing asked for
+        "recommend-retrain": "skipped"}  # no papers stored: no background to fit
     assert runs["harvest-arxiv"].error == (f"GET {CLOSED}/oai? failed after 2 attempts: ConnectError: "
                                            "[Errno 111] Connection refused")
     arxiv = job(clocked, "harvest-arxiv")

@@ -491,6 +491,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("recommend_models", ("user_id",)), ("recommend_state", ("name",))),
     ),
+    # "For you" per member: the exploration they chose (NULL: the instance's recommend_exploration) and the
+    # SHA-256 of the secret token of their private Atom feed (NULL: no feed); the token itself is never kept.
+    Migration(
+        "0012_foryou_feeds",
+        (
+            """CREATE TABLE foryou_settings (
+                user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                exploration {double},
+                feed_token_hash TEXT UNIQUE,
+                feed_created_at TEXT,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+        tables=(("foryou_settings", ("user_id",)),),
+    ),
     # Papers a member imported that the store did not hold: kept (note and folders) until the fetch queue
     # has them, then put in the library; the fetch's state says whether they are still coming.
     Migration(

@@ -41,6 +41,15 @@ class Preferences:
                 bump_user_signals(tx, user_id, self.db.now())
             return changed
 
+    def clear_thumbs(self, user_id: int) -> int:
+        """Take back every thumb of the member (a "For you" reset); how many there were."""
+        with self.db.write() as tx:
+            tx.execute("DELETE FROM thumbs WHERE user_id = ?", (user_id,))
+            removed = int(tx.rowcount)
+            if removed:
+                bump_user_signals(tx, user_id, self.db.now())
+            return removed
+
     def thumbs(self, user_id: int, paper_ids: Sequence[str]) -> dict[str, Thumb]:
         """The member's thumbs among ``paper_ids`` (papers without one are absent)."""
         found: dict[str, Thumb] = {}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from paperwire.models import Paper
 from paperwire.recommend.features import Background, counts_matrix, fit_background
 from paperwire.recommend.scoring import Candidates
 from paperwire.recommend.text import paper_text
 from paperwire.recommend.training import Signal
+from paperwire.store import Store
 
 TOPICS = {
     "graphs": ["graph neural network message passing", "molecular property prediction", "node classification"],
@@ -52,3 +54,30 @@ def candidates(bg: Background, per_topic: int = 4) -> Candidates:
 def saves(*ids: str, at: date = date(2026, 1, 1)) -> list[Signal]:
     """A save of each paper on one day."""
     return [Signal(pid, "save", at) for pid in ids]
+
+
+LIBRARY_DAY = date(2026, 6, 1)
+NEW_DAY = date(2026, 7, 6)
+
+
+def stored_world(store: Store, per_topic: int = 10, new_per_topic: int = 6) -> dict[str, list[str]]:
+    """Store the three topics' papers: ``per_topic`` older ones each (announced ``LIBRARY_DAY``, ids
+    ``graphs-0`` …) and ``new_per_topic`` new ones each (announced ``NEW_DAY``, the newest day, ids
+    ``new-graphs-100`` …, in category cs.<TOPIC> and by ``Author <topic> <i>``), plus filler that makes
+    a background. Returns the new papers' ids per topic."""
+    papers: list[Paper] = []
+    new: dict[str, list[str]] = {}
+    for topic in TOPICS:
+        for i in range(per_topic):
+            pid, title, abstract = paper(topic, i)
+            papers.append(Paper(pid, title, abstract, authors=[f"Old {topic} {i}"],
+                                categories=[f"cs.{topic[:2].upper()}"], announced=LIBRARY_DAY))
+        for i in range(new_per_topic):
+            pid, title, abstract = paper(topic, 100 + i)
+            papers.append(Paper(f"new-{pid}", title, abstract, authors=[f"Author {topic} {i}"],
+                                categories=[f"cs.{topic[:2].upper()}"], announced=NEW_DAY - timedelta(days=i % 2)))
+            new.setdefault(topic, []).append(f"new-{pid}")
+    papers += [Paper(f"filler-{i}", f"A survey of methods number {i}", f"A survey of methods number {i} for learning",
+                     announced=LIBRARY_DAY) for i in range(30)]
+    store.papers.upsert_papers(papers)
+    return new
