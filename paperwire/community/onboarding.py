@@ -38,7 +38,9 @@ class Progress:
     """How far a member is: the papers they chose (newest first) and whether step 2 is open."""
 
     chosen: list[str]
-    rated: int
+    liked: int
+    """Papers with a 👍 (step 1's "I like this" and step 2's ratings)."""
+    disliked: int
 
     @property
     def count(self) -> int:
@@ -62,10 +64,10 @@ class AuthorChoice:
 
 
 def progress(store: Store, user: User) -> Progress:
-    """The papers the member chose (saved, upvoted or liked) and how many papers they rated 👍 or 👎."""
+    """The papers the member chose (saved, upvoted or liked) and how many they rated 👍 and 👎."""
     signals = store.preferences.user_signals(user.id)
-    rated = sum(1 for s in signals.positives if s.kind == "thumbs_up") + len(signals.negatives)
-    return Progress(signals.positive_ids(), rated)
+    liked = sum(1 for s in signals.positives if s.kind == "thumbs_up")
+    return Progress(signals.positive_ids(), liked, len(signals.negatives))
 
 
 def find_papers(rt: Runtime, query: str, limit: int = RESULTS) -> list[Paper]:
@@ -137,7 +139,13 @@ def author_choices(rt: Runtime, query: str, scan: int = AUTHOR_SCAN, limit: int 
         if offset + step >= results.total:
             break
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [AuthorChoice(spellings[k].most_common(1)[0][0], k, n) for k, n in ranked]
+    return [AuthorChoice(_spelling(spellings[k]), k, n) for k, n in ranked]
+
+
+def _spelling(names: Counter[str]) -> str:
+    """The spelling to show of one normal form: the most used; on a tie the one with accents ("Zoë" over
+    "Zoe": a plain spelling is usually a stripped one), then the longer, then alphabetical."""
+    return min(names, key=lambda n: (-names[n], -sum(not ch.isascii() for ch in n), -len(n), n))
 
 
 def claim_author(rt: Runtime, user: User, name: str) -> tuple[list[str], bool]:

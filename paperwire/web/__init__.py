@@ -48,6 +48,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         hf,
         library,
         me,
+        onboarding,
         pages,
         preferences,
         search,
@@ -91,6 +92,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(subscriptions.router)
     app.include_router(library.router)
     app.include_router(preferences.router)
+    app.include_router(onboarding.router)
     app.include_router(me.api)
 
     @app.get("/api/docs", include_in_schema=False)
