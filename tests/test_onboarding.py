@@ -88,7 +88,8 @@ def test_a_new_member_chooses_five_papers_rates_candidates_and_gets_a_ranking(cl
     first = client.get("/for-you/start")
     assert first.status_code == 200 and first.headers["cache-control"] == "private, no-store"
     assert "0 of 5 chosen" in first.text and "Choose 5 more papers first" in first.text
-    assert '<label for="q">' in first.text and '<label for="name">' in first.text  # labelled fields
+    assert '<label for="start-q">' in first.text and '<input id="start-q"' in first.text  # labelled fields
+    assert '<label for="start-name">' in first.text and first.text.count('id="start-q"') == 1
     headings = re.findall(r'<h([12]) id="([^"]+)"', first.text)
     assert [h for _, h in headings] == ["step-1", "mine-h", "step-2"]  # in reading (and focus) order
 

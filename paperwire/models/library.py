@@ -218,7 +218,7 @@ class ParsedFile:
 @dataclass(slots=True)
 class ImportReport:
     """What an import did: papers added (``found``: line and paper id), ids not stored here (``queued``
-    for fetching, or only ``missing`` while no fetch queue is wired), entries it could not match
+    for fetching, or ``missing``: over the limit of one import), entries it could not match
     (``unrecognised``: line and why), and the folders it filled."""
 
     format: str

@@ -53,7 +53,7 @@ def _start_page(request: Request, who: Visitor, q: str = "", name: str = "", sta
     shown = [p.id for p in results] + ([i.paper.id for i in foryou.items] if foryou else [])
     here = f"{START}?{urlencode({k: v for k, v in (('q', q), ('name', name)) if v})}" if q or name else START
     return page(request, who, "onboarding/start.html", status_code=status_code, title="Start your For you page",
-                progress=progress, goal=onboarding.GOAL, enough=onboarding.ENOUGH, q=q, name=name, results=results,
+                progress=progress, goal=onboarding.GOAL, enough=onboarding.ENOUGH, query=q, name=name, results=results,
                 authors=authors, foryou=foryou, chosen=[chosen[i] for i in progress.chosen if i in chosen],
                 community=paper_community(rt.store, shown, who.user), here=here, **context)
 
