@@ -454,6 +454,9 @@ class Settings(BaseSettings):
     )
     digest_trending_papers: int = Field(5, ge=0, le=50, description="Top trending papers in every digest.")
     digest_topic_papers: int = Field(5, ge=1, le=50, description="Most papers per topic in one digest.")
+    digest_foryou_papers: int = Field(
+        5, ge=0, le=50, description="Papers of the \"For you\" section in the digest of a subscriber linked to an "
+        "account (the same ranking as their For-you page, of the digest's period); 0: no such section.")
     digest_max_papers: int = Field(30, ge=1, le=200, description="Most papers in one digest.")
     digest_weekly_day: int = Field(0, ge=0, le=6, description="Weekday weekly digests go out (0 Monday … 6 Sunday).")
     digest_daily_hour_utc: int = Field(

@@ -70,6 +70,8 @@ PERSONAL = [
     ("/api/v1/me/upvotes/{paper_id}", DELETE), ("/api/v1/me/follows", GET), ("/api/v1/me/follows", POST),
     ("/api/v1/me/follows/{kind}/{key}", DELETE), ("/api/v1/me/mutes", GET), ("/api/v1/me/mutes", POST),
     ("/api/v1/me/mutes/{kind}/{key}", DELETE),
+    # "For you" (test_foryou_web)
+    ("/api/v1/me/recommendations", GET),
 ]
 PUBLIC_LISTS = {("/api/v1/submissions", GET), ("/api/v1/community", GET)}  # personal marks only when signed in
 MEMBERS_ONLY = set(PERSONAL) - PUBLIC_LISTS
@@ -175,6 +177,7 @@ def test_a_members_calls_on_real_papers_conform(member: tuple[Any, str]) -> None
         ("/api/v1/upvotes/{paper_id}", PUT, {"path_parameters": {"paper_id": first}}, 200),
         ("/api/v1/library/{paper_id}", PUT, {"path_parameters": {"paper_id": first}}, 200),
         ("/api/v1/library", GET, {"query": {"limit": 10}}, 200),
+        ("/api/v1/me/recommendations", GET, {"query": {"window": "month", "limit": 5}}, 200),  # a saved paper
         ("/api/v1/community", GET, {"query": {"ids": f"{first},{second}"}}, 200),
         ("/api/v1/submissions", POST, {"body": {"paper": second}, "media_type": "application/json"}, 201),
         ("/api/v1/submissions", POST, {"body": {"paper": f"https://arxiv.org/abs/{second}"},

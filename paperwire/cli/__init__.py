@@ -2,7 +2,7 @@
 
 ``main.py`` holds the group and the store-wide commands (migrate, settings, stats, copy, serve);
 ``context.py`` what every command receives; the other modules are named for what they hold
-(imports, harvest, search, trending, worker, digest, admin, dev). Each command gathers options,
+(imports, harvest, search, trending, recommend, worker, digest, admin, dev). Each command gathers options,
 builds a Runtime from Settings, and calls one library function; what it prints is formatting only.
 """
 

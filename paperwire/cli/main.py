@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from paperwire.cli import admin, dev, digest, harvest, imports, search, trending, worker
+from paperwire.cli import admin, dev, digest, harvest, imports, recommend, search, trending, worker
 from paperwire.cli.context import Context, pass_ctx
 from paperwire.config import settings_table
 from paperwire.lifeline import follow_parent
@@ -132,7 +132,7 @@ def serve(ctx: Context, host: str | None, port: int | None, web_processes: int |
     run_server(ctx.settings())
 
 
-for _module in (imports, harvest, search, trending, worker, digest, admin, dev):
+for _module in (imports, harvest, search, trending, recommend, worker, digest, admin, dev):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from paperwire.config import Settings
+from paperwire.digest.foryou import REASON as FORYOU
+from paperwire.digest.foryou import foryou_picks
 from paperwire.mail.outbox import message_id, sender_domain
 from paperwire.models import DigestEntry, DigestPeriod, OutboxMessage, Subscriber, Topic, period_for
 from paperwire.search.analysis import analyze
@@ -129,12 +131,14 @@ class BuildReport:
 
 
 def compose(subscriber: Subscriber, trending: Sequence[Pick | str], matches: dict[str, list[str]],
-            sent: set[tuple[int, str]], period: DigestPeriod, settings: Settings) -> list[DigestEntry]:
-    """One subscriber's digest: trending first, then each topic's matches; nothing sent before.
+            sent: set[tuple[int, str]], period: DigestPeriod, settings: Settings,
+            foryou: Sequence[tuple[str, str]] = ()) -> list[DigestEntry]:
+    """One subscriber's digest: their For-you ranking first (``foryou``: ids and why, best first), then
+    trending, then each topic's matches; nothing sent before.
 
-    A trending paper's reason is ``(f"{kind}-{window}", why)``, e.g. ``("trending-week", "+312 stars
-    this week")``. A paper found several ways is listed once with every reason. Pure: what goes in
-    depends only on the arguments.
+    A For-you paper's reason is ``("foryou", why)``; a trending paper's ``(f"{kind}-{window}", why)``,
+    e.g. ``("trending-week", "+312 stars this week")``. A paper found several ways is listed once with
+    every reason. Pure: what goes in depends only on the arguments.
     """
     entries: dict[str, DigestEntry] = {}
     limit = settings.digest_max_papers
@@ -142,8 +146,14 @@ def compose(subscriber: Subscriber, trending: Sequence[Pick | str], matches: dic
     def fresh(pid: str) -> bool:
         return (subscriber.id, pid) not in sent
 
+    for pid, why in [p for p in foryou if fresh(p[0])][: settings.digest_foryou_papers]:
+        entries.setdefault(pid, DigestEntry(pid, [(FORYOU, why)]))
     for pick in [p for p in as_picks(trending) if fresh(p.paper_id)][: settings.digest_trending_papers]:
-        entries.setdefault(pick.paper_id, DigestEntry(pick.paper_id, [(f"{pick.kind}-{period.window}", pick.why)]))
+        reason = (f"{pick.kind}-{period.window}", pick.why)
+        if pick.paper_id in entries:
+            entries[pick.paper_id].reasons.append(reason)
+        else:
+            entries[pick.paper_id] = DigestEntry(pick.paper_id, [reason])
     for topic in subscriber.topics:
         taken = 0
         for pid in matches.get(topic.query(), []):
@@ -212,12 +222,14 @@ def plan(store: Store, indexes: LocalIndexes, settings: Settings, subscribers: S
     matches = topic_matches(store, indexes, policy, [t for s in subscribers for t in s.topics], period, per_topic,
                             report.errors)
     report.topics = len(matches)
-    candidates = list(dict.fromkeys([*(p.paper_id for p in top), *(pid for ids in matches.values() for pid in ids)]))
+    mine = foryou_picks(store, settings, subscribers, period, report.errors)
+    candidates = list(dict.fromkeys([*(p.paper_id for p in top), *(pid for ids in matches.values() for pid in ids),
+                                     *(pid for picks in mine.values() for pid, _ in picks)]))
     sent = store.outbox.already_sent(candidates) if candidates else set()
     domain, instance = sender_domain(settings), store.instance_id()
     digests = []
     for sub in subscribers:
-        entries = compose(sub, top, matches, sent, period, settings)
+        entries = compose(sub, top, matches, sent, period, settings, mine.get(sub.id, ()))
         if not entries:
             report.empty += 1
             continue

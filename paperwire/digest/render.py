@@ -27,7 +27,8 @@ from paperwire.mail.render import Notices, Render
 from paperwire.models import DigestEntry, Email, OutboxMessage, Paper, Subscriber
 
 TEMPLATES = Path(__file__).parent / "templates"
-_REASON_TEXT = {"trending-day": "Trending today", "trending-week": "Trending this week", "new-day": "New today",
+_REASON_TEXT = {"foryou": "For you", "trending-day": "Trending today", "trending-week": "Trending this week",
+                "new-day": "New today",
                 "new-week": "New this week"}
 _REASON_FORMAT = {"query": "Matches your topic {}", "category": "New in your category {}",
                   "author": "By {}, whom you follow"}
@@ -125,13 +126,15 @@ class Renderer:
         day = date.fromisoformat(payload["day"])
         weekly = payload.get("frequency") == "weekly"
         heading = f"Week to {day:%A %-d %B %Y}" if weekly else f"{day:%A %-d %B %Y}"
-        trending = [e for e in entries if any(k.startswith(("trending-", "new-")) for k, _ in e.reasons)]
-        topical = [e for e in entries if e not in trending]
+        mine = [e for e in entries if any(k == "foryou" for k, _ in e.reasons)]
+        trending = [e for e in entries if e not in mine and any(k.startswith(("trending-", "new-"))
+                                                                 for k, _ in e.reasons)]
+        topical = [e for e in entries if e not in trending and e not in mine]
         # the newest papers, listed when no ranking was ever computed, are not called trending
         newest = any(k.startswith("new-") for e in trending for k, _ in e.reasons)
         top_title = "New" if newest else "Trending"
         sections_html, sections_text = [], []
-        for title, group in ((top_title, trending), ("On your topics", topical)):
+        for title, group in (("For you", mine), (top_title, trending), ("On your topics", topical)):
             if not group:
                 continue
             items_html, items_text = [], []
@@ -145,6 +148,9 @@ class Renderer:
         top_word = top_title.lower()
         summary = (f"{n} paper{'s' if n != 1 else ''}: {len(trending)} {top_word}, {len(topical)} on your topics."
                    if subscriber.topics else f"{n} {top_word} paper{'s' if n != 1 else ''}.")
+        if mine:
+            summary = (f"{n} paper{'s' if n != 1 else ''}: {len(mine)} for you, {len(trending)} {top_word}"
+                       + (f", {len(topical)} on your topics." if subscriber.topics else "."))
         kind = "weekly" if weekly else "daily"
         subject = f"{self.settings.site_name} {kind} digest: {n} paper{'s' if n != 1 else ''} ({day:%-d %b %Y})"
         context: dict[str, Any] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,11 @@ class Ranked:
     terms: list[str] = field(default_factory=list)
     followed: list[str] = field(default_factory=list)
     """Followed authors and categories it matches, as the reader named them."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The reasons as the API and ``paperwire recommend --json`` give them (the paper is added by the caller)."""
+        return {"score": round(self.score, 4), "explored": self.explored, "reasons": self.reasons,
+                "like": self.like, "terms": self.terms, "followed": self.followed}
 
 
 def preferences_of(signals: UserSignals) -> Preferences:

@@ -45,6 +45,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         api,
         community,
         feeds,
+        foryou,
         hf,
         library,
         me,
@@ -94,6 +95,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(preferences.router)
     app.include_router(onboarding.router)
     app.include_router(me.api)
+    app.include_router(foryou.router)
+    app.include_router(foryou.api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

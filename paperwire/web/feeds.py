@@ -10,7 +10,7 @@ so the same data always gives the same bytes (and the same ETag).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
@@ -124,8 +124,9 @@ def rss(papers: Sequence[Paper], info: FeedInfo, paper_url: str) -> bytes:
     return _serialize(root)
 
 
-def atom(papers: Sequence[Paper], info: FeedInfo, paper_url: str) -> bytes:
-    """An Atom 1.0 feed; ``paper_url`` is the site's paper URL prefix."""
+def atom(papers: Sequence[Paper], info: FeedInfo, paper_url: str, notes: Mapping[str, str] | None = None) -> bytes:
+    """An Atom 1.0 feed; ``paper_url`` is the site's paper URL prefix; ``notes`` (by paper id) open an
+    entry's summary (a "For you" feed says there why each paper is in it)."""
     root = ET.Element(f"{{{ATOM_NS}}}feed")
     root.set("xml:lang", "en")
     _sub(root, f"{{{ATOM_NS}}}id", info.feed_url)
@@ -152,7 +153,9 @@ def atom(papers: Sequence[Paper], info: FeedInfo, paper_url: str) -> bytes:
         for code in paper.categories:
             _sub(entry, f"{{{ATOM_NS}}}category", term=code, scheme="https://arxiv.org/archive",
                  label=category_name(code))
-        _sub(entry, f"{{{ATOM_NS}}}summary", clean(paper.abstract), type="text")
+        note = clean((notes or {}).get(paper.id))
+        _sub(entry, f"{{{ATOM_NS}}}summary", f"{note} — {clean(paper.abstract)}" if note else clean(paper.abstract),
+             type="text")
     return _serialize(root)
 
 

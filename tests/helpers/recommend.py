@@ -60,23 +60,33 @@ LIBRARY_DAY = date(2026, 6, 1)
 NEW_DAY = date(2026, 7, 6)
 
 
-def stored_world(store: Store, per_topic: int = 10, new_per_topic: int = 6) -> dict[str, list[str]]:
-    """Store the three topics' papers: ``per_topic`` older ones each (announced ``LIBRARY_DAY``, ids
-    ``graphs-0`` …) and ``new_per_topic`` new ones each (announced ``NEW_DAY``, the newest day, ids
-    ``new-graphs-100`` …, in category cs.<TOPIC> and by ``Author <topic> <i>``), plus filler that makes
-    a background. Returns the new papers' ids per topic."""
+def world_id(topic: str, i: int, new: bool = False, arxiv: bool = False) -> str:
+    """The id ``stored_world`` gives the i-th older (``new`` False) or new paper of a topic: ``graphs-3`` and
+    ``new-graphs-103``, or with ``arxiv`` ids of the form ``2605.00003`` and ``2607.00003`` (topic t: t·100 + i)."""
+    if arxiv:
+        return f"{'2607' if new else '2605'}.{list(TOPICS).index(topic) * 100 + i:05d}"
+    return f"new-{topic}-{100 + i}" if new else f"{topic}-{i}"
+
+
+def stored_world(store: Store, per_topic: int = 10, new_per_topic: int = 6, arxiv: bool = False
+                 ) -> dict[str, list[str]]:
+    """Store the three topics' papers: ``per_topic`` older ones each (announced ``LIBRARY_DAY``) and
+    ``new_per_topic`` new ones each (announced ``NEW_DAY`` or the day before, alternately), each in category
+    cs.<TO> and by ``Author <topic> <i>`` (older ones by ``Old <topic> <i>``), ids by ``world_id``, plus
+    filler that makes a background. Returns the new papers' ids per topic."""
     papers: list[Paper] = []
     new: dict[str, list[str]] = {}
     for topic in TOPICS:
         for i in range(per_topic):
-            pid, title, abstract = paper(topic, i)
-            papers.append(Paper(pid, title, abstract, authors=[f"Old {topic} {i}"],
+            _, title, abstract = paper(topic, i)
+            papers.append(Paper(world_id(topic, i, False, arxiv), title, abstract, authors=[f"Old {topic} {i}"],
                                 categories=[f"cs.{topic[:2].upper()}"], announced=LIBRARY_DAY))
         for i in range(new_per_topic):
-            pid, title, abstract = paper(topic, 100 + i)
-            papers.append(Paper(f"new-{pid}", title, abstract, authors=[f"Author {topic} {i}"],
+            _, title, abstract = paper(topic, 100 + i)
+            pid = world_id(topic, i, True, arxiv)
+            papers.append(Paper(pid, title, abstract, authors=[f"Author {topic} {i}"],
                                 categories=[f"cs.{topic[:2].upper()}"], announced=NEW_DAY - timedelta(days=i % 2)))
-            new.setdefault(topic, []).append(f"new-{pid}")
+            new.setdefault(topic, []).append(pid)
     papers += [Paper(f"filler-{i}", f"A survey of methods number {i}", f"A survey of methods number {i} for learning",
                      announced=LIBRARY_DAY) for i in range(30)]
     store.papers.upsert_papers(papers)
