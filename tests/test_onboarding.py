@@ -85,6 +85,8 @@ def _candidates(html: str) -> list[str]:
 
 def test_a_new_member_chooses_five_papers_rates_candidates_and_gets_a_ranking(client: TestClient,
                                                                              rt: Runtime) -> None:
+    empty = client.get("/for-you")
+    assert '<a href="/for-you/start">Rate a few papers to start</a>' in empty.text  # the For-you page sends them here
     first = client.get("/for-you/start")
     assert first.status_code == 200 and first.headers["cache-control"] == "private, no-store"
     assert "0 of 5 chosen" in first.text and "Choose 5 more papers first" in first.text
@@ -106,7 +108,8 @@ def test_a_new_member_chooses_five_papers_rates_candidates_and_gets_a_ranking(cl
             assert "3 of 5 chosen" in client.get(r.headers["location"]).text
     assert rt.store.preferences.thumbs(_ann(rt).id, liked) == {pid: "up" for pid in liked}
 
-    service.set_exploration(rt.store, _ann(rt).id, 0.0)  # the setting on the For-you page: no exploration
+    r = client.post("/for-you/exploration", data={"csrf_token": csrf, "rate": "off"}, follow_redirects=False)
+    assert r.status_code == 303 and service.exploration_for(rt.store, rt.settings, _ann(rt).id) == 0.0
     ready = client.get("/for-you/start")
     assert "5 of 5 chosen" in ready.text and "See your For you page" in ready.text
     shown = _candidates(ready.text)
@@ -126,10 +129,13 @@ def test_a_new_member_chooses_five_papers_rates_candidates_and_gets_a_ranking(cl
     client.post(f"/for-you/start/rate/{up}", data={"csrf_token": csrf, "value": "up"})
     assert "So far: 6 👍 · 1 👎." in client.get("/for-you/start").text
 
-    ranking = service.recommend(rt.store, rt.settings, _ann(rt).id, "week", limit=5)
-    ids = [i.paper.id for i in ranking.items]
-    assert ids[0] in graph_topic and not set(ids) & {*liked, top, up}  # rated papers are not offered again
-    assert all(item.reasons for item in ranking.items)
+    page = client.get("/for-you", params={"window": "week"}).text  # the For-you page: ranked, each says why
+    ids = re.findall(r'<h2 class="paper-title math"><a href="/paper/([^"]+)">', page)
+    assert len(ids) == 20 and ids[0] in graph_topic and not set(ids) & {*liked, top, up}  # rated ones not again
+    assert page.count('<ul class="fy-why small" aria-label="Why it is recommended"><li>') == len(ids)
+    assert "Your ranking is still rough" not in page
+    api = client.get("/api/v1/me/recommendations", params={"window": "week"}).json()
+    assert [r["paper"]["id"] for r in api["results"]] == ids and all(r["reasons"] for r in api["results"])
 
 
 def test_these_are_my_papers_by_author_name(client: TestClient, rt: Runtime) -> None:
