@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from paperwire.community import library
 from paperwire.community.library import complete_library_imports
 from paperwire.models import Paper, User
 from paperwire.runtime import Runtime
@@ -114,3 +115,20 @@ def test_pending_papers_keep_every_folder_and_note_until_settled(store: Store) -
     assert store.library.pending_count(user.id) == 0
     saved = store.library.saved(user.id, "1707.08567")
     assert saved is not None and saved.note == "first\n\nsecond" and saved.folders == ["a", "b"]
+
+
+def test_one_member_cannot_fill_the_fetch_queue(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(library, "MAX_PENDING", 3)  # 2,000 in production
+    made = rt.store.accounts.create_user("cy@example.org", "cy", "x")
+    rt.store.accounts.update_user(made.id, verified=True)
+    cy = rt.store.accounts.get_user(made.id)
+    assert cy is not None
+    first = library.import_library(rt, cy, b"2501.00001\n2501.00002\n")
+    assert [pid for _, pid in first.queued] == ["2501.00001", "2501.00002"] and first.missing == []
+    second = library.import_library(rt, cy, b"2501.00002\n2501.00003\n2501.00004\n")
+    # 2501.00002 was waiting already (it takes no new place); one place left, for 2501.00003
+    assert [pid for _, pid in second.queued] == ["2501.00002", "2501.00003"] and \
+        [pid for _, pid in second.missing] == ["2501.00004"]
+    assert rt.store.library.pending_count(cy.id) == 3
+    assert set(rt.store.fetches.get_many([f"2501.0000{i}" for i in range(1, 5)])) == \
+        {"2501.00001", "2501.00002", "2501.00003"}

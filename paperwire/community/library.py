@@ -33,6 +33,7 @@ MAX_IMPORT_ENTRIES = 5_000
 MAX_FOLDERS = 200
 MY_PAPERS_LIMIT = 100
 MAX_FETCH_PER_IMPORT = 500
+MAX_PENDING = 2000
 LIBRARY = "library"
 """The fetch queue's reason for imported papers."""
 
@@ -124,8 +125,17 @@ def set_note(store: Store, user: User, paper_id: str, note: str) -> str:
 def request_fetch(store: Store, items: Sequence[ImportItem], user_id: int) -> list[str]:
     """Queue imported papers the store does not hold for the worker to fetch from arXiv (never waits on it),
     and keep each with its note and folders until it arrives (``complete_library_imports``). At most
-    ``MAX_FETCH_PER_IMPORT`` per import (arXiv answers a batch every few seconds); returns the ids queued."""
-    wanted = list({item.paper_id: item for item in items}.values())[:MAX_FETCH_PER_IMPORT]
+    ``MAX_FETCH_PER_IMPORT`` per import and ``MAX_PENDING`` waiting per member (arXiv answers a batch every
+    few seconds, and the queue serves every member's submissions too); returns the ids queued."""
+    waiting = {p.paper_id for p in store.library.pending(user_id, limit=MAX_PENDING)}
+    room = MAX_PENDING - len(waiting)
+    wanted: list[ImportItem] = []
+    for item in {item.paper_id: item for item in items}.values():
+        if len(wanted) == MAX_FETCH_PER_IMPORT:
+            break
+        if item.paper_id in waiting or room > 0:  # one already waiting takes no new place
+            room -= item.paper_id not in waiting
+            wanted.append(item)
     if not wanted:
         return []
     try:
