@@ -63,23 +63,34 @@ def explain(model: UserModel, candidates: Candidates, index: int, prefs: Prefere
     """The reasons for recommending ``candidates.ids[index]`` to the model's reader."""
     config = config or RankConfig()
     prefs = prefs or Preferences()
-    row = candidates.rows[index]
+    rows = candidates.rows
+    lo, hi = rows.indptr[index], rows.indptr[index + 1]
+    cols, values = rows.indices[lo:hi], rows.data[lo:hi]
     like: tuple[str, ...] = ()
     top_terms: tuple[str, ...] = ()
     if not model.empty:
-        sims = (model.positives @ row.T).toarray().ravel()
+        # Only the library entries on the candidate's buckets matter: find them with one sorted lookup
+        # (sparse products against a 2^20-wide row converted whole matrices and cost milliseconds each).
+        lib = model.positives.tocoo()
+        order_c = np.argsort(cols)
+        where = np.searchsorted(cols[order_c], lib.col)
+        where = np.minimum(where, max(len(cols) - 1, 0))
+        hit = (cols[order_c][where] == lib.col) if len(cols) else np.zeros(len(lib.col), dtype=bool)
+        pos = order_c[where[hit]]  # index into the candidate's entries
+        r, v, cv = lib.row[hit], lib.data[hit], values[pos]
+        sims = np.bincount(r, weights=v * cv, minlength=len(model.positive_ids))
         part = shares(sims, model.positive_weights, config.beta)
         order = [i for i in np.argsort(-part, kind="stable") if sims[i] > 0]
         like = tuple(model.positive_ids[i] for i in order[:n_like])
-        # The library's weight on each of the candidate's buckets, each row scaled by its share (only the
-        # candidate's columns: summing all 2^20 columns cost more than the ranking itself).
-        library = np.asarray(model.positives[:, row.indices].T @ part).ravel()
-        contribution = {int(b): float(v) * float(w)
-                        for b, v, w in zip(row.indices, row.data, library, strict=True) if w > 0}
-        text = candidates.texts[index] if candidates.texts else ""
-        surface: dict[int, str] = {}
-        for term in terms(text):
-            surface.setdefault(bucket(term), term)
+        # a term's part: its weight in the candidate times the library's weight on it, rows by their share
+        per_term = np.bincount(pos, weights=part[r] * v * cv, minlength=len(cols))
+        contribution = {int(b): float(w) for b, w in zip(cols, per_term, strict=True) if w > 0}
+        surface = candidates.surfaces.get(index)
+        if surface is None:  # once per candidate, whichever reader asks first
+            surface = {}
+            for term in terms(candidates.texts[index] if candidates.texts else ""):
+                surface.setdefault(bucket(term), term)
+            candidates.surfaces[index] = surface
         ranked = sorted(contribution, key=lambda b: -contribution[b])
         top_terms = tuple(surface[b] for b in ranked if b in surface)[:n_terms]
     authors = tuple(a for a in candidates.authors[index] if a in prefs.followed_authors)

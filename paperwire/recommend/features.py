@@ -21,6 +21,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ class Background:
     max_df: float = 0.1
     hub_k: int = 50
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A short digest of the idf: a user model remembers which background it was trained with."""
         return hashlib.sha256(self.idf.tobytes()).hexdigest()[:16]

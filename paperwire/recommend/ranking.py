@@ -93,8 +93,10 @@ def keyword_muted(pool: Pool, keys: Sequence[str]) -> list[int]:
 def subset(cands: Candidates, keep: Sequence[int]) -> Candidates:
     """The candidates at ``keep`` (same order)."""
     idx = np.asarray(keep, dtype=np.int64)
+    by_term = cands.by_term[:, idx].tocsr() if cands.by_term is not None else None
     return Candidates([cands.ids[i] for i in keep], [cands.texts[i] for i in keep], cands.rows[idx],
-                      cands.hub[idx], [cands.categories[i] for i in keep], [cands.authors[i] for i in keep])
+                      cands.hub[idx], [cands.categories[i] for i in keep], [cands.authors[i] for i in keep],
+                      by_term=by_term)
 
 
 def reasons_of(why: Explanation, signals: UserSignals, titles: dict[str, str]) -> list[str]:

@@ -98,6 +98,11 @@ class Candidates:
     hub: np.ndarray
     categories: list[list[str]] = field(default_factory=list)
     authors: list[list[str]] = field(default_factory=list)
+    by_term: sp.csr_matrix | None = None
+    """``rows`` transposed, as CSR (terms × candidates), made once by ``build``: every reader's product
+    with it then needs no conversion of a 2^20-wide matrix (which cost more than the rest of ranking)."""
+    surfaces: dict[int, dict[int, str]] = field(default_factory=dict)
+    """Per candidate, its buckets read back as words (filled by ``explain`` as needed, shared by readers)."""
 
     @classmethod
     def build(cls, background: Background, ids: Sequence[str], titles: Sequence[str], abstracts: Sequence[str],
@@ -108,7 +113,8 @@ class Candidates:
         rows = background.rows(texts)
         return cls(list(ids), texts, rows, background.hubness(rows),
                    [list(c) for c in categories] if categories is not None else [[] for _ in ids],
-                   [list(a) for a in authors] if authors is not None else [[] for _ in ids])
+                   [list(a) for a in authors] if authors is not None else [[] for _ in ids],
+                   by_term=rows.T.tocsr())
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +131,9 @@ class Recommendation:
 
 def similarities(model: UserModel, candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
     """Cosines of the candidates to the positive rows and to the negative rows (rows × candidates)."""
-    pos = (model.positives @ candidates.rows.T).toarray()
-    neg = (model.negatives @ candidates.rows.T).toarray()
+    other = candidates.by_term if candidates.by_term is not None else candidates.rows.T
+    pos = (model.positives @ other).toarray()
+    neg = (model.negatives @ other).toarray()
     return pos, neg
 
 
