@@ -134,13 +134,15 @@ def _deliver_outbox(rt: Runtime) -> JobOutcome:
 
 
 def _fetch_requested(rt: Runtime) -> JobOutcome:
+    from paperwire.community.library import complete_library_imports
     from paperwire.community.service import complete_submissions
     from paperwire.ingest.fetch_queue import drain
 
     report = drain(rt.store, rt.settings)
     # outcomes are acted on even when arXiv failed: ids stored by a harvest, or failed for good, are settled
     completed = complete_submissions(rt.store)
-    summary = f"{report.line()}; submissions recorded: {completed.recorded}"
+    imported = complete_library_imports(rt.store)
+    summary = f"{report.line()}; submissions recorded: {completed.recorded}; imported papers filed: {imported.saved}"
     error = report.errors[0][:MAX_ERROR_CHARS] if report.errors else None
     return JobOutcome(summary, error)
 
@@ -173,8 +175,9 @@ JOBS: tuple[JobSpec, ...] = (
             _digest_weekly, lambda s: s.schedule_digest_weekly_minutes),
     JobSpec("deliver-outbox", "send the outbox over SMTP: digests, confirmations, account emails, due retries",
             _deliver_outbox, lambda s: s.schedule_deliver_outbox_minutes),
-    JobSpec("fetch-requested", "fetch the arXiv ids members asked for (submissions), in batches, then record "
-            "the submissions", _fetch_requested, lambda s: s.schedule_fetch_requested_minutes),
+    JobSpec("fetch-requested", "fetch the arXiv ids members asked for (submissions, library imports), in "
+            "batches, then record the submissions and file the imported papers", _fetch_requested,
+            lambda s: s.schedule_fetch_requested_minutes),
     JobSpec("recommend-retrain", "retrain the \"For you\" models of readers whose signals changed; refit the "
             "background when the collection grew", _recommend_retrain, lambda s: s.schedule_recommend_retrain_minutes),
 )

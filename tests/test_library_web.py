@@ -251,7 +251,7 @@ def test_the_api_under_me_with_tokens(client: TestClient, ann: str, mail_rt: Run
                                content=(FILES / "ids.txt").read_bytes(), headers=write).json()
         assert imported["format"] == "arxiv-ids" and imported["unrecognised"] == [
             {"line": 8, "problem": "not an arXiv id or link: 'not an id at all'"}]
-        assert {"line": 9, "paper": "2501.99999"} in imported["missing"]
+        assert {"line": 9, "paper": "2501.99999"} in imported["queued"]  # asked of arXiv (the fetch queue)
         assert [x["paper"] for x in imported["already"]] == [B]
         signals = script.get("/api/v1/me/signals", headers=read).json()
         assert {(p["paper"], p["kind"]) for p in signals["positives"]} >= {(A, "thumbs_up"), (B, "save"),

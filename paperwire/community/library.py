@@ -5,8 +5,9 @@ What a person does, checked here (pages and the API call these and show ``Commun
 - save a paper into a folder, note it, move it between folders, make a folder public;
 - import a BibTeX, RIS, CSL-JSON or Zotero CSV file, or a list of arXiv ids or links: each entry is
   matched to a stored paper by arXiv id (from ``eprint``, ``arxiv``, a URL or arXiv's DOI), else by
-  DOI, else by its exact title (case, accents and punctuation folded); papers not stored here are
-  handed to ``request_fetch`` (the seam of the fetch queue); the report lists what was found, what
+  DOI, else by its exact title (case, accents and punctuation folded); arXiv papers not stored here
+  go to the fetch queue (``request_fetch``) and wait, with their note and folders, until the worker
+  has fetched them (``complete_library_imports`` files them); the report lists what was found, what
   is to be fetched and each entry it could not match, with its line;
 - export a folder or the whole library as BibTeX, RIS or CSL-JSON, which import reads back the same;
 - find their own papers by their name and add them as positives (a "My papers" folder).
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from paperwire.community.service import CommunityError
-from paperwire.ingest import citations
+from paperwire.ingest import citations, fetch_queue
 from paperwire.ingest.citations import CitationError
 from paperwire.models import Citation, Folder, ImportReport, Paper, SavedPaper, User, author_key
 from paperwire.models.library import MY_PAPERS_FOLDER, clean_folder_name, clean_note, fold, folder_slug
@@ -30,6 +32,10 @@ MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_ENTRIES = 5_000
 MAX_FOLDERS = 200
 MY_PAPERS_LIMIT = 100
+MAX_FETCH_PER_IMPORT = 500
+MAX_PENDING = 2000
+LIBRARY = "library"
+"""The fetch queue's reason for imported papers."""
 
 
 def _require_verified(user: User) -> None:
@@ -116,13 +122,61 @@ def set_note(store: Store, user: User, paper_id: str, note: str) -> str:
 
 
 # -- import ------------------------------------------------------------------------------------------------
-def request_fetch(store: Store, ids: Sequence[str], user_id: int) -> bool:
-    """THE SEAM of the fetch queue: ask for papers not stored here to be fetched from arXiv for a
-    member's import. Returns True when they were queued. The queue (``request_fetch(store, ids, reason,
-    user_id)`` of the submissions work) is not on this branch yet, so nothing is queued and the import
-    report lists these ids as not here; once it lands this function calls it with ``reason="import"``
-    (and the fetched papers still need adding to the member's library when they arrive)."""
-    return False
+def request_fetch(store: Store, items: Sequence[ImportItem], user_id: int) -> list[str]:
+    """Queue imported papers the store does not hold for the worker to fetch from arXiv (never waits on it),
+    and keep each with its note and folders until it arrives (``complete_library_imports``). At most
+    ``MAX_FETCH_PER_IMPORT`` per import and ``MAX_PENDING`` waiting per member (arXiv answers a batch every
+    few seconds, and the queue serves every member's submissions too); returns the ids queued."""
+    waiting = {p.paper_id for p in store.library.pending(user_id, limit=MAX_PENDING)}
+    room = MAX_PENDING - len(waiting)
+    wanted: list[ImportItem] = []
+    for item in {item.paper_id: item for item in items}.values():
+        if len(wanted) == MAX_FETCH_PER_IMPORT:
+            break
+        if item.paper_id in waiting or room > 0:  # one already waiting takes no new place
+            room -= item.paper_id not in waiting
+            wanted.append(item)
+    if not wanted:
+        return []
+    try:
+        queued = fetch_queue.request_fetch(store, [item.paper_id for item in wanted], LIBRARY, user_id)
+    except ValueError:  # not an arXiv id after all: listed as not here, never queued
+        return []
+    kept = [item for item in wanted if item.paper_id in queued]
+    store.library.add_pending(user_id, kept)
+    return [item.paper_id for item in kept]
+
+
+@dataclass(slots=True)
+class CompletedImports:
+    """What ``complete_library_imports`` did: papers put in libraries, and those arXiv did not give."""
+
+    saved: int = 0
+    not_found: int = 0
+    failed: int = 0
+
+
+def complete_library_imports(store: Store, limit: int = 500) -> CompletedImports:
+    """Put the papers the fetch queue has stored since into the libraries (and folders) of the members who
+    imported them; those arXiv has not, or that failed for good, stay listed as pending with their state
+    until the member dismisses them. Safe to run again (the worker runs it after each drain)."""
+    report = CompletedImports()
+    for waiter in store.fetches.open_waiters(LIBRARY, limit):
+        user = store.accounts.get_user(waiter.user_id)
+        if waiter.state == "done" and user is not None and not user.disabled:
+            report.saved += store.library.settle_pending(user.id, waiter.paper_id)
+        elif waiter.state == "not-found":
+            report.not_found += 1
+        elif waiter.state == "failed":
+            report.failed += 1
+        store.fetches.mark_handled(waiter.paper_id, waiter.user_id, waiter.reason)
+    return report
+
+
+def dismiss_pending(store: Store, user: User, paper_id: str) -> bool:
+    """Forget an imported paper that is still to come or will not come; True when there was one."""
+    _require_verified(user)
+    return store.library.drop_pending(user.id, paper_id)
 
 
 def decode_upload(data: bytes) -> str:
@@ -207,13 +261,13 @@ def import_library(rt: Runtime, user: User, data: bytes, filename: str = "", fmt
     target = [_folder_name(folder)] if folder else None
     report = ImportReport(fmt, unrecognised=list(parsed.problems))
     items: list[ImportItem] = []
-    missing: list[tuple[int, str]] = []
+    missing: list[tuple[int, str, str, list[str]]] = []
     for entry, paper_id, how in match_entries(rt, parsed.entries):
         if paper_id is not None:
             items.append(ImportItem(paper_id, entry.note, target or entry.folders))
             report.found.append((entry.line, paper_id))
         elif how == "arxiv-missing" and entry.arxiv_id:
-            missing.append((entry.line, entry.arxiv_id))
+            missing.append((entry.line, entry.arxiv_id, entry.note, entry.folders))
         else:
             report.unrecognised.append((entry.line, _why_unmatched(entry)))
     have = {f.slug for f in rt.store.library.folders(user.id)}
@@ -225,10 +279,10 @@ def import_library(rt: Runtime, user: User, data: bytes, filename: str = "", fmt
     already_set = set(already)
     report.already = [(line, pid) for line, pid in report.found if pid in already_set]
     report.found = [(line, pid) for line, pid in report.found if pid not in already_set]
-    if missing and request_fetch(rt.store, list(dict.fromkeys(pid for _, pid in missing)), user.id):
-        report.queued = missing
-    else:
-        report.missing = missing
+    queued = set(request_fetch(rt.store, [ImportItem(pid, note, target or folders) for _, pid, note, folders
+                                          in missing], user.id))
+    report.queued = [(line, pid) for line, pid, _, _ in missing if pid in queued]
+    report.missing = [(line, pid) for line, pid, _, _ in missing if pid not in queued]
     report.folders = sorted({name for item in items for name in item.folders}, key=str.lower)
     report.unrecognised.sort()
     return report

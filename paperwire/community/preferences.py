@@ -7,9 +7,11 @@ address.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 from paperwire.community.service import CommunityError
-from paperwire.models import FOLLOW_KINDS, MUTE_KINDS, Preference, User, author_key, keyword_key
+from paperwire.models import FOLLOW_KINDS, MUTE_KINDS, Paper, Preference, User, UserSignals, author_key, keyword_key
 from paperwire.models.library import Stance, Thumb, clean_label
 from paperwire.store import Store
 from paperwire.taxonomy import category
@@ -17,6 +19,7 @@ from paperwire.taxonomy import category
 MAX_PREFERENCES = 500
 LABEL_MAX = 120
 _PLURALS = {"author": "authors", "category": "categories", "keyword": "keywords"}
+P = TypeVar("P", bound=Paper)
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$", re.IGNORECASE)
 
 
@@ -85,3 +88,21 @@ def forget_preference(store: Store, user: User, stance: Stance, kind: str, key: 
     _require_active(user)
     current = [p for p in store.preferences.preferences(user.id, stance) if p.kind == kind and p.key == key]
     return bool(current) and store.preferences.set_preference(user.id, kind, key, current[0].label, None)
+
+
+def filter_muted(papers: Sequence[P], signals: UserSignals) -> tuple[list[P], list[tuple[P, str]]]:
+    """Split papers into those the member's mutes let through, in order, and those they hide with why
+    (``'author: Ada Lovelace'``, ``'keyword: video'``): a muted author is any author whose normal form is
+    muted; a muted keyword is a whole word or phrase of the title or abstract, accents and case folded.
+    Pure: the listings of a signed-in member call it with their ``user_signals``."""
+    if not signals.muted_authors and not signals.muted_keywords:
+        return list(papers), []
+    kept: list[P] = []
+    hidden: list[tuple[P, str]] = []
+    for paper in papers:
+        reason = signals.muted_reason(paper.authors, paper.title, paper.abstract)
+        if reason is None:
+            kept.append(paper)
+        else:
+            hidden.append((paper, reason))
+    return kept, hidden

@@ -107,6 +107,24 @@ class SavedPaper:
 
 
 @dataclass(slots=True)
+class PendingPaper:
+    """An imported paper the store did not hold: kept with its note and folder names until the fetch queue
+    has it. ``state`` is its fetch's (``pending``, ``fetching``; ``not-found`` or ``failed`` when it will
+    not come)."""
+
+    paper_id: str
+    note: str
+    folders: list[str]
+    requested_at: datetime
+    state: str = "pending"
+
+    @property
+    def coming(self) -> bool:
+        """Still on its way (not refused by arXiv, not given up)."""
+        return self.state in ("pending", "fetching", "done")
+
+
+@dataclass(slots=True)
 class Preference:
     """A followed or muted author, category or keyword: ``key`` is its normal form, ``label`` as given."""
 
@@ -200,7 +218,7 @@ class ParsedFile:
 @dataclass(slots=True)
 class ImportReport:
     """What an import did: papers added (``found``: line and paper id), ids not stored here (``queued``
-    for fetching, or only ``missing`` while no fetch queue is wired), entries it could not match
+    for fetching, or ``missing``: over the limit of one import), entries it could not match
     (``unrecognised``: line and why), and the folders it filled."""
 
     format: str

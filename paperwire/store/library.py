@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from paperwire.models import Folder, SavedPaper
+import orjson
+
+from paperwire.models import Folder, PendingPaper, SavedPaper
 from paperwire.models.library import DEFAULT_FOLDER, folder_slug
 from paperwire.store.community import bump_community_version
 from paperwire.store.core import AlreadyExists, Database, Tx, bump_user_signals, chunks, parse_instant, placeholders
@@ -172,34 +174,91 @@ class Library:
         """Put many papers in the library in one transaction: each in its named folders (made when
         missing) or, with none, the default folder; a note is kept, or added below a different note the
         member already wrote. Returns the ids newly saved and those already saved."""
+        with self.db.write() as tx:
+            return self._import(tx, user_id, items)
+
+    def _import(self, tx: Tx, user_id: int, items: Sequence[ImportItem]) -> tuple[list[str], list[str]]:
         new: list[str] = []
         already: list[str] = []
-        with self.db.write() as tx:
-            folders = {r[1]: int(r[0]) for r in tx.execute("SELECT id, slug FROM folders WHERE user_id = ?",
-                                                             (user_id,)).all()}
-            for item in items:
-                targets = []
-                for name in item.folders:
-                    slug = folder_slug(name)
-                    if slug not in folders:
-                        tx.execute("INSERT INTO folders (user_id, name, slug, is_default, public, created_at) "
-                                   "VALUES (?, ?, ?, 0, 0, ?)", (user_id, name, slug, self.db.now()))
-                        folders[slug] = int(tx.execute("SELECT id FROM folders WHERE user_id = ? AND slug = ?",
-                                                       (user_id, slug)).scalar())
-                    targets.append(folders[slug])
-                saved = tx.execute("SELECT note FROM library WHERE user_id = ? AND paper_id = ?",
-                                   (user_id, item.paper_id)).one()
-                for folder_id in targets or [self._default_folder(tx, user_id)]:
-                    self._save(tx, user_id, item.paper_id, folder_id)
-                (already if saved else new).append(item.paper_id)
-                old = saved[0] if saved else ""
-                if item.note and item.note != old and item.note not in old:
-                    note = f"{old}\n\n{item.note}" if old else item.note
-                    tx.execute("UPDATE library SET note = ? WHERE user_id = ? AND paper_id = ?",
-                               (note, user_id, item.paper_id))
-            if items:
-                self._changed(tx, user_id)
+        folders = {r[1]: int(r[0]) for r in tx.execute("SELECT id, slug FROM folders WHERE user_id = ?",
+                                                         (user_id,)).all()}
+        for item in items:
+            targets = []
+            for name in item.folders:
+                slug = folder_slug(name)
+                if slug not in folders:
+                    tx.execute("INSERT INTO folders (user_id, name, slug, is_default, public, created_at) "
+                               "VALUES (?, ?, ?, 0, 0, ?)", (user_id, name, slug, self.db.now()))
+                    folders[slug] = int(tx.execute("SELECT id FROM folders WHERE user_id = ? AND slug = ?",
+                                                   (user_id, slug)).scalar())
+                targets.append(folders[slug])
+            saved = tx.execute("SELECT note FROM library WHERE user_id = ? AND paper_id = ?",
+                               (user_id, item.paper_id)).one()
+            for folder_id in targets or [self._default_folder(tx, user_id)]:
+                self._save(tx, user_id, item.paper_id, folder_id)
+            (already if saved else new).append(item.paper_id)
+            old = saved[0] if saved else ""
+            if item.note and item.note != old and item.note not in old:
+                note = f"{old}\n\n{item.note}" if old else item.note
+                tx.execute("UPDATE library SET note = ? WHERE user_id = ? AND paper_id = ?",
+                           (note, user_id, item.paper_id))
+        if items:
+            self._changed(tx, user_id)
         return new, already
+
+    # -- papers imported before they were stored ----------------------------------------------------------
+    def add_pending(self, user_id: int, items: Sequence[ImportItem]) -> None:
+        """Keep imported papers the store does not hold (each with its note and folder names) until they are
+        fetched; an id already pending gains the new folders and note."""
+        now = self.db.now()
+        with self.db.write() as tx:
+            for item in items:
+                row = tx.execute("SELECT note, folders FROM library_pending WHERE user_id = ? AND paper_id = ?",
+                                 (user_id, item.paper_id)).one()
+                if row is None:
+                    tx.execute("INSERT INTO library_pending (user_id, paper_id, note, folders, requested_at) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (user_id, item.paper_id, item.note, orjson.dumps(item.folders).decode(), now))
+                    continue
+                folders = list(dict.fromkeys([*orjson.loads(row[1]), *item.folders]))
+                note = row[0] if not item.note or item.note in row[0] else \
+                    (f"{row[0]}\n\n{item.note}" if row[0] else item.note)
+                tx.execute("UPDATE library_pending SET note = ?, folders = ?, requested_at = ? "
+                           "WHERE user_id = ? AND paper_id = ?",
+                           (note, orjson.dumps(folders).decode(), now, user_id, item.paper_id))
+
+    def pending(self, user_id: int, limit: int = 100) -> list[PendingPaper]:
+        """The member's imported papers still to come (or that could not be fetched), newest first, with the
+        state of their fetch (``pending`` when the queue has no row for it)."""
+        with self.db.read() as tx:
+            rows = tx.execute(
+                "SELECT p.paper_id, p.note, p.folders, p.requested_at, COALESCE(f.state, 'pending') "
+                "FROM library_pending p LEFT JOIN fetches f ON f.paper_id = p.paper_id WHERE p.user_id = ? "
+                "ORDER BY p.requested_at DESC, p.paper_id LIMIT ?", (user_id, limit)).all()
+        return [PendingPaper(r[0], r[1], orjson.loads(r[2]), parse_instant(r[3]) or datetime.min, r[4]) for r in rows]
+
+    def pending_count(self, user_id: int) -> int:
+        """How many imported papers the member waits for."""
+        with self.db.read() as tx:
+            return int(tx.execute("SELECT COUNT(*) FROM library_pending WHERE user_id = ?", (user_id,)).scalar())
+
+    def settle_pending(self, user_id: int, paper_id: str) -> bool:
+        """Put a pending paper in the library now that it is stored, into the folders its import named (one
+        transaction: never both pending and saved, never lost); True when it was saved."""
+        with self.db.write() as tx:
+            row = tx.execute("SELECT note, folders FROM library_pending WHERE user_id = ? AND paper_id = ?",
+                             (user_id, paper_id)).one()
+            if row is None or tx.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).one() is None:
+                return False
+            self._import(tx, user_id, [ImportItem(paper_id, row[0], orjson.loads(row[1]))])
+            tx.execute("DELETE FROM library_pending WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
+            return True
+
+    def drop_pending(self, user_id: int, paper_id: str) -> bool:
+        """Forget a pending paper (the member dismissed one arXiv does not have); True when there was one."""
+        with self.db.write() as tx:
+            tx.execute("DELETE FROM library_pending WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
+            return tx.rowcount == 1
 
     # -- reads -------------------------------------------------------------------------------------------
     def folders(self, user_id: int) -> list[Folder]:

@@ -506,6 +506,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("foryou_settings", ("user_id",)),),
     ),
+    # Papers a member imported that the store did not hold: kept (note and folders) until the fetch queue
+    # has them, then put in the library; the fetch's state says whether they are still coming.
+    Migration(
+        "0016_library_pending",
+        (
+            """CREATE TABLE library_pending (
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL,
+                note TEXT NOT NULL DEFAULT '',
+                folders TEXT NOT NULL DEFAULT '[]',
+                requested_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, paper_id)
+            )""",
+        ),
+        tables=(("library_pending", ("user_id", "paper_id")),),
+    ),
 )
 
 

@@ -49,6 +49,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         hf,
         library,
         me,
+        onboarding,
         pages,
         preferences,
         search,
@@ -92,6 +93,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(subscriptions.router)
     app.include_router(library.router)
     app.include_router(preferences.router)
+    app.include_router(onboarding.router)
     app.include_router(me.api)
     app.include_router(foryou.router)
     app.include_router(foryou.api)

@@ -62,7 +62,8 @@ def _library_page(request: Request, who: Visitor, folder_slug: str = "", page_nu
                 community=paper_community(store, [p.id for p, _ in rows], who.user), names={f.slug: f.name
                                                                                            for f in folders},
                 more=f"/library?{query}page={page_number + 1}" if len(entries) > PAGE else None,
-                formats=[(k, FORMAT_NAMES[k]) for k in WRITERS], next=here, **context)
+                formats=[(k, FORMAT_NAMES[k]) for k in WRITERS], next=here,
+                pending=store.library.pending(who.user.id) if page_number == 1 else [], **context)
 
 
 @router.get("/library")
@@ -127,6 +128,16 @@ def note(request: Request, who: CheckedUserDep, paper_id: str, note: Annotated[s
     except CommunityError as exc:
         raise _fail(exc) from None
     return _back(next, f"/paper/{paper_id}")
+
+
+@router.post("/library/pending/{paper_id:path}")
+def dismiss_pending(request: Request, who: CheckedUserDep, paper_id: str) -> Response:
+    assert who.user is not None
+    try:
+        library.dismiss_pending(runtime_of(request).store, who.user, paper_id)
+    except CommunityError as exc:
+        raise _fail(exc) from None
+    return _back("/library#pending-h")
 
 
 # -- import and export -------------------------------------------------------------------------------------

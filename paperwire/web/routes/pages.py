@@ -40,7 +40,7 @@ from paperwire.web.periods import (
 )
 from paperwire.web.similar import NOTES as SIMILAR_NOTES
 from paperwire.web.similar import similar_papers
-from paperwire.web.viewer import viewer_context
+from paperwire.web.viewer import muted_view, viewer_context
 
 router = APIRouter(include_in_schema=False)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -61,13 +61,14 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         counts = rt.store.trending.trending_category_counts(listing.window)
     else:
         counts = rt.store.papers.category_counts(listing.start, listing.end) if listing.start else {}
+    listing.papers, muted = muted_view(request, listing.papers)  # a member's mutes; nobody else's page changes
     return render(
         request, "listing.html", listing=listing, signals=listing.signals,
         pager=pager(path, params, page, listing.pages),
         canonical=public_url(request, path, {**params, "page": page if page > 1 else ""}),
         side_categories=list(counts.items())[:SIDEBAR_CATEGORIES], active_category=listing.category,
         category_info=category(listing.category) if listing.category else None,
-        **viewer_context(request, [p.id for p in listing.papers]), **context)
+        **viewer_context(request, [p.id for p in listing.papers]), **muted, **context)
 
 
 def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:

@@ -26,7 +26,7 @@ from paperwire.web.search import (
     parse_day,
     suggestions,
 )
-from paperwire.web.viewer import viewer_context
+from paperwire.web.viewer import muted_view, viewer_context
 
 router = APIRouter(include_in_schema=False)
 RT = Annotated[Runtime, Depends(runtime)]
@@ -83,6 +83,11 @@ def search_page(
         return RedirectResponse(f"/paper/{results.identified}", status_code=303)
     params = form.params()
     pages = max(1, -(-results.total // PAGE_SIZE))
+    shown, muted = muted_view(request, [h.paper for h in results.hits if h.paper is not None])
+    if muted:  # a member's mutes hide some hits (nobody else's page changes)
+        keep = {p.id for p in shown}
+        results.hits = [h for h in results.hits if h.paper_id in keep]
+    context.update(**muted)
     context.update(
         results=results, signals=paper_signals(rt.store, [h.paper_id for h in results.hits]),
         **viewer_context(request, [h.paper_id for h in results.hits]),
