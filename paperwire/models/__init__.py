@@ -58,12 +58,14 @@ from paperwire.models.library import (
     Thumb,
     UserSignals,
     author_key,
+    author_slug,
     clean_folder_name,
     clean_label,
     clean_note,
     fold,
     folder_slug,
     keyword_key,
+    slug_author_key,
 )
 from paperwire.models.mail import (
     OUTBOX_STATES,
@@ -179,6 +181,7 @@ __all__ = [
     "Version",
     "arxiv_id_in",
     "author_key",
+    "author_slug",
     "clean_folder_name",
     "clean_label",
     "clean_note",
@@ -189,6 +192,7 @@ __all__ = [
     "keyword_key",
     "parse_topic",
     "period_for",
+    "slug_author_key",
     "split_version",
     "title_key",
 ]

@@ -12,7 +12,11 @@ correctly and read the same from both drivers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from paperwire.store.authors import backfill_paper_authors
+from paperwire.store.core import Tx
 
 DIALECT_TYPES = {
     "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "double": "REAL"},
@@ -32,6 +36,9 @@ class Migration:
     name: str
     statements: tuple[str, ...]
     tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    backfill: Callable[[Tx], None] | None = None
+    """Run after the statements, in the same transaction: fills new tables from rows already stored
+    when that needs Python (``0014_authors`` normalises names)."""
 
     def render(self, dialect: str) -> list[str]:
         """The statements with this dialect's types filled in."""
@@ -490,6 +497,39 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
         tables=(("recommend_models", ("user_id",)), ("recommend_state", ("name",))),
+    ),
+    # Author pages: each paper's authors by normalised name (store/authors.py), kept with the papers on
+    # every import and filled here for the papers already stored; the admins' merges and splits.
+    Migration(
+        "0014_authors",
+        (
+            """CREATE TABLE paper_authors (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                author_key TEXT NOT NULL,
+                name TEXT NOT NULL,
+                announced TEXT NOT NULL,
+                PRIMARY KEY (paper_id, position)
+            )""",
+            "CREATE INDEX paper_authors_key ON paper_authors (author_key, announced, paper_id)",
+            """CREATE TABLE author_aliases (
+                alias TEXT PRIMARY KEY,
+                author_key TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE author_splits (
+                paper_id TEXT NOT NULL,
+                from_key TEXT NOT NULL,
+                to_key TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (paper_id, from_key)
+            )""",
+            "CREATE INDEX author_splits_from ON author_splits (from_key)",
+        ),
+        tables=(("paper_authors", ("paper_id", "position")), ("author_aliases", ("alias",)),
+                ("author_splits", ("paper_id", "from_key"))),
+        backfill=backfill_paper_authors,
     ),
 )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from paperwire.models import TRENDING_WINDOWS, DataVersion, StoreStats
 from paperwire.store.accounts import Accounts
+from paperwire.store.authors import Authors
 from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
@@ -70,6 +71,8 @@ class Store:
     """Turns at rate-limited hosts (arXiv), shared by every process on the database."""
     recommendations: Recommendations
     """Each reader's recommendation model and the instance's background model."""
+    authors: Authors
+    """Each paper's authors by normalised name (author pages), and the admins' merges and splits."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -89,6 +92,7 @@ class Store:
         self.fetches = Fetches(db)
         self.pacing = Pacing(db)
         self.recommendations = Recommendations(db)
+        self.authors = Authors(db)
 
     @property
     def url(self) -> str:
@@ -118,6 +122,8 @@ class Store:
                     continue
                 for statement in migration.render(self.db.dialect):
                     tx.execute(statement)
+                if migration.backfill is not None:
+                    migration.backfill(tx)
                 tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                            (migration.name, self.db.now()))
                 applied.append(migration.name)

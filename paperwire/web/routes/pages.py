@@ -70,7 +70,7 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         **viewer_context(request, [p.id for p in listing.papers]), **context)
 
 
-def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
+def _trending(request: Request, rt: RT, name: str, page: int, cat: str, **extra: Any) -> Response:
     listing = list_trending(rt.store, name, cat or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
     if listing.computed_at is not None:
@@ -82,12 +82,13 @@ def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Respo
     feed_params = f"?period={name}" + (f"&cat={cat}" if cat else "")
     return _listing_page(request, rt, listing, page, title=heading, heading=heading, tabs=tabs, active_tab=name,
                          span=span, feeds=("/feeds/trending.atom" + feed_params, "/feeds/trending.rss" + feed_params),
-                         empty_store=listing.start is None, nav="trending")
+                         empty_store=listing.start is None, nav="trending", **extra)
 
 
 @router.get("/")
 def home(request: Request, rt: RT, page: PageNo = 1, cat: Cat = "") -> Response:
-    return _trending(request, rt, "day", page, cat)
+    # the home page carries the subscribe box near the top (and so not again in the footer)
+    return _trending(request, rt, "day", page, cat, subscribe_box=True, hide_subscribe_box=True)
 
 
 @router.get("/trending/{name}")
