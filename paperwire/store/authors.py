@@ -28,6 +28,9 @@ from paperwire.store.core import Database, Tx, chunks, iso, placeholders
 
 AUTHOR_COLUMNS = ("paper_id", "position", "author_key", "name", "announced")
 _BACKFILL_BATCH = 2000
+# among equally used spellings, the page is titled with one written as people write names: not
+# "Family, Given" and not in capitals
+_READABLE_FIRST = "CASE WHEN name LIKE '%,%' OR name = UPPER(name) THEN 1 ELSE 0 END"
 
 
 @dataclass(slots=True)
@@ -145,7 +148,7 @@ class Authors:
         with self.db.read() as tx:
             names = [(str(r[0]), int(r[1])) for r in tx.execute(
                 "SELECT name, COUNT(*) FROM paper_authors WHERE author_key = ? GROUP BY name "
-                "ORDER BY COUNT(*) DESC, LENGTH(name) DESC, name LIMIT ?", (key, spellings)).all()]
+                "ORDER BY COUNT(*) DESC, " + _READABLE_FIRST + ", LENGTH(name) DESC, name LIMIT ?", (key, spellings)).all()]
             if not names:
                 return None
             total = int(tx.execute("SELECT COUNT(*) FROM paper_authors WHERE author_key = ?", (key,)).scalar())

@@ -40,9 +40,9 @@ def author(request: Request, rt: RT, who: VisitorDep, slug: str, page: PageNo = 
     context = _context(rt, found, page, pages, path)
     context["canonical"] = public_url(request, path, {"page": page if page > 1 else ""})
     if who.user is not None:  # the Follow button and the papers' buttons are this member's own
-        viewer = viewer_context(request, [p.id for p in found.papers])
-        response = personal_page(request, who, "author.html", noindex=False,
-                                 **{**viewer, **context, "user": who.user})
+        viewer = {k: v for k, v in viewer_context(request, [p.id for p in found.papers]).items()
+                  if k not in ("user", "csrf_token")}  # page() sets those two itself
+        response = personal_page(request, who, "author.html", noindex=False, **{**viewer, **context})
         response.headers["Cache-Control"] = PERSONAL
         return response
     return render(request, "author.html", user=None, csrf_token="", **context)
