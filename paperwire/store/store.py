@@ -21,6 +21,7 @@ from paperwire.store.accounts import Accounts
 from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
+from paperwire.store.discussions import Discussions
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
@@ -70,6 +71,8 @@ class Store:
     """Turns at rate-limited hosts (arXiv), shared by every process on the database."""
     recommendations: Recommendations
     """Each reader's recommendation model and the instance's background model."""
+    discussions: Discussions
+    """Comments on papers, their upvotes and reports, reply-email preferences."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -89,6 +92,7 @@ class Store:
         self.fetches = Fetches(db)
         self.pacing = Pacing(db)
         self.recommendations = Recommendations(db)
+        self.discussions = Discussions(db)
 
     @property
     def url(self) -> str:

@@ -44,6 +44,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         accounts,
         api,
         community,
+        discussions,
         feeds,
         hf,
         library,
@@ -79,6 +80,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
+    app.include_router(discussions.api)  # before api.router: /api/v1/papers/{id:path} would take …/comments
     app.include_router(api.router)
     app.include_router(hf.router)
     app.include_router(feeds.router)
@@ -88,6 +90,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(accounts.api)
     app.include_router(community.router)
     app.include_router(community.api)
+    app.include_router(discussions.router)
     app.include_router(subscriptions.router)
     app.include_router(library.router)
     app.include_router(preferences.router)
