@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from paperwire.community.service import CommunityError
@@ -123,14 +123,20 @@ def may_edit(comment: Comment, viewer: User | None, settings: Settings, now: dat
 
 def thread(store: Store, paper_id: str, viewer: User | None = None) -> list[Comment]:
     """The paper's discussion as ``viewer`` sees it: top-level comments oldest first, each with its
-    replies oldest first. A deleted comment stays as a tombstone only while it has replies to show."""
+    replies oldest first. A deleted comment, or one hidden from this viewer, stays as a placeholder only
+    while it has replies to show."""
     rows = store.discussions.paper_comments(paper_id, viewer.id if viewer else None)
-    shown = [c for c in rows if can_see(c, viewer)]
-    top = {c.id: c for c in shown if c.parent_id is None}
-    for c in shown:
-        if c.parent_id is not None and c.parent_id in top and not c.deleted:
+    top = {c.id: c for c in rows if c.parent_id is None}
+    for c in rows:
+        if c.parent_id is not None and c.parent_id in top and not c.deleted and can_see(c, viewer):
             top[c.parent_id].replies.append(c)
-    return [c for c in top.values() if not c.deleted or c.replies]
+    shown = []
+    for c in top.values():
+        if not can_see(c, viewer):  # hidden from this viewer: a placeholder keeps its replies in place
+            c = replace(c, body="", redacted=True)
+        if (not c.deleted and not c.redacted) or c.replies:
+            shown.append(c)
+    return shown
 
 
 def _get(store: Store, comment_id: int, viewer: User | None) -> Comment:

@@ -55,6 +55,9 @@ class Comment:
     upvoted: bool = False
     """Whether the viewer the comments were read for upvoted it."""
     replies: list[Comment] = field(default_factory=list)
+    redacted: bool = False
+    """Shown only as a placeholder: hidden from this viewer but kept in place for its replies (the body is
+    left out)."""
 
     @property
     def deleted(self) -> bool:

@@ -31,7 +31,7 @@ class Discussion:
 
 def comment_html(comment: Comment) -> Markup:
     """The comment's Markdown as safe HTML (empty for a tombstone)."""
-    return Markup(render_comment(comment.body)) if not comment.deleted else Markup("")
+    return Markup(render_comment(comment.body)) if not (comment.deleted or comment.redacted) else Markup("")
 
 
 def discussion(store: Store, settings: Settings, paper_id: str, viewer: User | None) -> Discussion:
@@ -53,9 +53,9 @@ def comment_json(comment: Comment, viewer: User | None, replies: bool = True) ->
     """A comment as the JSON API shows it: its source and its rendered HTML (empty when deleted)."""
     body: dict[str, Any] = {
         "id": comment.id, "paper_id": comment.paper_id, "parent_id": comment.parent_id,
-        "author": None if comment.deleted else comment.handle,
-        "body": "" if comment.deleted else comment.body, "html": str(comment_html(comment)),
-        "status": comment.status, "deleted": comment.deleted,
+        "author": None if comment.deleted or comment.redacted else comment.handle,
+        "body": "" if comment.deleted or comment.redacted else comment.body, "html": str(comment_html(comment)),
+        "status": comment.status, "deleted": comment.deleted, "redacted": comment.redacted,
         "created_at": comment.created_at.isoformat(), "edited_at": _time(comment.edited_at),
         "upvotes": comment.upvotes, "url": f"/paper/{comment.paper_id}#comment-{comment.id}",
     }

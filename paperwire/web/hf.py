@@ -8,9 +8,9 @@ upvotes plus this site's (``paperwire.web.paper_signals``), ``githubRepo`` its o
 repository and ``githubStars`` its latest count. Values we do not have are
 either the truth we know (no repository: ``null``) or left out where HF leaves
 them out too (submitter, thumbnails, discussion ids). ``numComments`` is the
-number of comments anyone can read in the paper's discussion here; HF puts it
-on listing items, and ``huggingface_hub`` reads it as ``PaperInfo.comments``, so
-``/api/papers/{id}`` carries it too.
+number of comments anyone can read in the paper's discussion here; like HF we
+put it on listing items (``huggingface_hub`` reads it as ``PaperInfo.comments``),
+not in the paper object.
 """
 
 from __future__ import annotations
@@ -58,11 +58,6 @@ def hf_paper(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, A
     if paper.announced is not None:
         body["submittedOnDailyAt"] = hf_time(paper.announced)
     return body
-
-
-def hf_paper_info(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, Any]:
-    """What ``/api/papers/{id}`` returns: the paper object and its comment count (``PaperInfo.comments``)."""
-    return {**hf_paper(paper, signals), "numComments": signals.comments}
 
 
 def hf_daily_item(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from paperwire.models import Paper, split_version
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.web.deps import JSON, runtime
-from paperwire.web.hf import hf_daily_item, hf_paper_info
+from paperwire.web.hf import hf_daily_item, hf_paper
 from paperwire.web.limits import AnonymousLimit
 from paperwire.web.listings import list_period, list_trending
 from paperwire.web.paper_signals import paper_signals
@@ -49,12 +49,6 @@ class HFPaper(BaseModel):
     githubStars: int | None
     publishedAt: str | None = None
     submittedOnDailyAt: str | None = None
-
-
-class HFPaperInfo(HFPaper):
-    """One paper (``/api/papers/{id}``): the paper object and its number of comments here."""
-
-    numComments: int
 
 
 class HFItem(BaseModel):
@@ -157,9 +151,9 @@ def search_papers(
 
 
 @router.get("/papers/{paper_id:path}", summary="One paper, as Hugging Face shows it",
-            responses={200: {"model": HFPaperInfo}, **HF_ERRORS})
+            responses={200: {"model": HFPaper}, **HF_ERRORS})
 def paper_info(rt: RT, paper_id: str) -> Response:
     paper = rt.store.papers.get_paper(split_version(paper_id)[0])
     if paper is None:
         raise HTTPException(404, "Paper not found")
-    return JSON(hf_paper_info(paper, paper_signals(rt.store, [paper.id])[paper.id]))
+    return JSON(hf_paper(paper, paper_signals(rt.store, [paper.id])[paper.id]))
