@@ -148,7 +148,8 @@ class Authors:
         with self.db.read() as tx:
             names = [(str(r[0]), int(r[1])) for r in tx.execute(
                 "SELECT name, COUNT(*) FROM paper_authors WHERE author_key = ? GROUP BY name "
-                "ORDER BY COUNT(*) DESC, " + _READABLE_FIRST + ", LENGTH(name) DESC, name LIMIT ?", (key, spellings)).all()]
+                f"ORDER BY COUNT(*) DESC, {_READABLE_FIRST}, LENGTH(name) DESC, name LIMIT ?",
+                (key, spellings)).all()]
             if not names:
                 return None
             total = int(tx.execute("SELECT COUNT(*) FROM paper_authors WHERE author_key = ?", (key,)).scalar())

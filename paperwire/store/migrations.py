@@ -498,6 +498,56 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("recommend_models", ("user_id",)), ("recommend_state", ("name",))),
     ),
+    # Discussions: comments keep their Markdown source (rendered and sanitised on read); a reply points at
+    # its top-level comment. Deleting keeps a tombstone (replies stay readable); votes and reports are one
+    # per member and comment; reply emails are opt-in per member.
+    Migration(
+        "0013_comments",
+        (
+            """CREATE TABLE comments (
+                id {serial},
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                parent_id BIGINT REFERENCES comments (id) ON DELETE CASCADE,
+                reply_to_user BIGINT REFERENCES users (id) ON DELETE SET NULL,
+                body TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                edited_at TEXT,
+                deleted_at TEXT,
+                moderated_at TEXT,
+                moderation_reason TEXT
+            )""",
+            "CREATE INDEX comments_paper ON comments (paper_id, created_at)",
+            "CREATE INDEX comments_user ON comments (user_id, created_at)",
+            "CREATE INDEX comments_parent ON comments (parent_id)",
+            "CREATE INDEX comments_status ON comments (status, created_at)",
+            """CREATE TABLE comment_votes (
+                comment_id BIGINT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (comment_id, user_id)
+            )""",
+            """CREATE TABLE comment_reports (
+                id {serial},
+                comment_id BIGINT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                resolved_at TEXT,
+                resolution TEXT,
+                UNIQUE (comment_id, user_id)
+            )""",
+            "CREATE INDEX comment_reports_open ON comment_reports (resolved_at, created_at)",
+            """CREATE TABLE discussion_prefs (
+                user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                reply_emails INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+        tables=(("comments", ("id",)), ("comment_votes", ("comment_id", "user_id")),
+                ("comment_reports", ("id",)), ("discussion_prefs", ("user_id",))),
+    ),
     # Author pages: each paper's authors by normalised name (store/authors.py), kept with the papers on
     # every import and filled here for the papers already stored; the admins' merges and splits.
     Migration(

@@ -22,6 +22,7 @@ from paperwire.store.authors import Authors
 from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
+from paperwire.store.discussions import Discussions
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
@@ -73,6 +74,8 @@ class Store:
     """Each reader's recommendation model and the instance's background model."""
     authors: Authors
     """Each paper's authors by normalised name (author pages), and the admins' merges and splits."""
+    discussions: Discussions
+    """Comments on papers, their upvotes and reports, reply-email preferences."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -93,6 +96,7 @@ class Store:
         self.pacing = Pacing(db)
         self.recommendations = Recommendations(db)
         self.authors = Authors(db)
+        self.discussions = Discussions(db)
 
     @property
     def url(self) -> str:

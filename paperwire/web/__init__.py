@@ -46,6 +46,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         api,
         authors,
         community,
+        discussions,
         feeds,
         hf,
         library,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
                                          context_processors=[nav_context])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
+    app.include_router(discussions.api)  # before api.router: /api/v1/papers/{id:path} would take …/comments
     app.include_router(api.router)
     app.include_router(hf.router)
     app.include_router(feeds.router)
@@ -91,6 +93,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(accounts.api)
     app.include_router(community.router)
     app.include_router(community.api)
+    app.include_router(discussions.router)
     app.include_router(subscriptions.router)
     app.include_router(library.router)
     app.include_router(preferences.router)

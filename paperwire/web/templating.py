@@ -16,6 +16,7 @@ from paperwire.ingest.records import http_url
 from paperwire.models import author_slug
 from paperwire.taxonomy import category_name
 from paperwire.web.assets import asset_url
+from paperwire.web.discussions import comment_html
 
 
 def excerpt(text: str, limit: int = 300) -> str:
@@ -79,7 +80,8 @@ def make_templates(directory: Path, settings: Settings, katex: bool,
     templates = Jinja2Templates(directory=directory, context_processors=context_processors)
     env = templates.env
     env.globals.update(site_name=settings.site_name, base_url=settings.public_url(), asset=asset_url, katex=katex,
-                       category_name=category_name, author_search=author_search, author_url=author_url)
+                       category_name=category_name, author_search=author_search, author_url=author_url,
+                       comment_html=comment_html)
     # http_url: every stored URL a page renders as a link goes through it (defence in depth: the parsers
     # already drop other schemes, but rows stored before them, or written another way, may hold any text)
     env.filters.update(excerpt=excerpt, tex_text=tex_text, short_date=short_date, long_date=long_date,

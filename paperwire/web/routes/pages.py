@@ -17,6 +17,7 @@ from paperwire.trending import paper_trend
 from paperwire.web.auth import VisitorDep
 from paperwire.web.auth import page as personal_page
 from paperwire.web.deps import public_url, render, runtime
+from paperwire.web.discussions import discussion
 from paperwire.web.http import PERSONAL
 from paperwire.web.listings import (
     Listing,
@@ -185,7 +186,7 @@ def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Resp
         similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
         categories=[category(c) for c in paper.categories], description=paper.abstract,
         trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
-        next=f"/paper/{paper.id}")
+        next=f"/paper/{paper.id}", d=discussion(rt.store, rt.settings, paper.id, who.user))
     if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
         uid, prefs = who.user.id, rt.store.preferences.preferences(who.user.id)
         context.update(folders=rt.store.library.folders(uid), saved=rt.store.library.saved(uid, paper.id),
