@@ -96,7 +96,9 @@ def test_a_new_version_replaces_its_authors(store: Store) -> None:
 
 def test_merge_joins_two_names_and_later_imports_keep_it(store: Store) -> None:
     _fill(store)
+    seq = store.papers.max_seq()
     assert merge_authors(store, "J. Smith", "Jane Smith") == 2
+    assert store.papers.max_seq() == seq + 2  # cached pages and ETags follow the papers' change counter
     # the paper listing both spellings counts once
     assert store.authors.paper_ids("jane smith") == (2, ["2601.00001", "2501.00002"])
     assert store.authors.paper_ids("j smith")[0] == 0

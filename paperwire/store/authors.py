@@ -194,7 +194,7 @@ class Authors:
                                 [(alias, target, self.db.now())],
                                 "ON CONFLICT (alias) DO UPDATE SET author_key = excluded.author_key")
             tx.execute("UPDATE author_aliases SET author_key = ? WHERE author_key = ?", (target, alias))
-            return _rewrite(tx, _papers_of(tx, alias))
+            return _rewrite(tx, _papers_of(tx, alias), self.db.now())
 
     def unmerge(self, alias: str) -> int:
         """Undo ``merge``: the papers of ``alias``'s spellings list it under its own key again."""
@@ -204,7 +204,7 @@ class Authors:
             if target is None:
                 return 0
             tx.execute("DELETE FROM author_aliases WHERE alias = ?", (alias,))
-            return _rewrite(tx, _papers_of(tx, str(target)))
+            return _rewrite(tx, _papers_of(tx, str(target)), self.db.now())
 
     def split(self, key: str, paper_ids: Sequence[str], to_key: str, label: str) -> int:
         """On each of ``paper_ids``, store the author listed under ``key`` as ``to_key`` (a namesake's own
@@ -225,7 +225,7 @@ class Authors:
                                             [(pid, own, to_key, label, now)])
                 if names:
                     touched.append(pid)
-            return _rewrite(tx, touched)
+            return _rewrite(tx, touched, now)
 
 
 def _papers_of(tx: Tx, key: str) -> list[str]:
@@ -233,8 +233,10 @@ def _papers_of(tx: Tx, key: str) -> list[str]:
                                      (key,)).all()]
 
 
-def _rewrite(tx: Tx, paper_ids: Sequence[str]) -> int:
-    """Write the author rows of ``paper_ids`` again from the papers table; returns how many papers."""
+def _rewrite(tx: Tx, paper_ids: Sequence[str], now: str) -> int:
+    """Write the author rows of ``paper_ids`` again from the papers table and give those papers a new
+    change number (papers lock held), so cached pages and ETags (``web.http``) see the change; returns
+    how many papers."""
 
     papers: list[Paper] = []
     for chunk in chunks(list(paper_ids)):
@@ -243,4 +245,7 @@ def _rewrite(tx: Tx, paper_ids: Sequence[str]) -> int:
             papers.append(Paper(id=pid, title="", authors=orjson.loads(authors),
                                 announced=date.fromisoformat(announced) if announced else None))
     write_paper_authors(tx, papers, [p.id for p in papers])
+    base = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar()
+    tx.executemany("UPDATE papers SET seq = ?, modified_at = ? WHERE id = ?",
+                   [(base + i + 1, now, p.id) for i, p in enumerate(sorted(papers, key=lambda p: p.id))])
     return len(papers)
