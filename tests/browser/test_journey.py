@@ -110,7 +110,7 @@ def test_the_newcomers_journey_by_clicking(tab: Tab, world: Store, service: Serv
     tab.goto("/")  # the only URL typed
 
     # Subscribe, found on the home page
-    box = page.get_by_role("region", name="Get trending papers in your email inbox")
+    box = page.get_by_role("complementary", name="Get trending papers in your email inbox")
     box.get_by_label("Email address").fill("ann.digests@example.org")
     box.get_by_role("button", name="Subscribe").click()
     expect(page.get_by_role("heading", name="Subscribe to the digest")).to_be_visible()
