@@ -27,7 +27,8 @@ from paperwire.store import open_store
 from paperwire.store.authors import backfill_paper_authors
 
 ROOT = Path(__file__).resolve().parent.parent
-FULL = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "arxiv" / "cs-2025-2026.jsonl.gz"
+SHARED = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FULL = SHARED / "arxiv" / "cs-2025-2026.jsonl.gz"
 
 
 def ms(samples: list[float]) -> dict[str, float]:
