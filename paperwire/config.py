@@ -389,6 +389,18 @@ class Settings(BaseSettings):
         20, ge=1, description="Papers one account may submit per hour (web form and API); more are refused "
         "with 429 until the hour has passed.",
     )
+    comments_per_hour: int = Field(
+        10, ge=1, description="Comments and replies one account may post per hour (web form and API); more are "
+        "refused with 429 until the hour has passed. Moderators are not limited.",
+    )
+    comment_edit_minutes: int = Field(
+        15, ge=0, description="How long after posting a member may edit their comment (0: never). Deleting "
+        "is always possible.",
+    )
+    comment_hold_hours: int = Field(
+        24, ge=0, description="Accounts younger than this have their comments held for a moderator until one "
+        "is let through (shown to the author as awaiting review); 0 turns the hold off.",
+    )
     password_reset_minutes: int = Field(
         30, ge=5, le=30, description="A password reset link works once, for this many minutes."
     )

@@ -183,6 +183,21 @@ JOBS: tuple[JobSpec, ...] = (
 )
 JOB_NAMES: tuple[str, ...] = tuple(spec.name for spec in JOBS)
 
+# What each job does on a machine without network (``paperwire run`` says so on start): the harvesters
+# fail, keep what is stored and retry with backoff; everything else works from the stored data.
+WITHOUT_NETWORK: dict[str, str] = {
+    "harvest-arxiv": "needs arxiv.org: fails and retries with backoff, the site keeps serving what is stored",
+    "harvest-listing": "needs arxiv.org: fails and retries with backoff",
+    "harvest-hf": "needs huggingface.co: fails and retries with backoff (no new upvotes)",
+    "harvest-stars": "needs api.github.com: fails and retries with backoff (no new star counts)",
+    "embed": "works offline (the model ships in a package)",
+    "trending": "works offline, from the stored signals",
+    "digest-daily": "works offline (queues mail in the outbox)",
+    "digest-weekly": "works offline (queues mail in the outbox)",
+    "deliver-outbox": "sends only when smtp_host is set; otherwise mail waits in the outbox",
+    "fetch-requested": "needs export.arxiv.org: requested ids wait in the queue",
+}
+
 
 def job_spec(name: str) -> JobSpec:
     """The job called ``name``; KeyError for an unknown one."""

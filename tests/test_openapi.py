@@ -72,8 +72,15 @@ PERSONAL = [
     ("/api/v1/me/mutes/{kind}/{key}", DELETE),
     # "For you" (test_foryou_web)
     ("/api/v1/me/recommendations", GET),
+    # discussions (test_discussions)
+    ("/api/v1/papers/{paper_id}/comments", GET), ("/api/v1/papers/{paper_id}/comments", POST),
+    ("/api/v1/comments/{comment_id}", GET), ("/api/v1/comments/{comment_id}", "PATCH"),
+    ("/api/v1/comments/{comment_id}", DELETE), ("/api/v1/comments/{comment_id}/replies", POST),
+    ("/api/v1/comments/{comment_id}/vote", PUT), ("/api/v1/comments/{comment_id}/vote", DELETE),
+    ("/api/v1/comments/{comment_id}/reports", POST),
 ]
-PUBLIC_LISTS = {("/api/v1/submissions", GET), ("/api/v1/community", GET)}  # personal marks only when signed in
+PUBLIC_LISTS = {("/api/v1/submissions", GET), ("/api/v1/community", GET),  # personal marks only when signed in
+                ("/api/v1/papers/{paper_id}/comments", GET), ("/api/v1/comments/{comment_id}", GET)}
 MEMBERS_ONLY = set(PERSONAL) - PUBLIC_LISTS
 # Any string is a valid paper id, and some take no parameters at all: nothing invalid to send.
 NOTHING_INVALID = {("/api/v1/papers/{paper_id}", GET), ("/api/v1/papers/{paper_id}/bibtex", GET),
@@ -193,6 +200,35 @@ def test_a_members_calls_on_real_papers_conform(member: tuple[Any, str]) -> None
         response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS,
                                           timeout=TIMEOUT)
         assert response.status_code == status, (path, method, response.text)
+
+
+@pytest.mark.slow
+def test_a_members_discussion_calls_conform(member: tuple[Any, str]) -> None:
+    """Comments on a real paper, each answer as documented: the generated ids rarely name a comment."""
+    schema, token = member
+    first = sample_ids(1)[0]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def call(path: str, method: str, status: int, **parts: Any) -> Any:
+        response = schema[path][method].Case(**parts).call_and_validate(headers=headers, checks=CHECKS,
+                                                                        timeout=TIMEOUT)
+        assert response.status_code == status, (path, method, response.text)
+        return response.json()
+
+    made = call("/api/v1/papers/{paper_id}/comments", POST, 201, path_parameters={"paper_id": first},
+                body={"body": "Is $k$ tuned <b>by hand</b>?"}, media_type="application/json")
+    cid = {"comment_id": made["id"]}
+    call("/api/v1/comments/{comment_id}/replies", POST, 201, path_parameters=cid, body={"body": "Yes."},
+         media_type="application/json")
+    call("/api/v1/comments/{comment_id}", "PATCH", 200, path_parameters=cid, body={"body": "Edited"},
+         media_type="application/json")
+    call("/api/v1/comments/{comment_id}/vote", PUT, 422, path_parameters=cid)  # not one's own
+    call("/api/v1/comments/{comment_id}/reports", POST, 201, path_parameters=cid, body={"reason": "test"},
+         media_type="application/json")
+    listed = call("/api/v1/papers/{paper_id}/comments", GET, 200, path_parameters={"paper_id": first})
+    assert any(c["id"] == made["id"] for c in listed["comments"])
+    call("/api/v1/comments/{comment_id}", GET, 200, path_parameters=cid)
+    call("/api/v1/comments/{comment_id}", DELETE, 200, path_parameters=cid)
 
 
 @pytest.mark.parametrize("offset", [2**63, 10**30])

@@ -6,12 +6,13 @@ import json
 
 import click
 
+from paperwire.cli.comments import comments
 from paperwire.cli.context import Context, pass_ctx
 
 
 @click.group()
 def admin() -> None:
-    """Moderation: accounts and submissions."""
+    """Moderation: accounts, submissions and comments."""
 
 
 def _user(ctx: Context, who: str) -> int:
@@ -90,5 +91,7 @@ def admin_submissions(ctx: Context, limit: int) -> None:
 
 # -- dev ----------------------------------------------------------------------------------------------------
 
+
+admin.add_command(comments)  # paperwire admin comments … (cli/comments.py)
 
 COMMANDS = (admin,)

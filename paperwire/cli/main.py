@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from paperwire.cli import admin, dev, digest, harvest, imports, recommend, search, trending, worker
+from paperwire.cli.authors import authors as authors_group
 from paperwire.cli.context import Context, pass_ctx
 from paperwire.config import settings_table
 from paperwire.lifeline import follow_parent
@@ -135,6 +136,7 @@ def serve(ctx: Context, host: str | None, port: int | None, web_processes: int |
 for _module in (imports, harvest, search, trending, recommend, worker, digest, admin, dev):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
+admin.admin.add_command(authors_group)  # paperwire admin authors …
 
 
 def main() -> None:

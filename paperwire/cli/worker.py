@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
 from paperwire.cli.context import Context, pass_ctx
-from paperwire.schedule import JOB_NAMES
+from paperwire.config import Settings
+from paperwire.models import StoreStats
+from paperwire.schedule import JOB_NAMES, JOBS, WITHOUT_NETWORK, ago
 
 
 @click.command(name="worker")
@@ -75,9 +77,36 @@ def run_cmd(ctx: Context, host: str | None, port: int | None) -> None:
         serve += ["--host", host]
     if port is not None:
         serve += ["--port", str(port)]
+    settings = ctx.settings(**{k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    for line in start_lines(settings, ctx.runtime.store.stats()):
+        click.echo(line)
+    ctx.close()  # the children open the database themselves
     supervisor = Supervisor(serve, [sys.executable, "-m", "paperwire", "worker"], env)
     supervisor.install_signal_handlers()
     sys.exit(supervisor.run())
+
+
+def start_lines(settings: Settings, stats: StoreStats) -> list[str]:
+    """What ``paperwire run`` prints first: the URL to open, what the database holds, what the worker will
+    do (and what it cannot do without network)."""
+    url = settings.public_url() + "/"
+    lines = [f"Paperwire: open {url} in your browser (Ctrl-C stops the site and the worker).", ""]
+    if stats.papers:
+        span = f", announced {stats.first_announced} to {stats.last_announced}" if stats.first_announced else ""
+        lines.append(f"The database holds {stats.papers:,} papers{span}; {stats.embeddings:,} have embeddings.")
+    else:
+        lines.append("The database is empty: import papers with 'paperwire import FILE' (or wait for the harvest).")
+    lines += ["", "The worker, in the background (docs/worker.md):"]
+    for spec in JOBS:
+        seconds = spec.interval_seconds(settings)
+        every = f"every {ago(timedelta(seconds=seconds))}" if seconds else "off"
+        lines.append(f"  {spec.name:<16} {every:<14} {WITHOUT_NETWORK.get(spec.name, '')}")
+    if not settings.smtp_host:
+        lines += ["", "Mail is off (smtp_host is empty): subscription and sign-up emails wait in the outbox. To read",
+                  "them while trying Paperwire: 'paperwire dev smtp-sink' and PAPERWIRE_SMTP_HOST=127.0.0.1 "
+                  "PAPERWIRE_SMTP_PORT=1025."]
+    lines.append("")
+    return lines
 
 
 COMMANDS = (worker_cmd, jobs_cmd, run_cmd)

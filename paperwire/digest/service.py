@@ -19,6 +19,7 @@ from email import message_from_bytes
 from email.header import decode_header, make_header
 
 from paperwire.accounts.emails import renderers as account_renderers
+from paperwire.community.discussion_emails import renderers as discussion_renderers
 from paperwire.config import Settings
 from paperwire.digest.build import BuildReport, StoredTrending, Trending, build_digests, plan
 from paperwire.digest.render import Renderer, renderers
@@ -159,9 +160,10 @@ def scheduled_digests(runtime: Runtime, frequency: str, now: datetime) -> Schedu
 
 def outbox_renderer(settings: Settings, secret: bytes) -> Render:
     """Renders every kind of message the features queue: digests and subscription notices (this
-    package) and account emails (``accounts.emails``). Digests sit above accounts, so this is where
-    the two meet; the mail engine itself knows neither."""
-    return by_kind({**renderers(settings, secret), **account_renderers(settings, secret)})
+    package), account emails (``accounts.emails``) and reply emails (``community.discussion_emails``).
+    Digests sit above accounts and community, so this is where they meet; the mail engine knows none."""
+    return by_kind({**renderers(settings, secret), **account_renderers(settings, secret),
+                    **discussion_renderers(settings, secret)})
 
 
 def deliver_outbox(runtime: Runtime, keys: Sequence[str] | None = None, limit: int | None = None) -> DeliveryReport:

@@ -17,7 +17,7 @@ from paperwire.models import OutboxMessage
 from paperwire.store import Store
 
 KINDS = ("digest", "subscription_confirm", "subscription_manage", "account_verify", "account_reset",
-         "account_exists", "account_name_taken")
+         "account_exists", "account_name_taken", "comment_reply")
 
 
 def sender_address(settings: Settings) -> str:

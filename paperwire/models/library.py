@@ -49,6 +49,17 @@ def author_key(name: str) -> str:
     return fold(name)
 
 
+def author_slug(name: str) -> str:
+    """The URL part of an author's page: the normal form with hyphens, ``'Zoë van der Berg'`` ->
+    ``'zoe-van-der-berg'`` (the key has no hyphens, so ``slug_author_key`` gives it back)."""
+    return author_key(name).replace(" ", "-")
+
+
+def slug_author_key(slug: str) -> str:
+    """The author key a slug (or a name typed in the URL) stands for."""
+    return author_key(slug.replace("-", " "))
+
+
 def clean_label(text: str, limit: int = 120) -> str:
     """A followed or muted name as kept: control characters dropped, spaces folded, ``limit`` characters."""
     return " ".join(_CONTROL_RE.sub("", text).split())[:limit]

@@ -12,7 +12,11 @@ correctly and read the same from both drivers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from paperwire.store.authors import backfill_paper_authors
+from paperwire.store.core import Tx
 
 DIALECT_TYPES = {
     "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "double": "REAL"},
@@ -32,6 +36,9 @@ class Migration:
     name: str
     statements: tuple[str, ...]
     tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    backfill: Callable[[Tx], None] | None = None
+    """Run after the statements, in the same transaction: fills new tables from rows already stored
+    when that needs Python (``0014_authors`` normalises names)."""
 
     def render(self, dialect: str) -> list[str]:
         """The statements with this dialect's types filled in."""
@@ -505,6 +512,89 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
         tables=(("foryou_settings", ("user_id",)),),
+    ),
+    # Discussions: comments keep their Markdown source (rendered and sanitised on read); a reply points at
+    # its top-level comment. Deleting keeps a tombstone (replies stay readable); votes and reports are one
+    # per member and comment; reply emails are opt-in per member.
+    Migration(
+        "0013_comments",
+        (
+            """CREATE TABLE comments (
+                id {serial},
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                parent_id BIGINT REFERENCES comments (id) ON DELETE CASCADE,
+                reply_to_user BIGINT REFERENCES users (id) ON DELETE SET NULL,
+                body TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                edited_at TEXT,
+                deleted_at TEXT,
+                moderated_at TEXT,
+                moderation_reason TEXT
+            )""",
+            "CREATE INDEX comments_paper ON comments (paper_id, created_at)",
+            "CREATE INDEX comments_user ON comments (user_id, created_at)",
+            "CREATE INDEX comments_parent ON comments (parent_id)",
+            "CREATE INDEX comments_status ON comments (status, created_at)",
+            """CREATE TABLE comment_votes (
+                comment_id BIGINT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (comment_id, user_id)
+            )""",
+            """CREATE TABLE comment_reports (
+                id {serial},
+                comment_id BIGINT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                resolved_at TEXT,
+                resolution TEXT,
+                UNIQUE (comment_id, user_id)
+            )""",
+            "CREATE INDEX comment_reports_open ON comment_reports (resolved_at, created_at)",
+            """CREATE TABLE discussion_prefs (
+                user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                reply_emails INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+        tables=(("comments", ("id",)), ("comment_votes", ("comment_id", "user_id")),
+                ("comment_reports", ("id",)), ("discussion_prefs", ("user_id",))),
+    ),
+    # Author pages: each paper's authors by normalised name (store/authors.py), kept with the papers on
+    # every import and filled here for the papers already stored; the admins' merges and splits.
+    Migration(
+        "0014_authors",
+        (
+            """CREATE TABLE paper_authors (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                author_key TEXT NOT NULL,
+                name TEXT NOT NULL,
+                announced TEXT NOT NULL,
+                PRIMARY KEY (paper_id, position)
+            )""",
+            "CREATE INDEX paper_authors_key ON paper_authors (author_key, announced, paper_id)",
+            """CREATE TABLE author_aliases (
+                alias TEXT PRIMARY KEY,
+                author_key TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE author_splits (
+                paper_id TEXT NOT NULL,
+                from_key TEXT NOT NULL,
+                to_key TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (paper_id, from_key)
+            )""",
+            "CREATE INDEX author_splits_from ON author_splits (from_key)",
+        ),
+        tables=(("paper_authors", ("paper_id", "position")), ("author_aliases", ("alias",)),
+                ("author_splits", ("paper_id", "from_key"))),
+        backfill=backfill_paper_authors,
     ),
     # Papers a member imported that the store did not hold: kept (note and folders) until the fetch queue
     # has them, then put in the library; the fetch's state says whether they are still coming.

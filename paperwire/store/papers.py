@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from paperwire.models import BatchResult, CodeLink, IndexEntry, Paper, SourceBatch, UpsertResult, Version
+from paperwire.store.authors import write_paper_authors
 from paperwire.store.core import Database, Tx, chunks, iso, parse_instant, placeholders
 from paperwire.store.rows import write_hf_entries
 
@@ -134,6 +135,7 @@ class Papers:
         self.db.insert_rows(tx, "paper_categories", _CATEGORY_COLUMNS, [
             (p.id, cat, pos, iso(p.announced)) for p in papers for pos, cat in enumerate(dict.fromkeys(p.categories))
         ])
+        write_paper_authors(tx, papers, updated)
 
     def get_paper(self, paper_id: str) -> Paper | None:
         """One paper by bare arXiv id, or None."""

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from paperwire.models import TRENDING_WINDOWS, DataVersion, StoreStats
 from paperwire.store.accounts import Accounts
+from paperwire.store.authors import Authors
 from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
+from paperwire.store.discussions import Discussions
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
@@ -70,6 +72,10 @@ class Store:
     """Turns at rate-limited hosts (arXiv), shared by every process on the database."""
     recommendations: Recommendations
     """Each reader's recommendation model and the instance's background model."""
+    authors: Authors
+    """Each paper's authors by normalised name (author pages), and the admins' merges and splits."""
+    discussions: Discussions
+    """Comments on papers, their upvotes and reports, reply-email preferences."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -89,6 +95,8 @@ class Store:
         self.fetches = Fetches(db)
         self.pacing = Pacing(db)
         self.recommendations = Recommendations(db)
+        self.authors = Authors(db)
+        self.discussions = Discussions(db)
 
     @property
     def url(self) -> str:
@@ -118,6 +126,8 @@ class Store:
                     continue
                 for statement in migration.render(self.db.dialect):
                     tx.execute(statement)
+                if migration.backfill is not None:
+                    migration.backfill(tx)
                 tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                            (migration.name, self.db.now()))
                 applied.append(migration.name)

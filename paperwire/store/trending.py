@@ -183,6 +183,17 @@ class Trending:
             at = tx.execute("SELECT value FROM state WHERE key = ?", (computed_key(window),)).scalar()
         return TrendingPage(window, [row_entry(r) for r in rows], total, parse_instant(at), offset, limit)
 
+    def trending_page_of_author(self, window: str, author_key: str, limit: int = 20) -> TrendingPage:
+        """``trending_page`` restricted to the papers of one author (by key, ``store.authors``)."""
+        join = ("FROM trending t JOIN paper_authors a ON a.paper_id = t.paper_id AND a.author_key = ? "
+                "WHERE t.period = ?")
+        columns = ", ".join(f"t.{c}" for c in ENTRY_COLUMNS)
+        with self.db.read() as tx:
+            rows = tx.execute(f"SELECT {columns} {join} ORDER BY t.rank LIMIT ?", (author_key, window, limit)).all()
+            total = int(tx.execute(f"SELECT COUNT(*) {join}", (author_key, window)).scalar())
+            at = tx.execute("SELECT value FROM state WHERE key = ?", (computed_key(window),)).scalar()
+        return TrendingPage(window, [row_entry(r) for r in rows], total, parse_instant(at), 0, limit)
+
     def trending_category_counts(self, window: str) -> dict[str, int]:
         """Ranked papers of ``window`` per category (cross-lists included), most first."""
         with self.db.read() as tx:

@@ -79,14 +79,19 @@ class TrendingList:
         }
 
 
-def ranking(store: Store, window: str, limit: int = 20, offset: int = 0, category: str | None = None
-            ) -> TrendingList:
-    """A page of ``window``'s stored ranking (of one ``category``'s papers, if given) with the papers;
-    ``computed_at`` None means never computed. The one reader of rankings: the CLI, the pages, the
-    API, the feeds and the digests all page through it, and only decide what to show instead."""
+def ranking(store: Store, window: str, limit: int = 20, offset: int = 0, category: str | None = None,
+            author_key: str | None = None) -> TrendingList:
+    """A page of ``window``'s stored ranking (of one ``category``'s papers, or the first ``limit`` of one
+    author's by normalised name, if given) with the papers; ``computed_at`` None means never computed.
+    The one reader of rankings: the CLI, the pages (author pages too), the API, the feeds and the digests
+    all page through it, and only decide what to show instead."""
     window = check_window(window)
-    page = (store.trending.trending_page_in(window, category, limit, offset) if category
-            else store.trending.trending_page(window, limit, offset))
+    if author_key is not None:
+        page = store.trending.trending_page_of_author(window, author_key, limit)
+    elif category:
+        page = store.trending.trending_page_in(window, category, limit, offset)
+    else:
+        page = store.trending.trending_page(window, limit, offset)
     papers = store.papers.get_papers([e.paper_id for e in page.entries])
     return TrendingList(window, [TrendingItem(e, papers.get(e.paper_id)) for e in page.entries], page.total,
                         page.computed_at, offset, limit, category)

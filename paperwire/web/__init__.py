@@ -40,10 +40,13 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     from paperwire.web.http import ConditionalGet, HeadAsGet, ResponseCache
     from paperwire.web.limits import anonymous_buckets
     from paperwire.web.mailer import Mailer
+    from paperwire.web.nav import nav_context
     from paperwire.web.routes import (
         accounts,
         api,
+        authors,
         community,
+        discussions,
         feeds,
         foryou,
         hf,
@@ -78,9 +81,11 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.state.anonymous_buckets = anonymous_buckets(settings)  # this process's own (docs/web.md, "Limits")
     app.state.mailer = mailer
     vendor = assets.check_vendor()
-    app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"])
+    app.state.templates = make_templates(HERE / "templates", settings, katex=vendor["katex"],
+                                         context_processors=[nav_context])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
+    app.include_router(discussions.api)  # before api.router: /api/v1/papers/{id:path} would take …/comments
     app.include_router(api.router)
     app.include_router(hf.router)
     app.include_router(feeds.router)
@@ -90,6 +95,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(accounts.api)
     app.include_router(community.router)
     app.include_router(community.api)
+    app.include_router(discussions.router)
     app.include_router(subscriptions.router)
     app.include_router(library.router)
     app.include_router(preferences.router)
@@ -97,6 +103,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(me.api)
     app.include_router(foryou.router)
     app.include_router(foryou.api)
+    app.include_router(authors.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

@@ -66,6 +66,8 @@ class PaperOut(BaseModel):
     upvotes: int = Field(description="Upvotes: Hugging Face's (the most on any daily list) plus this site's members'.")
     hf_upvotes: int = Field(description="Upvotes on Hugging Face's daily papers (the most on any list).")
     community_upvotes: int = Field(description="Upvotes of this site's members.")
+    comments: int = Field(0, description="Comments anyone can read in the paper's discussion "
+                          "(`/api/v1/papers/{id}/comments`).")
     code: CodeOut | None = Field(description="The paper's own code repository and its latest star count, when known.")
 
 

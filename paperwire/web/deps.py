@@ -75,5 +75,6 @@ def paper_json(paper: Paper, signals: PaperSignals = NOTHING_KNOWN, base_url: st
         "upvotes": signals.upvotes,
         "hf_upvotes": signals.hf_upvotes,
         "community_upvotes": signals.community_upvotes,
+        "comments": signals.comments,
         "code": {"repo": signals.github_repo, "stars": signals.github_stars} if signals.github_repo else None,
     }

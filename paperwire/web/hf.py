@@ -6,8 +6,11 @@ in ``shared/data/fixtures/hf-papers``): ``paper.id``, ``authors[].name``,
 ``githubRepo``, ``githubStars``. ``upvotes`` are the paper's Hugging Face
 upvotes plus this site's (``paperwire.web.paper_signals``), ``githubRepo`` its own
 repository and ``githubStars`` its latest count. Values we do not have are
-either the truth we know (no comments, no repository: ``null``) or left out
-where HF leaves them out too (submitter, thumbnails, discussion ids).
+either the truth we know (no repository: ``null``) or left out where HF leaves
+them out too (submitter, thumbnails, discussion ids). ``numComments`` is the
+number of comments anyone can read in the paper's discussion here; like HF we
+put it on listing items (``huggingface_hub`` reads it as ``PaperInfo.comments``),
+not in the paper object.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def hf_paper(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, A
 def hf_daily_item(paper: Paper, signals: PaperSignals = NOTHING_KNOWN) -> dict[str, Any]:
     """One item of ``/api/daily_papers`` and ``/api/papers/search``: the paper plus listing fields."""
     item: dict[str, Any] = {"paper": hf_paper(paper, signals), "title": paper.title, "summary": paper.abstract,
-                            "numComments": 0, "isAuthorParticipating": False}
+                            "numComments": signals.comments, "isAuthorParticipating": False}
     if paper.announced is not None:  # when it joined the daily listing
         item["publishedAt"] = hf_time(paper.announced)
     return item

@@ -12,6 +12,8 @@ all read these through ``paper_signals``: one bulk read of the store
   the most sources, then the most trusted, then the least shared), as
   ``https://github.com/Owner/Name``; ``github_stars`` its latest star count
   (None until GitHub was asked).
+- ``comments`` counts the comments everyone can read on the paper's discussion
+  (``community.discussions``): not held, hidden or deleted ones.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class PaperSignals:
     community_upvotes: int = 0
     github_repo: str | None = None  # https://github.com/owner/name
     github_stars: int | None = None
+    comments: int = 0
 
     @property
     def upvotes(self) -> int:
@@ -50,6 +53,7 @@ def paper_signals(store: Store, paper_ids: Sequence[str]) -> dict[str, PaperSign
     if not paper_ids:
         return {}
     data = store.signals.signal_data(paper_ids)
+    comments = store.discussions.comment_counts(paper_ids)
     out: dict[str, PaperSignals] = {}
     for pid in paper_ids:
         repo_key = best_repo(data.links.get(pid, []), data.repo_papers)
@@ -58,5 +62,5 @@ def paper_signals(store: Store, paper_ids: Sequence[str]) -> dict[str, PaperSign
         out[pid] = PaperSignals(
             hf_upvotes=data.hf_upvotes.get(pid, 0), community_upvotes=data.community.get(pid, 0),
             github_repo=f"https://github.com/{name}" if name else None,
-            github_stars=repo.stars if repo else None)
+            github_stars=repo.stars if repo else None, comments=comments.get(pid, 0))
     return out

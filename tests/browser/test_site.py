@@ -90,7 +90,7 @@ def test_paper_page_renders_math_and_copies_bibtex(browser: Browser, site: str) 
         clipboard = page.evaluate("navigator.clipboard.readText()")
         assert clipboard.startswith("@misc{chen2026world,") and "eprint        = {2606.31946}" in clipboard
         page.get_by_role("link", name="Ye Chen").first.click()
-        expect(page.get_by_role("heading", name="Papers by Ye Chen")).to_be_visible()
+        expect(page.get_by_role("heading", name="Ye Chen", level=1)).to_be_visible()  # the author page
     finally:
         context.close()
     assert tab.problems == []

@@ -54,7 +54,7 @@ def _check_email_sent(request: Request, who: Visitor, title: str, text: str) -> 
 def signup_form(request: Request, who: VisitorDep) -> Response:
     if who.user is not None:
         return RedirectResponse("/account", status_code=303)
-    return page(request, who, "community/signup.html", title="Create an account")
+    return page(request, who, "community/signup.html", title="Create an account", nav="signup")
 
 
 @router.post("/signup")
@@ -65,7 +65,7 @@ def signup(request: Request, who: CheckedDep, email: Text, handle: Text, passwor
     try:
         outcome = accounts.signup(email, handle, password)
     except (AccountError, PasswordError, AddressError) as exc:
-        return page(request, who, "community/signup.html", status_code=422, title="Create an account",
+        return page(request, who, "community/signup.html", status_code=422, title="Create an account", nav="signup",
                     error=str(exc), email=email, handle=handle)
     mail_soon(request, outcome.mail_keys)
     # the same answer whether or not the address already had an account, and whether or not the name
@@ -99,7 +99,7 @@ def resend(request: Request, who: CheckedUserDep) -> Response:
 def signin_form(request: Request, who: VisitorDep, next: str = "") -> Response:
     if who.user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return page(request, who, "community/signin.html", title="Sign in", next=next)
+    return page(request, who, "community/signin.html", title="Sign in", next=next, nav="signin")
 
 
 @router.post("/signin")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.responses import Response
 
+from paperwire.community.authors import author_papers
 from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, search
@@ -96,6 +97,16 @@ def category_feed(request: Request, rt: RT, code: str, fmt: Fmt) -> Response:
         raise HTTPException(404, f"There is no category {code!r} here.")
     return _respond(request, rt, fmt, listing.papers, f"{info.name} ({code})" if info.known else code,
                     f"The newest papers listed in {code}.", f"/c/{code}")
+
+
+@router.get("/author/{slug}.{fmt}")
+def author_feed(request: Request, rt: RT, slug: str, fmt: Fmt) -> Response:
+    found = author_papers(rt.store, slug[:300], ITEMS)
+    if found is None:
+        raise HTTPException(404, f"Nobody called {slug!r} wrote a paper here.")
+    name, papers = found
+    return _respond(request, rt, fmt, papers, f"Papers by {name}", f"The newest papers by {name}.",
+                    f"/author/{slug}")
 
 
 @router.get("/search.{fmt}", dependencies=[AnonymousLimit])

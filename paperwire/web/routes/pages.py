@@ -17,6 +17,7 @@ from paperwire.trending import paper_trend
 from paperwire.web.auth import VisitorDep
 from paperwire.web.auth import page as personal_page
 from paperwire.web.deps import public_url, render, runtime
+from paperwire.web.discussions import discussion
 from paperwire.web.http import PERSONAL
 from paperwire.web.listings import (
     Listing,
@@ -71,7 +72,7 @@ def _listing_page(request: Request, rt: RT, listing: Listing, page: int, **conte
         **viewer_context(request, [p.id for p in listing.papers]), **muted, **context)
 
 
-def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Response:
+def _trending(request: Request, rt: RT, name: str, page: int, cat: str, **extra: Any) -> Response:
     listing = list_trending(rt.store, name, cat or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     span = span_label(listing.start, listing.end) if listing.start and listing.end else None
     if listing.computed_at is not None:
@@ -83,12 +84,13 @@ def _trending(request: Request, rt: RT, name: str, page: int, cat: str) -> Respo
     feed_params = f"?period={name}" + (f"&cat={cat}" if cat else "")
     return _listing_page(request, rt, listing, page, title=heading, heading=heading, tabs=tabs, active_tab=name,
                          span=span, feeds=("/feeds/trending.atom" + feed_params, "/feeds/trending.rss" + feed_params),
-                         empty_store=listing.start is None, nav="trending")
+                         empty_store=listing.start is None, nav="trending", **extra)
 
 
 @router.get("/")
 def home(request: Request, rt: RT, page: PageNo = 1, cat: Cat = "") -> Response:
-    return _trending(request, rt, "day", page, cat)
+    # the home page carries the subscribe box near the top (and so not again in the footer)
+    return _trending(request, rt, "day", page, cat, subscribe_box=True, hide_subscribe_box=True)
 
 
 @router.get("/trending/{name}")
@@ -185,7 +187,7 @@ def paper_page(request: Request, rt: RT, who: VisitorDep, paper_id: str) -> Resp
         similar_note=SIMILAR_NOTES[similar_method], bibtex=bibtex(paper),
         categories=[category(c) for c in paper.categories], description=paper.abstract,
         trend=paper_trend(rt.store, paper.id), c=paper_community(rt.store, [paper.id], who.user)[paper.id],
-        next=f"/paper/{paper.id}")
+        next=f"/paper/{paper.id}", d=discussion(rt.store, rt.settings, paper.id, who.user))
     if who.user is not None:  # the buttons show this member's own marks and CSRF token: personal
         uid, prefs = who.user.id, rt.store.preferences.preferences(who.user.id)
         context.update(folders=rt.store.library.folders(uid), saved=rt.store.library.saved(uid, paper.id),

@@ -44,10 +44,21 @@ def _manage_url(request: Request, sub: Subscriber) -> str:
     return Renderer(rt.settings, rt.secret_key).manage_url(sub)
 
 
+SUBSCRIBE_PAGE: dict[str, Any] = {"title": "Subscribe to the digest", "nav": "subscribe", "hide_subscribe_box": True}
+
+
 @router.get("/subscribe")
 def subscribe_form(request: Request, who: VisitorDep, frequency: str = "weekly", q: str = "") -> Response:
-    return page(request, who, "community/subscribe.html", title="Subscribe to the digest",
-                email=who.user.email if who.user else "", frequency=frequency, queries=q)
+    return page(request, who, "community/subscribe.html", email=who.user.email if who.user else "",
+                frequency=frequency, queries=q, **SUBSCRIBE_PAGE)
+
+
+@router.post("/subscribe/start")
+def subscribe_start(request: Request, who: VisitorDep, email: Annotated[str, Form(max_length=254)] = "") -> Response:
+    """The subscribe boxes of the cached pages post here: it changes nothing (so it needs no CSRF token),
+    only shows the full form with the address filled in and a token to send it with."""
+    return page(request, who, "community/subscribe.html", email=email.strip() or (who.user.email if who.user else ""),
+                frequency="weekly", queries="", **SUBSCRIBE_PAGE)
 
 
 @router.post("/subscribe")
@@ -63,8 +74,8 @@ def subscribe(request: Request, who: CheckedDep, email: Text, frequency: Text = 
                                   subs.settings.digest_max_topics)
         outcome = subs.subscribe(email, frequency, topics, who.user)
     except SubscriptionError as exc:
-        return page(request, who, "community/subscribe.html", status_code=422, title="Subscribe to the digest",
-                    error=str(exc), **form)
+        return page(request, who, "community/subscribe.html", status_code=422, error=str(exc), **form,
+                    **SUBSCRIBE_PAGE)
     mail_soon(request, outcome.mail_keys)
     if outcome.subscriber.source == "account" and outcome.subscriber.state == "confirmed" and not outcome.mail_keys:
         return page(request, who, "community/message.html", title="Subscribed", forms=False,
