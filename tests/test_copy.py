@@ -27,6 +27,9 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
     import_files(a, [SAMPLE])
     a.set_state("harvest:arxiv", "token-123")
     a.jobs.ensure_job("harvest", 3600)
+    ann = a.accounts.create_user("ann@example.org", "ann", "hash")  # a reply refers to its comment's row
+    top = a.discussions.add_comment("2503.11677", ann.id, "Is $k$ tuned?", "visible")
+    a.discussions.add_comment("2503.11677", ann.id, "Yes.", "visible", parent_id=top.id, reply_to_user=ann.id)
     expected = checksums(a)
     assert expected["papers"][0] == 2020 and expected["paper_categories"][0] > 2020
     a.close()
@@ -41,6 +44,8 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
         assert b.get_state("harvest:arxiv") == "token-123"
         paper = b.papers.get_paper("2503.11677")
         assert paper is not None and paper.authors[-1] == "Daniel Palanker"
+        assert [c.parent_id for c in b.discussions.paper_comments("2503.11677")] == [None, top.id]
+        assert b.discussions.add_comment("2503.11677", ann.id, "New", "visible").id > top.id + 1
         b.close()
     finally:
         drop(middle)

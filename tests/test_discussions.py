@@ -436,3 +436,22 @@ def test_the_json_api_for_scripts(client: TestClient, rt: Runtime) -> None:
     assert client.get(f"/api/v1/papers/{A}/comments").json()["comments"][0]["replies"][0]["body"] == "Yes."
     long = client.post(f"/api/v1/papers/{A}/comments", json={"body": "x" * 10_001}, headers=me)
     assert long.status_code == 422
+
+
+def test_a_held_reply_tells_its_addressee_once_when_let_through(client: TestClient, ann: TestClient,
+                                                                 rt: Runtime, smtp: tuple[Handler, int]) -> None:
+    cid = posted_id(comment(ann, A, "Any ablations?"))
+    act(ann, "/comments/replies", on="1")
+    held = rt.settings.model_copy(update={"comment_hold_hours": 24})
+    with TestClient(create_app(held, rt.store)) as newbie:
+        sign_up(newbie, smtp[0], "new@example.org", "newbie")
+        sign_in(newbie, "new@example.org")
+        answer = posted_id(reply(newbie, cid, "Table 4."))
+        mail_sent(newbie)
+    assert rt.store.outbox.list_outbox(kind="comment_reply") == []  # nobody may read it yet
+    for _ in range(2):  # let through twice: still one email
+        assert cli_run(rt, "admin", "comments", "unhide", str(answer)).exit_code == 0
+    assert [m.key for m in rt.store.outbox.list_outbox(kind="comment_reply")] == [f"comment_reply:{answer}"]
+    deliver_outbox(rt)
+    got = [m for m in smtp[0].to("ann@example.org") if "newbie replied" in m.message["Subject"]]
+    assert len(got) == 1 and "Table 4." in got[0].part("plain")
