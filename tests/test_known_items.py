@@ -46,7 +46,7 @@ def test_load_items_reads_kind_and_split_and_rejects_a_broken_line(tmp_path: Pat
     assert load_items(good) == [KnownItem("1", "q", "short", "held-out"), KnownItem("2", "r", "all", "tune")]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1"}\n')
-    with pytest.raises(ValueError, match="bad.jsonl:1: not a known item"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1: not a known item"):
         load_items(bad)
 
 
