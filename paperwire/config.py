@@ -119,7 +119,11 @@ class Settings(BaseSettings):
     search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
                                "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
     search_semantic_weight: float = Field(0.4, ge=0, le=1, description="Weight of the semantic side in hybrid "
-                                          "fusion (the keyword side gets 1 minus this).")
+                                          "fusion for descriptive queries of 15 words or more (the keyword side gets "
+                                          "1 minus this).")
+    search_semantic_weight_short: float = Field(0.3, ge=0, le=1, description="Weight of the semantic side in "
+                                                "hybrid fusion for queries of 5 words or fewer; queries of 6-14 "
+                                                "words get a weight between this and search_semantic_weight.")
     search_fusion_norm: str = Field("minmax", description="Score normalisation of convex fusion: minmax, zscore "
                                     "or dbsf.")
     semantic_min_similarity: float = Field(0.3, ge=-1, le=1, description="Semantic and hybrid search count a "

@@ -75,3 +75,34 @@ def test_by_trending_puts_ranked_papers_first_in_rank_order() -> None:
     assert by_trending(["a", "b", "c", "d"], {"c": 1, "a": 7}) == ["c", "a", "b", "d"]
     assert by_trending(["a", "b"], {}) == ["a", "b"]
     assert by_trending([], {"a": 1}) == []
+
+
+def test_by_length_uses_the_short_weight_for_a_few_words_and_the_long_one_for_sentences() -> None:
+    from paperwire.search.fusion import by_length
+
+    assert by_length(1, 0.2, 0.6) == by_length(5, 0.2, 0.6) == 0.2
+    assert by_length(15, 0.2, 0.6) == by_length(40, 0.2, 0.6) == 0.6
+    assert by_length(10, 0.2, 0.6) == pytest.approx(0.4)  # half way from 5 to 15 words
+
+
+@given(st.integers(0, 60), st.floats(0, 1), st.floats(0, 1))
+def test_by_length_stays_between_its_two_weights_and_moves_one_way(words: int, short: float, long: float) -> None:
+    from paperwire.search.fusion import by_length
+
+    weight = by_length(words, short, long)
+    assert min(short, long) - 1e-12 <= weight <= max(short, long) + 1e-12
+    after = by_length(words + 1, short, long)
+    assert (after - weight) * (long - short) >= -1e-12  # never back towards the short weight
+
+
+def test_fusion_config_weights_a_query_by_its_length() -> None:
+    from paperwire.search.hybrid import FusionConfig
+
+    adaptive = FusionConfig(weights=(0.5, 0.5), short_semantic_weight=0.2)
+    assert adaptive.weights_for(3) == pytest.approx([0.8, 0.2])
+    assert adaptive.weights_for(20) == pytest.approx([0.5, 0.5])
+    assert adaptive.weights_for(None) == pytest.approx([0.5, 0.5])
+    assert FusionConfig(weights=(0.6, 0.4)).weights_for(3) == pytest.approx([0.6, 0.4])  # not adaptive
+    keyword, dense = [("a", 10.0), ("b", 9.0)], [("b", 0.9), ("a", 0.1)]
+    assert adaptive.fuse(keyword, dense, 3)[0][0] == "a"  # a few words: the keyword side leads
+    assert FusionConfig(weights=(0.3, 0.7), short_semantic_weight=0.2).fuse(keyword, dense, 30)[0][0] == "b"

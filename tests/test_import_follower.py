@@ -10,6 +10,7 @@ from paperwire.importing import import_and_index
 from paperwire.runtime import Runtime
 from paperwire.search import follower
 from paperwire.search.engine import SearchRequest, search
+from paperwire.search.indexes import KEYWORD_VERSION
 from tests.helpers.paths import SAMPLE
 
 pytestmark = pytest.mark.needs_data  # every test imports the shared sample
@@ -86,6 +87,6 @@ def test_a_relative_sqlite_url_means_the_same_file_to_the_follower(tmp_path: Pat
 def test_an_index_without_its_watermark_is_rebuilt_not_doubled(runtime: Runtime) -> None:
     # a run stopped between the index commit and the watermark write leaves documents and no watermark
     import_and_index(runtime.store, runtime.indexes, [SAMPLE], index_process=False)
-    (runtime.indexes.dir / "keyword-v1.watermark.json").unlink()
+    (runtime.indexes.dir / f"keyword-v{KEYWORD_VERSION}.watermark.json").unlink()
     assert runtime.indexes.sync() == 2020  # indexed again from the start...
     assert runtime.indexes.keyword.num_docs() == 2020  # ...into an emptied index

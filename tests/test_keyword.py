@@ -170,7 +170,7 @@ SMALL.write([IndexEntry(1, "2501.00001", "A model of everything", "Models and mo
 def fields_of(query: tantivy.Query) -> set[str]:
     """The names of the fields a tantivy query looks at (from its description)."""
     numbers = {int(n) for pair in re.findall(r"field=(\d+)|Field\((\d+)\)", repr(query)) for n in pair if n}
-    names = ("id", "title", "abstract", "authors", "cat")
+    names = ("id", "title", "text", "exact", "authors", "cat")
     by_number = {int(re.findall(r"field=(\d+)", repr(tantivy.Query.term_query(SMALL.schema, n, "x")))[0]): n
                  for n in names}
     return {by_number.get(n, f"field {n}") for n in numbers}

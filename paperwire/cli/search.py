@@ -162,16 +162,39 @@ def eval_csfcube(ctx: click.Context, path: Path, mode: str, as_json: bool) -> No
 
 
 @eval_group.command(name="known-items")
-@click.option("--papers", type=FILE, required=True, help="The corpus: a Paperwire JSON-lines file.")
-@click.option("--items", type=FILE, required=True, help="JSON lines of {id, query, kind}.")
-@click.option("--mode", type=MODE_CHOICE, default="hybrid", show_default=True)
+@click.option("--items", type=FILE, required=True, help="JSON lines of {id, query, kind, split}.")
+@click.option("--papers", type=FILE, default=None,
+              help="Search a throwaway index of this Paperwire JSON-lines file instead of the instance "
+                   "(--data-dir / --db): the instance's own indexes, every paper it holds.")
+@click.option("--mode", "modes", type=MODE_CHOICE, multiple=True,
+              help="Repeatable. Default: hybrid with --papers; keyword, semantic and hybrid over the instance.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def eval_known_items(ctx: click.Context, papers: Path, items: Path, mode: str, as_json: bool) -> None:
-    """Known-item lookups: MRR@10 and hit@1/hit@10 of finding each query's one target paper."""
-    from paperwire.search.evaluation import evaluate_known_items
+def eval_known_items(ctx: click.Context, items: Path, papers: Path | None, modes: tuple[str, ...],
+                     as_json: bool) -> None:
+    """Known-item lookups: MRR@10 and hit@1/hit@10 of finding each query's one target paper, by kind
+    (short, long, ...) and by split (tune, held-out), per mode."""
+    if papers is not None:
+        from paperwire.search.evaluation import evaluate_known_items
 
-    _print_metrics(evaluate_known_items(papers, items, mode, settings=_settings(ctx)), as_json)
+        for mode in modes or ("hybrid",):
+            _print_metrics(evaluate_known_items(papers, items, mode, settings=_settings(ctx)), as_json)
+        return
+    from paperwire.search.known_items import evaluate_instance, load_items
+
+    obj = ctx.find_object(Context)
+    assert obj is not None
+    rt = obj.runtime
+    found = evaluate_instance(rt.store, rt.indexes, rt.search_policy, load_items(items),
+                              modes or ("keyword", "semantic", "hybrid"))
+    if as_json:
+        click.echo(json.dumps({mode: {group: {k: (int(v) if k == "queries" else round(v, 4)) for k, v in m.items()}
+                                      for group, m in groups.items()} for mode, groups in found.items()}))
+        return
+    for mode, groups in found.items():
+        for group, m in groups.items():
+            click.echo(f"{mode:<9} {group:<18} MRR@10 {m['mrr@10']:.3f}  hit@1 {m['hit@1']:.3f}  "
+                       f"hit@10 {m['hit@10']:.3f}  ({int(m['queries'])} queries)")
 
 
 @eval_group.command(name="recommend")

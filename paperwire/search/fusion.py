@@ -9,6 +9,10 @@
   ``zscore`` (standardised, floored at the list minimum), and ``dbsf``
   (distribution-based: mean ± 3σ mapped to [0, 1], as in Qdrant's DBSF).
 
+``by_length`` chooses the semantic side's weight from the query's length: a
+few remembered words are best matched by their words, a long description by
+its meaning (measured in docs/benchmarks.md).
+
 Scores keep their meaning: higher is better. Ties are broken by the order
 of first appearance, so results are deterministic.
 """
@@ -84,6 +88,18 @@ def convex(lists: Sequence[Scored], weights: Sequence[float] | None = None,
         fused[key] = sum(w * scores.get(key, floor)
                          for w, scores, floor in zip(weights, normalised, floors, strict=True))
     return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def by_length(words: int, short_weight: float, long_weight: float, short_words: int = 5,
+              long_words: int = 15) -> float:
+    """The semantic weight for a query of ``words`` words: ``short_weight`` up to ``short_words``,
+    ``long_weight`` from ``long_words`` on, and a straight line between (no jump at one word more)."""
+    if words <= short_words or long_words <= short_words:
+        return short_weight if words <= short_words else long_weight
+    if words >= long_words:
+        return long_weight
+    share = (words - short_words) / (long_words - short_words)
+    return short_weight + share * (long_weight - short_weight)
 
 
 Fusion = Callable[..., list[tuple[str, float]]]

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from paperwire.config import Settings
-from paperwire.search.fusion import get_fusion
+from paperwire.search.fusion import by_length, get_fusion
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.query import ParsedQuery
 from paperwire.search.vectors import VectorIndex
@@ -35,29 +35,43 @@ class QueryEmbedder(Protocol):
 
 @dataclass
 class FusionConfig:
-    """Which fusion function, with which weights (keyword, semantic) and options."""
+    """Which fusion function, with which weights (keyword, semantic) and options.
+
+    ``weights`` are for long, descriptive queries; ``short_semantic_weight`` (when set) is the semantic
+    weight for queries of a few words, and queries in between get a weight on the line between
+    (``fusion.by_length``)."""
 
     name: str = "convex"
     # chosen on the SciFact training split's tune half (benchmarks/tune_fusion.py, docs/benchmarks.md)
     weights: tuple[float, float] = (0.6, 0.4)
     norm: str = "minmax"
+    short_semantic_weight: float | None = None
     rrf_k: float = 60.0
     # below this cosine a paper is not "a match" for the query: nonsense or off-topic queries score
     # 0.2-0.26 against the whole corpus, on-topic ones 0.35 and up (docs/benchmarks.md)
     min_similarity: float = 0.3
 
-    def fuse(self, keyword: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]]
-             ) -> list[tuple[str, float]]:
+    def weights_for(self, words: int | None) -> list[float]:
+        """(keyword, semantic) weights for a query of ``words`` words (None: the long-query weights)."""
+        if words is None or self.short_semantic_weight is None:
+            return list(self.weights)
+        semantic = by_length(words, self.short_semantic_weight, self.weights[1])
+        return [1 - semantic, semantic]
+
+    def fuse(self, keyword: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]],
+             words: int | None = None) -> list[tuple[str, float]]:
+        """The two candidate lists fused, weighted for a query of ``words`` words."""
         fusion = get_fusion(self.name)
         if self.name == "rrf":
-            return fusion([keyword, dense], weights=list(self.weights), k=self.rrf_k)
-        return fusion([keyword, dense], weights=list(self.weights), norm=self.norm)
+            return fusion([keyword, dense], weights=self.weights_for(words), k=self.rrf_k)
+        return fusion([keyword, dense], weights=self.weights_for(words), norm=self.norm)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FusionConfig:
         """The fusion the settings choose (``search_fusion``, ``search_semantic_weight``, …)."""
         return cls(settings.search_fusion, (1 - settings.search_semantic_weight, settings.search_semantic_weight),
-                   settings.search_fusion_norm, min_similarity=settings.semantic_min_similarity)
+                   settings.search_fusion_norm, settings.search_semantic_weight_short,
+                   min_similarity=settings.semantic_min_similarity)
 
 
 @dataclass
@@ -107,5 +121,5 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
     lexical, total = keyword.search(pq, pool, 0, "relevance")
     for i, (key, _) in enumerate(lexical):
         ranks.setdefault(key, {})["keyword"] = i + 1
-    fused = fusion.fuse(lexical, dense)
+    fused = fusion.fuse(lexical, dense, len(pq.words))
     return Ranking(fused[offset : offset + limit], max(total, len(fused)), "hybrid", ranks)

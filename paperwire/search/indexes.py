@@ -33,7 +33,8 @@ from paperwire.store import Store
 from paperwire.store.files import private_index_dir
 
 log = logging.getLogger(__name__)
-KEYWORD_VERSION = 1
+# 2: one stemmed ``text`` field for title + abstract, an unstemmed ``exact`` field (was title + abstract)
+KEYWORD_VERSION = 2
 SYNC_BATCH = 5000
 
 Progress = Callable[[int], None]

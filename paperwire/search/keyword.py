@@ -7,15 +7,23 @@ range and term filters applied inside the search (before top-k), and works
 the same whichever database holds the papers: the index is a local cache
 fed from the store (see ``paperwire.search.indexes``).
 
-Scoring is tantivy's BM25 (k1 = 1.2, b = 0.75) summed over fields, with
-the title boosted by ``TITLE_BOOST``. Filters are wrapped in constant-score
-queries so they select without changing the ranking.
+Scoring is tantivy's BM25 (k1 = 1.2, b = 0.75) summed over fields (weights in
+``KeywordWeights``): ``text`` (title and abstract as one field, stemmed: one
+BM25 over the whole record, as plain BM25 libraries score it), ``title``
+(stemmed, a small boost), ``exact`` (title and abstract unstemmed, stop words
+kept: the very word typed counts a little more than its stem-mates), and
+optionally adjacent query words as phrases. Filters are wrapped in
+constant-score queries so they select without changing the ranking. The
+schema's version is ``indexes.KEYWORD_VERSION``: a changed schema or analyzer
+is a new index directory, rebuilt from the store.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,10 +33,25 @@ from paperwire.models import IndexEntry
 from paperwire.search.analysis import analyze, register
 from paperwire.search.query import ParsedQuery, words_of
 
-# Per-field BM25 already favours short titles, so a title match needs less, not more, weight: 0.5 was
-# best on SciFact (train) and on the known-item set among 0.3-3.0 (docs/benchmarks.md).
-TITLE_BOOST = 0.5
 SORTS = ("relevance", "newest")
+TEXT_FIELDS = ["title", "text"]  # where a quoted phrase or an excluded word is looked for
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordWeights:
+    """How much each field's BM25 counts; chosen on the 75k known-item tune split and SciFact train
+    (docs/benchmarks.md, "Search at 75k"). ``exact`` and ``phrase`` were measured and left off."""
+
+    text: float = 1.0
+    # the title is inside ``text`` already; a little more for title words (0.3 best among 0.2-0.5)
+    title: float = 0.3
+    exact: float = 0.0
+    # adjacent query words as a phrase (slop words apart) in ``text``; 0 switches it off
+    phrase: float = 0.0
+    phrase_slop: int = 0
+    # query words as author names ("attention vaswani"); at 1.0 a long description's common words matching
+    # short author fields cost long known items 0.07 MRR@10 (0.3 and 0 measured alike)
+    authors: float = 0.3
 
 
 def day_number(day: date | None) -> int:
@@ -51,7 +74,8 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("title", tokenizer_name="english")
-    sb.add_text_field("abstract", tokenizer_name="english")
+    sb.add_text_field("text", tokenizer_name="english")
+    sb.add_text_field("exact", tokenizer_name="exact")
     sb.add_text_field("authors", tokenizer_name="names")
     sb.add_text_field("cat", tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("day", indexed=True, fast=True)
@@ -62,8 +86,10 @@ def _schema() -> tantivy.Schema:
 class KeywordIndex:
     """A tantivy index at ``path`` (or in memory when ``path`` is None)."""
 
-    def __init__(self, path: Path | None = None, heap_bytes: int = 128_000_000, threads: int = 2) -> None:
+    def __init__(self, path: Path | None = None, heap_bytes: int = 128_000_000, threads: int = 2,
+                 weights: KeywordWeights | None = None) -> None:
         self.path = path
+        self.weights = weights or KeywordWeights()
         self.schema = _schema()
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
@@ -78,7 +104,8 @@ class KeywordIndex:
     # -- writing ---------------------------------------------------------------------
     def _document(self, doc: IndexEntry) -> tantivy.Document:
         # one constructor call: building field by field took twice the time, on the importer's clock
-        return tantivy.Document(id=doc.id, title=doc.title, abstract=doc.abstract, authors=doc.authors,
+        text = f"{doc.title}\n{doc.abstract}"
+        return tantivy.Document(id=doc.id, title=doc.title, text=text, exact=text, authors=doc.authors,
                                 cat=category_terms(doc.categories), day=day_number(doc.announced),
                                 has_code=int(doc.has_code))
 
@@ -107,16 +134,25 @@ class KeywordIndex:
         return int(self.index.searcher().num_docs)
 
     # -- reading ---------------------------------------------------------------------
-    def _text_clause(self, tokens: list[str], name_tokens: list[str]) -> tantivy.Query | None:
-        schema = self.schema
-        should: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for tok in tokens:
-            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(
-                tantivy.Query.term_query(schema, "title", tok), TITLE_BOOST)))
-            should.append((tantivy.Occur.Should, tantivy.Query.term_query(schema, "abstract", tok)))
-        for tok in name_tokens:
-            should.append((tantivy.Occur.Should, tantivy.Query.term_query(schema, "authors", tok)))
-        return tantivy.Query.boolean_query(should) if should else None
+    def _text_clause(self, words: str) -> tantivy.Query | None:
+        """The ranked part: every query word in ``text`` and ``title`` (stemmed), unstemmed in ``exact``,
+        adjacent pairs as phrases, and the words as author names."""
+        schema, w = self.schema, self.weights
+        Q, should = tantivy.Query, []
+        tokens = analyze(words)
+        for field, weight in (("text", w.text), ("title", w.title)):
+            if weight > 0:
+                should += [Q.boost_query(Q.term_query(schema, field, tok), weight) for tok in tokens]
+        if w.exact > 0 and tokens:  # only where a content word was typed: "the of" must stay empty
+            should += [Q.boost_query(Q.term_query(schema, "exact", tok), w.exact)
+                       for tok in dict.fromkeys(analyze(words, "exact"))]
+        if w.phrase > 0:
+            should += [Q.boost_query(Q.phrase_query(schema, "text", [a, b], w.phrase_slop), w.phrase)
+                       for a, b in itertools.pairwise(tokens) if a != b]
+        if w.authors > 0:
+            should += [Q.boost_query(Q.term_query(schema, "authors", tok), w.authors)
+                       for tok in analyze(words, "names")]
+        return Q.boolean_query([(tantivy.Occur.Should, q) for q in should]) if should else None
 
     def _phrase(self, text: str, fields: list[str]) -> tantivy.Query:
         """``text`` as one phrase in ``fields``; nothing of it is read as query syntax.
@@ -133,7 +169,7 @@ class KeywordIndex:
     def _filters(self, q: ParsedQuery) -> tuple[list[tantivy.Query], list[tantivy.Query]]:
         schema = self.schema
         must: list[tantivy.Query] = []
-        must_not: list[tantivy.Query] = [self._phrase(t, ["title", "abstract", "authors"]) for t in q.exclude]
+        must_not: list[tantivy.Query] = [self._phrase(t, [*TEXT_FIELDS, "authors"]) for t in q.exclude]
         must_not += [self._phrase(a, ["authors"]) for a in q.exclude_authors]
         must_not += [tantivy.Query.term_query(schema, "cat", c.lower()) for c in q.exclude_categories]
         if q.categories:
@@ -152,11 +188,10 @@ class KeywordIndex:
     def build_query(self, q: ParsedQuery) -> tantivy.Query:
         """The tantivy query for a parsed query: ranked terms, then constant-score filters."""
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        words = " ".join(q.words)
-        text = self._text_clause(analyze(words), analyze(words, "names"))
+        text = self._text_clause(" ".join(q.words))
         if text is not None:
             clauses.append((tantivy.Occur.Must, text))
-        clauses += [(tantivy.Occur.Must, self._phrase(p, ["title", "abstract"])) for p in q.phrases]
+        clauses += [(tantivy.Occur.Must, self._phrase(p, TEXT_FIELDS)) for p in q.phrases]
         clauses += [(tantivy.Occur.Must, self._phrase(a, ["authors"])) for a in q.authors]
         must, must_not = self._filters(q)
         clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in must]
@@ -178,8 +213,8 @@ class KeywordIndex:
         Author, phrase and exclusion filters need the text, which only this index holds; the vector
         index applies them as row sets (capped at ``cap`` keys each)."""
         positive = [self._phrase(a, ["authors"]) for a in q.authors]
-        positive += [self._phrase(p, ["title", "abstract"]) for p in q.phrases]
-        negative = [self._phrase(t, ["title", "abstract", "authors"]) for t in q.exclude]
+        positive += [self._phrase(p, TEXT_FIELDS) for p in q.phrases]
+        negative = [self._phrase(t, [*TEXT_FIELDS, "authors"]) for t in q.exclude]
         negative += [self._phrase(a, ["authors"]) for a in q.exclude_authors]
         allowed = None
         if positive:
