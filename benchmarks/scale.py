@@ -387,18 +387,29 @@ def run_backend(backend: str, args: argparse.Namespace, corpus: Path, ids: list[
     seconds = paperwire(db, data_dir, "import", "--quiet", str(corpus))
     out["import"] = {"papers": len(ids), "seconds": round(seconds, 1), "papers_per_s": round(len(ids) / seconds),
                      "loadavg": load(), "note": "paperwire import, the keyword index following"}
+    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
     shutil.rmtree(data_dir / "index", ignore_errors=True)
     out["keyword_index"] = child("keyword", db, data_dir, env_limit)
     out["keyword_index"]["note"] = "built from scratch after the import"
+    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
     out["vectors_written"] = write_vectors(db, data_dir, ids, anchor)
+    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
     out["vector_index"] = child("vector-index", db, data_dir, env_limit)
-    out["search"] = search_latency(db, data_dir, env_limit, queries, ids, anchor)
-    if "web" not in args.skip:
-        out["web"] = web_rss(db, data_dir, env_limit, queries, ids)
-    if "trending" not in args.skip:
-        out["trending"] = trending_time(db, data_dir)
-    if "digest" not in args.skip:
-        out["digest"] = digest_time(db, data_dir, env_limit, args.subscribers)
+    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
+    steps = {
+        "search": lambda: search_latency(db, data_dir, env_limit, queries, ids, anchor),
+        "web": lambda: web_rss(db, data_dir, env_limit, queries, ids),
+        "trending": lambda: trending_time(db, data_dir),
+        "digest": lambda: digest_time(db, data_dir, env_limit, args.subscribers),
+    }
+    for name, step in steps.items():
+        if name in args.skip:
+            continue
+        try:  # one failed measurement must not lose the others of a long run
+            out[name] = step()
+        except Exception as exc:
+            out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(json.dumps({backend: {name: out[name]}}), file=sys.stderr, flush=True)
     if backend == "sqlite":
         out["disk_mb"] = {"database": round(Path(db[len("sqlite:///"):]).stat().st_size / 2**20),
                           "indexes": round(du(data_dir / "index") / 2**20) if (data_dir / "index").exists() else 0}
