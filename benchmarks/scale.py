@@ -34,7 +34,6 @@ import argparse
 import gzip
 import json
 import os
-import resource
 import shutil
 import socket
 import statistics
@@ -66,6 +65,14 @@ def load() -> list[float]:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def peak_rss_mb() -> int:
+    """This process's peak RSS (VmHWM: ru_maxrss of an exec'd child starts at its parent's RSS on Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return 0
 
 
 def du(path: Path) -> int:
@@ -166,14 +173,14 @@ def phase_keyword(db: str, data_dir: Path, exact_limit: int) -> dict[str, Any]:
     size = du(path) if path else 0
     runtime.close()
     return {"seconds": round(seconds, 1), "size_mb": round(size / 2**20),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def phase_vector_index(db: str, data_dir: Path, exact_limit: int) -> dict[str, Any]:
     from paperwire.runtime import Runtime
 
     runtime = Runtime(settings_for(db, data_dir, exact_limit))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_rss_mb()
     started = time.perf_counter()
     runtime.indexes.sync()
     seconds = time.perf_counter() - started
@@ -183,7 +190,7 @@ def phase_vector_index(db: str, data_dir: Path, exact_limit: int) -> dict[str, A
     info = {"seconds": round(seconds, 1), "vectors": len(vectors.index), "ivf": vectors.index.is_ann,
             "saved_mb": round(du(vectors.path) / 2**20),
             "rss_before_mb": round(before),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_rss_mb": peak_rss_mb()}
     runtime.close()
     return info
 
