@@ -120,10 +120,16 @@ def test_a_released_batch_is_claimed_at_once_and_deleted_embeddings_are_found_ag
     again = store.embed_batches.claim(MODEL, "b", 60, 3)
     assert again is not None and again.taken_over and again.id == batch.id
     assert finish_batch(store, again) and finish(store, "b") == 2 and finish(store, "b") == 0
-    # embeddings deleted by hand below the frontier: a claim finds them when nothing is left above
+    # embeddings deleted by hand below the frontier: a claim finds them when nothing is left above and
+    # nobody holds a batch (while one is held, claimers wait instead of scanning every paper each poll)
     store.embeddings.delete_embeddings()
+    add_papers(store, 1, start=5)
+    held = store.embed_batches.claim(MODEL, "d", 60, 10)
+    assert held is not None and [t.id for t in held.tasks] == ["2501.00005"]
+    assert store.embed_batches.claim(MODEL, "c", 60, 10) is None
+    assert finish_batch(store, held)
     assert finish(store, "c", size=10) == 5
-    assert store.embeddings.embedding_models() == {MODEL: 5}
+    assert store.embeddings.embedding_models() == {MODEL: 6}
 
 
 # -- real processes --------------------------------------------------------------------------------

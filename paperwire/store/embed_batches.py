@@ -89,13 +89,15 @@ class EmbedBatches:
         """Take a batch of at most ``size`` papers needing a ``model`` embedding, or None when none is left.
 
         An expired batch (its holder stopped renewing) comes first, then new papers above the
-        frontier, then, only when nothing is left above, papers below it that no batch holds.
+        frontier, then, only when nothing is left above and no batch is held, papers below it.
         """
         with self.db.write() as tx:
             self.db.lock(tx, "embed_batches")
             batch = self._take_expired(tx, model, owner, lease_seconds) or self._claim_new(
                 tx, model, owner, lease_seconds, size)
-        if batch is not None:
+        if batch is not None or self.held_until(model) is not None:
+            # While others hold batches the caller waits for them; the gap scan reads every paper, so it
+            # runs only once nobody holds anything (at the end of a run), not once per waiting poll.
             return batch
         return self._claim_gap(model, owner, lease_seconds, size)
 
