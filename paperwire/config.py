@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         0, ge=0, le=256, description="Embedding model calls run side by side, one core each; 0: one per CPU."
     )
+    embed_lease_seconds: int = Field(
+        120, ge=2, le=86400, description="Lease on a claimed batch of papers to embed, renewed every third of it "
+        "while its process works: a killed embedding process's batch is taken over by another after this long.")
     embed_batch_size: int = Field(
         1,
         ge=1,

@@ -19,7 +19,7 @@ from typing import Any
 from paperwire.config import Settings
 from paperwire.ingest.report import HarvestReport
 from paperwire.runtime import Runtime
-from paperwire.store import JobInfo, Store
+from paperwire.store import EmbedProgress, JobInfo, Store
 
 MAX_ERROR_CHARS = 2000
 
@@ -91,7 +91,7 @@ def _embed(rt: Runtime) -> JobOutcome:
     from paperwire.search.embed_papers import embed_missing
 
     report = embed_missing(rt.store, embedder, rt.settings.embed_pipeline_batch,
-                           limit=rt.settings.worker_embed_max_papers)
+                           limit=rt.settings.worker_embed_max_papers, lease_seconds=rt.settings.embed_lease_seconds)
     return JobOutcome(f"embed: {report.summary()}")
 
 
@@ -317,4 +317,23 @@ def status_lines(statuses: Sequence[JobStatus], now: datetime) -> list[str]:
             lines.append(f"    {info.last_summary[:300]}")
         if st.state.startswith("lease expired"):
             lines.append("    its worker stopped renewing the lease (crashed?): the next worker runs it again")
+    return lines
+
+
+def embedding_lines(progress: Sequence[EmbedProgress], now: datetime) -> list[str]:
+    """The shared embedding work as ``paperwire jobs`` and ``stats`` show it: batches done per process,
+    and the batches claimed now, with their holder and lease."""
+    lines = []
+    for p in progress:
+        lines.append(f"embedding ({p.model}): {p.embedded} papers embedded in {p.done_batches} batches"
+                     f"{f', {p.unchanged} unchanged' if p.unchanged else ''}"
+                     f"{f', {p.taken_over} taken over from a stopped process' if p.taken_over else ''}")
+        for owner, n in sorted(p.by_owner.items(), key=lambda kv: -kv[1])[:10]:
+            lines.append(f"    {owner:<40} {n:>9} papers")
+        for held in p.claimed:
+            until = held.lease_expires
+            lease = ("expired: taken over by the next claimer" if until and until < now
+                     else f"until {until:%H:%M:%S}" if until else "")
+            lines.append(f"    claimed by {held.owner}: {held.papers} papers (seq {held.first_seq}-{held.last_seq}), "
+                         f"lease {lease}")
     return lines

@@ -92,7 +92,8 @@ def test_killed_embedding_run_resumes_without_loss_or_duplicates(db_url: str, tm
         lines = [next(fh) for _ in range(300)]
     part = tmp_path / "part.jsonl"
     part.write_text("".join(lines))
-    env = {**os.environ, "PAPERWIRE_EMBED_PIPELINE_BATCH": "8"}
+    # the killed run's batch in flight is taken over once its lease (3 s) expires
+    env = {**os.environ, "PAPERWIRE_EMBED_PIPELINE_BATCH": "8", "PAPERWIRE_EMBED_LEASE_SECONDS": "3"}
     base = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(tmp_path / "data")]
     subprocess.run([*base, "import", "--quiet", str(part)], check=True, env=env, capture_output=True)
     settings = Settings(database_url=db_url, data_dir=tmp_path / "data")
@@ -106,7 +107,7 @@ def test_killed_embedding_run_resumes_without_loss_or_duplicates(db_url: str, tm
     done = rt.store.stats().embeddings
     assert 40 <= done < 300  # killed mid-run, finished batches kept
     out = subprocess.run([*base, "embed", "--quiet"], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.startswith(f"embedded {300 - done} papers")
+    assert out.startswith(f"embedded {300 - done} papers")  # the killed run's batch in flight, taken over
     assert rt.store.stats().embeddings == 300
     assert rt.embedder is not None
     stored = rt.store.embeddings.embeddings_since(rt.embedder.model_id, 0, 1000)

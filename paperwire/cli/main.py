@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -82,9 +83,12 @@ def settings_cmd(markdown: bool) -> None:
 @pass_ctx
 def stats(ctx: Context, as_json: bool) -> None:
     """What the store holds: papers, by category and by month."""
+    from paperwire.schedule import embedding_lines
+
     result = ctx.runtime.store.stats()
+    work = ctx.runtime.store.embed_batches.progress()
     if as_json:
-        click.echo(json.dumps(asdict(result), default=str, indent=2))
+        click.echo(json.dumps({**asdict(result), "embedding_work": [asdict(p) for p in work]}, default=str, indent=2))
         return
     span = f"{result.first_announced} … {result.last_announced}" if result.papers else "none"
     click.echo(f"papers: {result.papers}\nannounced: {span}\nembeddings: {result.embeddings}")
@@ -94,6 +98,8 @@ def stats(ctx: Context, as_json: bool) -> None:
     click.echo("by month:")
     for month, n in result.by_month.items():
         click.echo(f"  {month}  {n:>8}")
+    for line in embedding_lines(work, datetime.now(UTC)):
+        click.echo(line)
 
 
 @cli.command(name="copy")

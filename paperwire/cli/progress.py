@@ -72,8 +72,9 @@ def embed_with_progress(runtime: Runtime, reembed: bool, limit: int | None, show
     embedder = runtime.embedder
     assert embedder is not None
     store, batch = runtime.store, runtime.settings.embed_pipeline_batch
+    lease = runtime.settings.embed_lease_seconds
     if not show:
-        report = embed_missing(store, embedder, batch, reembed=reembed, limit=limit)
+        report = embed_missing(store, embedder, batch, reembed=reembed, limit=limit, lease_seconds=lease)
     else:
         todo = store.embeddings.count_papers_to_embed(embedder.model_id)
         total = min(todo, limit) if limit else todo
@@ -85,6 +86,7 @@ def embed_with_progress(runtime: Runtime, reembed: bool, limit: int | None, show
             def advance(done: int, _left: int) -> None:
                 bar.update(task, advance=done, papers=bar.tasks[task].fields["papers"] + done)
 
-            report = embed_missing(store, embedder, batch, reembed=reembed, progress=advance, limit=limit)
+            report = embed_missing(store, embedder, batch, reembed=reembed, progress=advance, limit=limit,
+                                   lease_seconds=lease)
     runtime.indexes.sync()
     return report

@@ -49,14 +49,14 @@ def worker_cmd(ctx: Context, once: bool, force: bool, only: tuple[str, ...]) -> 
 @pass_ctx
 def jobs_cmd(ctx: Context, as_json: bool) -> None:
     """The worker's jobs: state, last run and what it did, next run, failures, lease holder."""
-    from paperwire.schedule import job_statuses, status_lines
+    from paperwire.schedule import embedding_lines, job_statuses, status_lines
 
     now = datetime.now(UTC)
     statuses = job_statuses(ctx.runtime.store, ctx.runtime.settings, now)
     if as_json:
         click.echo(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
-    for line in status_lines(statuses, now):
+    for line in [*status_lines(statuses, now), *embedding_lines(ctx.runtime.store.embed_batches.progress(), now)]:
         click.echo(line)
 
 

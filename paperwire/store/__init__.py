@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from paperwire.models import UserSignals
 from paperwire.store.core import AlreadyExists, Clock, StoreBusy, utcnow
+from paperwire.store.embed_batches import EmbedBatch, EmbedProgress
 from paperwire.store.jobs import JobInfo
 from paperwire.store.library import ImportItem
 from paperwire.store.store import Store
 
-__all__ = ["AlreadyExists", "ImportItem", "JobInfo", "Store", "StoreBusy", "open_store", "user_signals"]
+__all__ = ["AlreadyExists", "EmbedBatch", "EmbedProgress", "ImportItem", "JobInfo", "Store", "StoreBusy", "open_store",
+           "user_signals"]
 
 
 def open_store(url: str, clock: Clock = utcnow, pool_max: int = 8, busy_timeout_ms: int | None = None) -> Store:

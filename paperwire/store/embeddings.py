@@ -11,9 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paperwire.models import EmbedTask, StoredEmbedding
-from paperwire.store.core import Database, chunks, placeholders
+from paperwire.store.core import Database, Tx, chunks, placeholders
 
 EMBEDDING_COLUMNS = ("paper_id", "model", "dim", "vector", "scale", "text_hash", "paper_seq", "seq", "created_at")
+
+
+def write_embeddings(db: Database, tx: Tx, model: str, dim: int,
+                     rows: Sequence[tuple[str, bytes, float, str, int]]) -> None:
+    """Replace the ``model`` embeddings of ``rows``' papers inside the caller's transaction, each with a new
+    ``seq`` (under the embeddings lock: seqs are taken in commit order, so followers miss none)."""
+    db.lock(tx, "embeddings")
+    now = db.now()
+    base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
+    ids = [r[0] for r in rows]
+    for chunk in chunks(ids):
+        tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
+                   (model, *chunk))
+    db.insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
+        (pid, model, dim, vector, scale, text_hash, paper_seq, base + i + 1, now)
+        for i, (pid, vector, scale, text_hash, paper_seq) in enumerate(rows)
+    ])
 
 
 class Embeddings:
@@ -44,18 +61,8 @@ class Embeddings:
         """Store ``(paper_id, int8 bytes, scale, text_hash, paper_seq)`` rows in one transaction."""
         if not rows:
             return 0
-        now = self.db.now()
         with self.db.write() as tx:
-            self.db.lock(tx, "embeddings")
-            base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
-            ids = [r[0] for r in rows]
-            for chunk in chunks(ids):
-                tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
-                           (model, *chunk))
-            self.db.insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
-                (pid, model, dim, vector, scale, text_hash, paper_seq, base + i + 1, now)
-                for i, (pid, vector, scale, text_hash, paper_seq) in enumerate(rows)
-            ])
+            write_embeddings(self.db, tx, model, dim, rows)
         return len(rows)
 
     def mark_embeddings_current(self, model: str, rows: Sequence[tuple[str, int]]) -> None:

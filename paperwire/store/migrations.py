@@ -596,6 +596,32 @@ MIGRATIONS: tuple[Migration, ...] = (
                 ("author_splits", ("paper_id", "from_key"))),
         backfill=backfill_paper_authors,
     ),
+    # Embedding work shared by every embedding process (paperwire/store/embed_batches.py): a batch is a
+    # range of paper seqs claimed by one owner under a lease; done batches stay as the log of who embedded
+    # how many. "papers" is the batch's size when claimed.
+    Migration(
+        "0015_embed_batches",
+        (
+            """CREATE TABLE embed_batches (
+                id {serial},
+                model TEXT NOT NULL,
+                first_seq BIGINT NOT NULL,
+                last_seq BIGINT NOT NULL,
+                owner TEXT NOT NULL,
+                lease_expires TEXT,
+                state TEXT NOT NULL,
+                papers INTEGER NOT NULL DEFAULT 0,
+                embedded INTEGER NOT NULL DEFAULT 0,
+                unchanged INTEGER NOT NULL DEFAULT 0,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                claimed_at TEXT NOT NULL,
+                finished_at TEXT
+            )""",
+            "CREATE INDEX embed_batches_frontier ON embed_batches (model, last_seq)",
+            "CREATE INDEX embed_batches_claimed ON embed_batches (state, model, lease_expires)",
+        ),
+        tables=(("embed_batches", ("id",)),),
+    ),
     # Papers a member imported that the store did not hold: kept (note and folders) until the fetch queue
     # has them, then put in the library; the fetch's state says whether they are still coming.
     Migration(

@@ -23,6 +23,7 @@ from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
 from paperwire.store.discussions import Discussions
+from paperwire.store.embed_batches import EmbedBatches
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.fetches import Fetches
 from paperwire.store.jobs import Jobs
@@ -50,6 +51,8 @@ class Store:
     """The inputs of a trending window and the stored rankings."""
     embeddings: Embeddings
     """One vector per paper and model, with its own change counter."""
+    embed_batches: EmbedBatches
+    """Embedding work shared by every embedding process: batches claimed with leases."""
     jobs: Jobs
     """Scheduled jobs and their leases."""
     tables: Tables
@@ -84,6 +87,7 @@ class Store:
         self.signals = Signals(db)
         self.trending = Trending(db)
         self.embeddings = Embeddings(db)
+        self.embed_batches = EmbedBatches(db)
         self.jobs = Jobs(db)
         self.tables = Tables(db)
         self.accounts = Accounts(db)
