@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from paperwire.accounts.service import Accounts
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store, user_signals
 from paperwire.web import create_app
-from tests.helpers.browser import WIDE, Tab, axe_violations, describe, open_tab
+from tests.helpers.browser import WIDE, Tab, axe_violations, describe, open_tab, sign_in_form
 from tests.helpers.community import PAPERS, PASSWORD
 from tests.helpers.db import drop, new_url
 from tests.helpers.live import live_server
@@ -44,14 +44,6 @@ def member_site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     drop(url)
 
 
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/signin")
-    page.fill("#email", "ann@example.org")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-
-
 def _accessible(tab: Tab, name: str) -> None:
     violations = axe_violations(tab.page)
     assert violations == [], f"{tab.page.url}: {describe(violations)}"
@@ -62,7 +54,7 @@ def test_a_members_library_and_signals_in_the_browser(browser: Browser, member_s
     base, store = member_site
     for tab in open_tab(browser, base, WIDE):
         page = tab.page
-        _sign_in(page, base)
+        sign_in_form(page, base)
 
         tab.goto("/daily/2026-06-29")  # keyboard only: tab to the first "More like this" and press Enter
         for _ in range(80):
@@ -119,7 +111,7 @@ def test_the_buttons_work_without_javascript(browser: Browser, member_site: tupl
     base, store = member_site
     context = browser.new_context(viewport=WIDE, java_script_enabled=False)  # type: ignore[arg-type]
     tab = Tab(context.new_page(), base)
-    _sign_in(tab.page, base)
+    sign_in_form(tab.page, base)
     tab.goto("/paper/2606.00002")
     tab.page.get_by_role("button", name="Not interested").click()
     expect(tab.page.get_by_role("button", name="Not interested")).to_have_attribute("aria-pressed", "true")

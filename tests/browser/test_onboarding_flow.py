@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from paperwire.accounts.service import Accounts
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
-from tests.helpers.browser import WIDE, Tab, axe_violations, describe, open_tab
+from tests.helpers.browser import WIDE, Tab, axe_violations, describe, open_tab, sign_in_form
 from tests.helpers.community import PASSWORD
 from tests.helpers.db import drop, new_url
 from tests.helpers.live import live_server
@@ -45,20 +45,12 @@ def member_site(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     drop(url)
 
 
-def _sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/signin")
-    page.fill("#email", "ann@example.org")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-
-
 def test_the_first_run_page_works_without_javascript(browser: Browser, member_site: tuple[str, Store]) -> None:
     base, store = member_site
     context = browser.new_context(viewport=WIDE, java_script_enabled=False)  # type: ignore[arg-type]
     tab = Tab(context.new_page(), base)
     page = tab.page
-    _sign_in(page, base)
+    sign_in_form(page, base)
     tab.goto("/for-you/start")
     expect(page.locator("#progress")).to_contain_text("0 of 5 chosen")
     page.fill("#start-q", "speech recognition transducer")
@@ -87,7 +79,7 @@ def test_the_first_run_page_by_keyboard_and_axe(browser: Browser, member_site: t
         store.preferences.set_thumb(user.id, f"robots-{i}", "up")
     for tab in open_tab(browser, base, WIDE):
         page = tab.page
-        _sign_in(page, base)
+        sign_in_form(page, base)
         tab.goto("/for-you/start?q=robot&name=Old+robots+1")
         reached: list[str] = []
         for _ in range(200):

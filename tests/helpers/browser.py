@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
 
+from tests.helpers.community import PASSWORD
 from tests.helpers.paths import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,3 +92,12 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def describe(violations: list[dict[str, Any]]) -> str:
     return json.dumps([{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
                        for v in violations], indent=1)
+
+
+def sign_in_form(page: Page, base: str, email: str = "ann@example.org", password: str = PASSWORD) -> None:
+    """Sign in through the sign-in page's form and wait for the account page."""
+    page.goto(base + "/signin")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
