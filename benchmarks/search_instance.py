@@ -16,15 +16,17 @@ import argparse
 import gzip
 import json
 import os
-import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchRequest, search
-from paperwire.search.query import words_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search import queries
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = ROOT.parent / "shared" / "data" / "arxiv" / "cs-2025-2026.jsonl.gz"
@@ -36,16 +38,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def abstract_queries(seed: int = 11) -> list[str]:
+    """The same 200 abstract-cut queries as benchmarks/search.py, drawn from the whole shared corpus."""
     with gzip.open(FULL, "rt") as fh:
-        records = [json.loads(line) for line in fh]
-    rng = random.Random(seed)
-    out = []
-    for i, record in enumerate(rng.sample(records, 200)):
-        words = words_of(str(record["abstract"]))
-        size = rng.randint(2, 4) if i % 2 == 0 else rng.randint(10, 40)
-        start = rng.randint(0, max(0, len(words) - size))
-        out.append(" ".join(words[start : start + size]))
-    return out
+        return queries([json.loads(line) for line in fh], seed)
 
 
 def timed(rt: Runtime, queries: list[str], mode: str) -> dict[str, float]:

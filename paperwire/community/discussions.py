@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from paperwire.community.service import CommunityError
+from paperwire.community.service import CommunityError, HourlyLimited
 from paperwire.config import Settings
 from paperwire.mail.outbox import queue_mail
 from paperwire.models import User
@@ -49,14 +48,11 @@ REPLY_KIND = "comment_reply"
 _TOKEN_RE = re.compile(r"^(\d{1,18})\.([A-Za-z0-9_-]{43})$")
 
 
-class CommentLimited(CommunityError):
-    """Too many comments this hour; ``retry_after`` seconds until one more fits."""
+class CommentLimited(HourlyLimited):
+    """Too many comments this hour."""
 
     def __init__(self, limit: int, retry_after: float) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(f"You have posted {limit} comments in the last hour, the most one account may. "
-                         f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.", 429)
-        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"posted {limit} comments", retry_after)
 
 
 @dataclass

@@ -43,14 +43,21 @@ class CommunityError(ValueError):
         self.status = status
 
 
-class SubmitLimited(CommunityError):
-    """Too many submissions this hour; ``retry_after`` seconds until one more fits."""
+class HourlyLimited(CommunityError):
+    """An account's hourly limit is reached; ``retry_after`` seconds until one more fits (a 429)."""
 
-    def __init__(self, limit: int, retry_after: float) -> None:
+    def __init__(self, done: str, retry_after: float) -> None:
         minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(f"You have submitted {limit} papers in the last hour, the most one account may. "
+        super().__init__(f"You have {done} in the last hour, the most one account may. "
                          f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.", 429)
         self.retry_after = max(1, math.ceil(retry_after))
+
+
+class SubmitLimited(HourlyLimited):
+    """Too many submissions this hour."""
+
+    def __init__(self, limit: int, retry_after: float) -> None:
+        super().__init__(f"submitted {limit} papers", retry_after)
 
 
 @dataclass
