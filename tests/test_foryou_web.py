@@ -20,7 +20,7 @@ from paperwire.digest.service import preview
 from paperwire.runtime import Runtime
 from paperwire.web import create_app
 from paperwire.web.server import RedactSecrets
-from tests.helpers.community import csrf_of, sign_in, sign_up
+from tests.helpers.community import signed_in_member
 from tests.helpers.recommend import NEW_DAY, stored_world, world_id
 from tests.helpers.smtp import Handler
 
@@ -36,9 +36,8 @@ def client(mail_rt: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def ann(client: TestClient, smtp: tuple[Handler, int]) -> str:
-    sign_up(client, smtp[0])
-    sign_in(client)
-    return csrf_of(client.get("/account").text)
+    """Ann, signed up, verified and signed in; returns a CSRF token of her session."""
+    return signed_in_member(client, smtp[0])
 
 
 def page_entries(html: str) -> list[tuple[str, list[str]]]:

@@ -16,7 +16,7 @@ from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.store import user_signals
 from paperwire.web import create_app
-from tests.helpers.community import csrf_of, sign_in, sign_up
+from tests.helpers.community import csrf_of, sign_in, sign_up, signed_in_member
 from tests.helpers.paths import FIXTURES
 from tests.helpers.smtp import Handler
 
@@ -37,9 +37,7 @@ def client(mail_rt: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def ann(client: TestClient, smtp: tuple[Handler, int]) -> str:
     """Ann, signed up, verified and signed in; returns a CSRF token of her session."""
-    sign_up(client, smtp[0])
-    sign_in(client)
-    return csrf_of(client.get("/account").text)
+    return signed_in_member(client, smtp[0])
 
 
 def _uid(rt: Runtime, handle: str = "ann") -> int:

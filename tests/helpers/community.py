@@ -119,6 +119,13 @@ def sign_in(c: TestClient, email: str = "ann@example.org", password: str = PASSW
     return post_form(c, "/signin", "/signin", {"email": email, "password": password}, follow_redirects=False)
 
 
+def signed_in_member(c: TestClient, handler: Handler) -> str:
+    """Ann, signed up, verified and signed in on ``c``; returns a CSRF token of her session."""
+    sign_up(c, handler)
+    sign_in(c)
+    return csrf_of(c.get("/account").text)
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token of the first form of a page."""
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
