@@ -133,11 +133,18 @@ def _query(client: HttpClient, base_url: str, search: str, ids: Sequence[str], s
     return page
 
 
-def fetch_ids(client: HttpClient, base_url: str, ids: Sequence[str], batch: int = 100) -> Iterator[list[Paper]]:
-    """Papers by id (``2501.00001`` or ``2501.00001v2``), ``batch`` ids per request; unknown ids are absent."""
+def fetch_id_pages(client: HttpClient, base_url: str, ids: Sequence[str], batch: int = 100) -> Iterator[ApiPage]:
+    """Pages of papers by id (``2501.00001`` or ``2501.00001v2``), ``batch`` ids per request; unknown ids
+    are absent, unusable entries are in each page's ``rejected``."""
     unique = list(dict.fromkeys(ids))
     for i in range(0, len(unique), batch):
-        yield _query(client, base_url, "", unique[i : i + batch], 0, batch).papers
+        yield _query(client, base_url, "", unique[i : i + batch], 0, batch)
+
+
+def fetch_ids(client: HttpClient, base_url: str, ids: Sequence[str], batch: int = 100) -> Iterator[list[Paper]]:
+    """Papers by id, ``batch`` ids per request (``fetch_id_pages`` without the rejected entries)."""
+    for page in fetch_id_pages(client, base_url, ids, batch):
+        yield page.papers
 
 
 def search(client: HttpClient, base_url: str, query: str, limit: int, page_size: int = 100) -> Iterator[ApiPage]:
@@ -156,9 +163,10 @@ def harvest_ids(store: Store, client: HttpClient, base_url: str, ids: Sequence[s
     """Fetch papers by id and store them (one transaction per request); returns the ids not found."""
     wanted = {split_version(i)[0] for i in ids}
     found: set[str] = set()
-    for papers in fetch_ids(client, base_url, ids, batch):
+    for page in fetch_id_pages(client, base_url, ids, batch):
         report.requests = client.requests
-        done = finish_papers(store, papers)
+        report.rejected += len(page.rejected)
+        done = finish_papers(store, page.papers)
         report.add(store.papers.save_batch(SourceBatch(done, links_in_papers(done))))
         report.pages += 1
         found.update(p.id for p in done)

@@ -121,33 +121,56 @@ def failing_store_write(store: Store, at: int | None, interrupt: bool = False) -
     everything it writes (papers, code links, HF entries, the source's state) is written and before the
     commit: with ``Injected``, or ``KeyboardInterrupt`` (a Ctrl-C) when ``interrupt``. Yields a list
     holding the number of batches attempted so far."""
-    papers, db = store.papers, store.papers.db
-    real_save, real_write = papers.save_batch, db.write
+    with failing_writes(store.papers, ["save_batch"], store.papers.db, at, interrupt) as calls:
+        yield calls
+
+
+@contextmanager
+def failing_writes(owner: Any, methods: list[str], db: Any, at: int | None, interrupt: bool = False
+                   ) -> Iterator[list[int]]:
+    """Make the ``at``-th (1-based) call of any of ``owner``'s ``methods`` fail at the end of its ``db``
+    transaction, after its rows are written and before the commit (see ``failing_store_write``).
+
+    Each call must write in one transaction (an ``AssertionError`` says which did not): a unit split
+    over two commits could be left in part by a crash between them, which failing the first would not
+    show."""
+    real = {name: getattr(owner, name) for name in methods}
+    real_write = db.write
     calls = [0]
     inside = [False]
 
-    def save_batch(batch: Any) -> Any:
-        calls[0] += 1
-        inside[0] = True
-        try:
-            return real_save(batch)
-        finally:
-            inside[0] = False
+    transactions = [0]
+
+    def wrap(method: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            calls[0] += 1
+            inside[0] = True
+            transactions[0] = 0
+            try:
+                result = method(*args, **kwargs)
+            finally:
+                inside[0] = False
+            assert transactions[0] <= 1, f"{method.__name__} wrote in {transactions[0]} transactions"
+            return result
+        return wrapped
 
     @contextmanager
     def write() -> Iterator[Any]:
+        transactions[0] += inside[0]
         with real_write() as tx:
             yield tx
             if inside[0] and calls[0] == at:
                 raise KeyboardInterrupt if interrupt else Injected(f"store write {at} failed before its commit")
 
-    papers.save_batch = save_batch  # type: ignore[method-assign]
-    db.write = write  # type: ignore[method-assign]
+    for name, method in real.items():
+        setattr(owner, name, wrap(method))
+    db.write = write
     try:
         yield calls
     finally:
-        papers.save_batch = real_save  # type: ignore[method-assign]
-        db.write = real_write  # type: ignore[method-assign]
+        for name, method in real.items():
+            setattr(owner, name, method)
+        db.write = real_write
 
 
 @cache
