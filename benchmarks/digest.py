@@ -1,6 +1,6 @@
 """10,000 personalised digests built and delivered to a local SMTP server; prints one JSON object.
 
-    .venv/bin/python benchmarks/digest.py [--subscribers 10000] [--db URL] [--template PATH]
+    .venv/bin/python benchmarks/digest.py [--subscribers 10000] [--db URL] [--template PATH] [--foryou]
 
 Setup (not timed against the target): import the 75k-paper corpus and index it (``--template`` keeps
 a SQLite copy to start from next time), then import 10,000 confirmed subscribers from a CSV with varied
@@ -8,6 +8,11 @@ topics drawn from the corpus: title phrases (popular ones shared by many subscri
 categories, and authors; 70% daily, 30% weekly. An aiosmtpd server runs in its own process and counts
 what it accepts; a web server (``paperwire serve``) runs on the same database while a probe measures
 its latency before and during the run.
+
+With ``--foryou`` every subscriber also gets an account holding the library of a users-dev reader (cycled)
+and linked to the subscription, the recommender's background is fitted and every reader's model trained
+(as the ``recommend-retrain`` job leaves them; setup, not timed), so each digest carries its For-you
+section, built inside the timed run.
 
 Timed: ``run_digests`` for the Monday 2026-06-29 (daily and weekly are both due), build plus delivery,
 exactly what ``paperwire digest run`` does. Target: ≤ 120 s for 10,000 digests on this machine.
@@ -121,6 +126,45 @@ def write_subscribers(path: Path, n: int, pools: tuple[list[str], list[str], lis
     return len(distinct)
 
 
+def link_readers(runtime: Any, users: Path) -> dict[str, Any]:
+    """Give every subscriber an account with the library of a users-dev reader (cycled), link it, fit the
+    background and train every model; returns the setup's figures."""
+    from paperwire.recommend import service
+    from paperwire.recommend.evaluation import load_readers
+    from paperwire.store import ImportItem
+
+    store, settings = runtime.store, runtime.settings
+    readers = load_readers(users)
+    started = time.perf_counter()
+    saved = 0
+    subscribers = store.subscriptions.list_subscribers("confirmed", limit=1_000_000)
+    for n, sub in enumerate(subscribers):
+        user = store.accounts.create_user(sub.email, f"reader{n:05d}", "x")
+        library = readers[n % len(readers)].library
+        store.library.import_items(user.id, [ImportItem(pid) for pid in library])
+        store.subscriptions.update_subscriber(sub.id, user_id=user.id)
+        saved += len(library)
+    accounts_s = time.perf_counter() - started
+    started = time.perf_counter()
+    service.refresh_background(store, settings, force=True)
+    background_s = time.perf_counter() - started
+    started = time.perf_counter()
+    report = service.retrain_stale(store, settings, limit=len(subscribers))
+    return {"accounts": len(subscribers), "library_items": saved, "accounts_s": round(accounts_s, 1),
+            "fit_background_s": round(background_s, 1), "models_trained": report.retrained,
+            "train_s": round(time.perf_counter() - started, 1)}
+
+
+def foryou_counts(store: Any) -> dict[str, float]:
+    """How many built digests carry a For-you section, and its mean length (read from the outbox)."""
+    with store.db.read() as tx:
+        payloads = [json.loads(r[0]) for r in tx.execute("SELECT payload FROM outbox WHERE kind = 'digest'").all()]
+    sections = [sum(1 for e in p["entries"] if any(kind == "foryou" for kind, _ in e["reasons"])) for p in payloads]
+    with_section = [n for n in sections if n]
+    return {"digests_with_foryou": len(with_section),
+            "foryou_papers_per_section": round(sum(with_section) / max(len(with_section), 1), 1)}
+
+
 # -- the web probe -------------------------------------------------------------------------------------
 def probe(base: str, phase: Any, halt: Any, out: Any) -> None:
     """In its own process (so the sender's GIL cannot slow it): request a search and the home page in a
@@ -178,6 +222,10 @@ def main() -> None:
     parser.add_argument("--template", type=Path, help="SQLite copy of the imported corpus, made on first use")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dkim-key", type=Path, help="DKIM-sign every message with this PEM RSA key")
+    parser.add_argument("--foryou", action="store_true", help="link every subscriber to an account with a "
+                        "users-dev reader's library, so every digest has a For-you section")
+    parser.add_argument("--users", type=Path, default=ROOT.parent / "shared" / "data" / "eval" / "recsys"
+                        / "users-dev.jsonl", help="the readers whose libraries --foryou uses")
     args = parser.parse_args()
 
     from paperwire.config import Settings
@@ -209,6 +257,7 @@ def main() -> None:
         imported = import_csv(runtime.store, settings, subscribers_csv, "bench")
         result["setup"] = {"subscribers_imported": imported.added, "distinct_topics_in_csv": distinct,
                            "seconds": round(time.perf_counter() - started, 1)}
+        result["foryou_setup"] = link_readers(runtime, args.users) if args.foryou else None
 
         count, ready, stop = mp.Value("i", 0), mp.Event(), mp.Event()
         sink_report, sink_end = mp.Pipe(duplex=False)
@@ -255,7 +304,10 @@ def main() -> None:
             "total_s": round(total, 1), "digests_per_s": round(built / total, 1),
             "sent": delivery.sent, "failed": delivery.failed, "received_by_smtp": count.value, **received,
             "outbox": runtime.store.outbox.outbox_counts(),
+            "errors": [e for b in run.builds for e in b.errors][:5],
         }
+        if args.foryou:
+            result["run"]["foryou"] = foryou_counts(runtime.store)
         result["web_during_run"] = {"idle": summary([ms for p, ms, _ in samples if p == 0]),
                                     "during": summary([ms for p, ms, _ in samples if p == 1]),
                                     "errors": sum(1 for _, _, ok in samples if not ok)}

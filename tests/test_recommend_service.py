@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from paperwire.config import Settings
 from paperwire.models.library import author_key, keyword_key
 from paperwire.recommend import service
@@ -144,3 +146,78 @@ def test_a_feed_token_is_stored_hashed_rotated_and_revoked(store: Store) -> None
     service.revoke_feed_token(store, uid)
     assert service.user_for_feed_token(store, rotated) is None and service.user_for_feed_token(store, "") is None
     assert store.recommendations.settings(uid).feed_created_at is None
+
+
+def test_many_readers_read_at_once_are_the_readers_read_one_by_one(store: Store, settings: Settings) -> None:
+    """A digest run reads its readers' signals, models and choices in batches: each must be exactly what
+    reading that reader alone gives, every kind of signal included."""
+    stored_world(store)
+    ann, bob, cid, dee = (reader(store, n) for n in ("ann", "bob", "cid", "dee"))
+    store.library.set_saved(ann, "graphs-1", True)
+    store.library.set_saved(ann, "graphs-2", True)
+    folder = store.library.create_folder(ann, "Reading group")
+    store.library.set_in_folder(ann, "graphs-2", folder.id, True)
+    store.community.set_upvote(ann, "speech-3", True)
+    store.preferences.set_thumb(ann, "robots-1", "up")
+    store.preferences.set_thumb(ann, "robots-2", "down")
+    store.preferences.set_preference(ann, "author", author_key("Author Robots 3"), "Author Robots 3", "follow")
+    store.preferences.set_preference(ann, "category", "cs.SP", "cs.SP", "follow")
+    store.preferences.set_preference(ann, "keyword", keyword_key("graph"), "graph", "mute")
+    store.preferences.set_preference(ann, "author", author_key("Author graphs 0"), "Author graphs 0", "mute")
+    store.library.set_saved(bob, "speech-1", True)
+    store.preferences.set_thumb(cid, "graphs-3", "down")  # dee did nothing at all
+    service.set_exploration(store, bob, 0.25)
+    service.retrain_stale(store, settings)
+    many = store.preferences.signals_of([dee, bob, ann, cid, ann])
+    assert set(many) == {ann, bob, cid, dee}
+    for uid in (ann, bob, cid, dee):
+        assert many[uid] == store.preferences.user_signals(uid)
+    assert many[ann].folders["graphs-2"] and many[ann].muted_keywords and many[ann].followed_categories
+    assert many[dee].version == 0 and not many[dee].positives
+    models = store.recommendations.get_models([ann, bob, cid, dee])
+    assert set(models) == {ann, bob, cid} and models[ann] == store.recommendations.get_model(ann)
+    choices = store.recommendations.settings_of([ann, bob, cid, dee])
+    assert set(choices) == {bob} and choices[bob].exploration == 0.25
+
+
+def test_ranking_many_readers_at_once_ranks_each_as_alone_and_a_broken_one_fails_alone(
+        store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored_world(store, new_per_topic=8)
+    readers = [reader(store, f"r{n}") for n in range(7)]
+    topics = ("graphs", "speech", "robots")
+    for n, uid in enumerate(readers[:6]):
+        for i in range(n % 3 + 1):
+            store.library.set_saved(uid, f"{topics[n % 3]}-{i}", True)
+        if n == 4:
+            store.preferences.set_preference(uid, "author", author_key("Author Robots 3"), "Author Robots 3",
+                                             "follow")
+            store.preferences.set_thumb(uid, "speech-5", "down")
+    service.set_exploration(store, readers[1], 0.3)  # readers[6] gave nothing: absent
+    background = service.ensure_background(store, settings)
+    start, end = service.window_range(store, "week")
+    pool = service.pool_for(store, background, start, end)
+    service.retrain_stale(store, settings)  # as the worker leaves them: every reader ranked by a stored model
+    alone = {uid: service.rank_for(store, settings, uid, pool, background, limit=8) for uid in readers}
+    together = service.rank_many(store, settings, readers, pool, background, limit=8, batch=4)
+    assert set(together) == set(readers[:6]) and alone[readers[6]] == []
+    for uid in readers[:6]:
+        assert [(i.paper.id, i.reasons, i.explored) for i in together[uid]] == \
+            [(i.paper.id, i.reasons, i.explored) for i in alone[uid]]
+    assert any(i.explored for i in together[readers[1]])
+
+    real = service.user_model
+
+    def broken_for_one(store: Store, settings: Settings, background: object, signals: object, *rest: object
+                       ) -> object:
+        if getattr(signals, "user_id", None) == readers[2]:
+            raise ValueError("a corrupt model")
+        return real(store, settings, background, signals, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "user_model", broken_for_one)
+    failures: list[tuple[int, str]] = []
+    survived = service.rank_many(store, settings, readers, pool, background, limit=8,
+                                 on_error=lambda uid, exc: failures.append((uid, str(exc))))
+    assert failures == [(readers[2], "a corrupt model")]
+    assert set(survived) == set(readers[:6]) - {readers[2]}
+    with pytest.raises(ValueError, match="a corrupt model"):
+        service.rank_many(store, settings, readers, pool, background, limit=8)

@@ -2,9 +2,9 @@
 ranking of the digest's period (``recommend.service``: the same ranking as their For-you page, API and
 private feed over the same days), each paper with its reasons.
 
-The period's papers are featurised once (``service.pool_for``) and shared by every subscriber; each
-subscriber then costs their signals, their model (retrained only when their signals changed) and a
-ranking of the pool.
+The period's papers are featurised once (``service.pool_for``) and shared by every subscriber; the
+store is read per batch of subscribers (``service.rank_many``), and each subscriber then costs their
+model (retrained only when their signals changed) and a ranking of the pool.
 """
 
 from __future__ import annotations
@@ -37,15 +37,19 @@ def foryou_picks(store: Store, settings: Settings, subscribers: Sequence[Subscri
         return {}
     # a few spare for papers sent before; each one explained costs about as much as the ranking itself
     limit = settings.digest_foryou_papers + 3
-    out: dict[int, list[tuple[str, str]]] = {}
+    by_user: dict[int, list[int]] = {}
     for sub in linked:
         assert sub.user_id is not None
-        try:
-            items = service.rank_for(store, settings, sub.user_id, pool, background, limit=limit)
-        except Exception as exc:  # one reader's broken model must not stop everyone's digest
-            if errors is not None:
-                errors.append(f"for you, subscriber {sub.id}: {type(exc).__name__}: {exc}")
-            continue
-        if items:
-            out[sub.id] = [(i.paper.id, " · ".join(i.reasons)) for i in items]
+        by_user.setdefault(sub.user_id, []).append(sub.id)
+
+    def failed(user_id: int, exc: Exception) -> None:  # one reader's broken model must not stop everyone's digest
+        if errors is not None:
+            errors.extend(f"for you, subscriber {sid}: {type(exc).__name__}: {exc}" for sid in by_user[user_id])
+
+    ranked = service.rank_many(store, settings, list(by_user), pool, background, limit=limit, on_error=failed)
+    out: dict[int, list[tuple[str, str]]] = {}
+    for user_id, items in ranked.items():
+        for sid in by_user[user_id]:
+            if items:
+                out[sid] = [(i.paper.id, " · ".join(i.reasons)) for i in items]
     return out

@@ -11,8 +11,10 @@ candidate's own text, so hashed buckets show as the words that filled them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
+import scipy.sparse as sp
 
 from paperwire.recommend.model import UserModel
 from paperwire.recommend.scoring import Candidates, Preferences, RankConfig
@@ -59,8 +61,9 @@ def shares(sims: np.ndarray, weights: np.ndarray, beta: float) -> np.ndarray:
 
 def explain(model: UserModel, candidates: Candidates, index: int, prefs: Preferences | None = None,
             config: RankConfig | None = None, explored: bool = False, n_like: int = 2,
-            n_terms: int = 5) -> Explanation:
-    """The reasons for recommending ``candidates.ids[index]`` to the model's reader."""
+            n_terms: int = 5, library: sp.coo_matrix | None = None) -> Explanation:
+    """The reasons for recommending ``candidates.ids[index]`` to the model's reader (``library``: the
+    model's positives as COO, when the caller explains several papers and converts them once)."""
     config = config or RankConfig()
     prefs = prefs or Preferences()
     rows = candidates.rows
@@ -71,7 +74,7 @@ def explain(model: UserModel, candidates: Candidates, index: int, prefs: Prefere
     if not model.empty:
         # Only the library entries on the candidate's buckets matter: find them with one sorted lookup
         # (sparse products against a 2^20-wide row converted whole matrices and cost milliseconds each).
-        lib = model.positives.tocoo()
+        lib = library if library is not None else model.positives.tocoo()
         order_c = np.argsort(cols)
         where = np.searchsorted(cols[order_c], lib.col)
         where = np.minimum(where, max(len(cols) - 1, 0))
@@ -84,15 +87,15 @@ def explain(model: UserModel, candidates: Candidates, index: int, prefs: Prefere
         like = tuple(model.positive_ids[i] for i in order[:n_like])
         # a term's part: its weight in the candidate times the library's weight on it, rows by their share
         per_term = np.bincount(pos, weights=part[r] * v * cv, minlength=len(cols))
-        contribution = {int(b): float(w) for b, w in zip(cols, per_term, strict=True) if w > 0}
+        carrying = np.flatnonzero(per_term > 0)  # strongest first; ties in the row's order
+        ranked = cols[carrying[np.argsort(-per_term[carrying], kind="stable")]].tolist()
         surface = candidates.surfaces.get(index)
         if surface is None:  # once per candidate, whichever reader asks first
             surface = {}
             for term in terms(candidates.texts[index] if candidates.texts else ""):
                 surface.setdefault(bucket(term), term)
             candidates.surfaces[index] = surface
-        ranked = sorted(contribution, key=lambda b: -contribution[b])
-        top_terms = tuple(surface[b] for b in ranked if b in surface)[:n_terms]
+        top_terms = tuple(islice((surface[b] for b in ranked if b in surface), n_terms))
     authors = tuple(a for a in candidates.authors[index] if a in prefs.followed_authors)
     cats = tuple(c for c in candidates.categories[index] if c in prefs.followed_categories)
     return Explanation(candidates.ids[index], like, authors, cats, top_terms, explored)

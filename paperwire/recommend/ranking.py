@@ -114,15 +114,16 @@ def rank_pool(model: UserModel, pool: Pool, signals: UserSignals, exploration: f
     config = replace(config or RankConfig(), exploration=exploration, seed=seed)
     prefs = preferences_of(signals)
     muted = set(keyword_muted(pool, list(signals.muted_keywords)))
-    keep = [i for i in range(len(pool)) if i not in muted]
+    keep = [i for i in range(len(pool)) if i not in muted] if muted else range(len(pool))
     cands = pool.candidates if not muted else subset(pool.candidates, keep)
     # Papers the reader rated after the model was trained are left out too (the model knows the rest).
     rated = (set(signals.positive_ids()) | set(signals.negative_ids())).intersection(cands.ids)
     recs = rank(model, cands, prefs, config, limit=offset + limit + len(rated))
     recs = [r for r in recs if r.paper_id not in rated][offset:offset + limit]
     out = []
+    library = model.positives.tocoo()  # once for every paper explained
     for rec in recs:
-        why = explain(model, cands, rec.index, prefs, config, explored=rec.explored)
+        why = explain(model, cands, rec.index, prefs, config, explored=rec.explored, library=library)
         out.append((keep[rec.index], rec.explored, rec.score, why))
     return out, cands
 

@@ -16,7 +16,7 @@ followed ones add fixed boosts; papers already in the model are left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,6 +103,10 @@ class Candidates:
     with it then needs no conversion of a 2^20-wide matrix (which cost more than the rest of ranking)."""
     surfaces: dict[int, dict[int, str]] = field(default_factory=dict)
     """Per candidate, its buckets read back as words (filled by ``explain`` as needed, shared by readers)."""
+    postings: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """Where each id, author and category occurs (``("id" | "author" | "category", value)`` → candidate
+    indices), made on first use (``postings``) and shared by readers, so a reader's follows, mutes and
+    library cost lookups rather than a pass over every candidate."""
 
     @classmethod
     def build(cls, background: Background, ids: Sequence[str], titles: Sequence[str], abstracts: Sequence[str],
@@ -148,17 +152,40 @@ def content_scores(model: UserModel, candidates: Candidates, config: RankConfig)
     return np.asarray(score, dtype=np.float64)
 
 
+def postings(candidates: Candidates) -> dict[tuple[str, str], list[int]]:
+    """``candidates.postings``, made on first use (built aside and then added whole, so readers on other
+    threads see it complete or not at all)."""
+    if not candidates.postings and candidates.ids:
+        made: dict[tuple[str, str], list[int]] = {}
+        for i, (pid, cats, names) in enumerate(zip(candidates.ids, candidates.categories, candidates.authors,
+                                                   strict=True)):
+            made.setdefault(("id", pid), []).append(i)
+            for cat in cats:
+                made.setdefault(("category", cat), []).append(i)
+            for name in names:
+                made.setdefault(("author", name), []).append(i)
+        candidates.postings.update(made)
+    return candidates.postings
+
+
+def _having(candidates: Candidates, kind: str, values: Iterable[str]) -> np.ndarray:
+    """A mask of the candidates with any of ``values`` (ids, authors or categories)."""
+    mask = np.zeros(len(candidates.ids), dtype=bool)
+    where = postings(candidates)
+    for value in values:
+        mask[where.get((kind, value), [])] = True
+    return mask
+
+
 def boosts(candidates: Candidates, prefs: Preferences, config: RankConfig) -> np.ndarray:
     """Followed authors and categories, per candidate; −inf for a muted one (a hard filter)."""
     out = np.zeros(len(candidates.ids))
-    for i, (cats, names) in enumerate(zip(candidates.categories, candidates.authors, strict=True)):
-        if prefs.muted_authors.intersection(names) or prefs.muted_categories.intersection(cats):
-            out[i] = -np.inf
-            continue
-        if prefs.followed_authors.intersection(names):
-            out[i] += config.author_boost
-        if prefs.followed_categories.intersection(cats):
-            out[i] += config.category_boost
+    if not (prefs.followed_authors or prefs.followed_categories or prefs.muted_authors or prefs.muted_categories):
+        return out
+    out += config.author_boost * _having(candidates, "author", prefs.followed_authors)
+    out += config.category_boost * _having(candidates, "category", prefs.followed_categories)
+    out[_having(candidates, "author", prefs.muted_authors) | _having(candidates, "category", prefs.muted_categories)] \
+        = -np.inf
     return out
 
 
@@ -170,9 +197,10 @@ def rank(model: UserModel, candidates: Candidates, prefs: Preferences | None = N
     content = content_scores(model, candidates, config)
     extra = boosts(candidates, prefs, config)
     total = content + extra
-    known = set(model.positive_ids) | set(model.negative_ids)
-    allowed = np.array([np.isfinite(e) and pid not in known for e, pid in zip(extra, candidates.ids, strict=True)])
-    order = [int(i) for i in np.lexsort((np.arange(len(total)), -total)) if allowed[i]]
+    # the reader's own papers are never recommended back, nor a muted one
+    allowed = np.isfinite(extra) & ~_having(candidates, "id", {*model.positive_ids, *model.negative_ids})
+    ranked = np.lexsort((np.arange(len(total)), -total))
+    order: list[int] = ranked[allowed[ranked]].tolist()
     picked = mix(order[:limit], order[limit:], config.exploration, config.seed)
     return [Recommendation(i, candidates.ids[i], float(total[i]), float(content[i]),
                            float(extra[i]), explored) for i, explored in picked]

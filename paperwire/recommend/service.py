@@ -26,11 +26,14 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Literal
 
 from paperwire.config import Settings
 from paperwire.models import Paper, UserSignals
+from paperwire.recommend.explain import Explanation
 from paperwire.recommend.features import Background, counts_matrix, fit_background
 from paperwire.recommend.model import FORMAT, ModelFormatError, UserModel
 from paperwire.recommend.ranking import Pool, Ranked, rank_pool, ranked_items, seed_for
@@ -38,6 +41,7 @@ from paperwire.recommend.scoring import RankConfig
 from paperwire.recommend.text import paper_text
 from paperwire.recommend.training import Signal, TrainConfig, train
 from paperwire.store import Store
+from paperwire.store.recommendations import StoredModel
 
 WINDOWS: dict[str, int] = {"day": 1, "week": 7, "month": 30}
 """Days of announcements each window covers, ending at the newest announced day."""
@@ -170,9 +174,12 @@ def train_user(store: Store, settings: Settings, background: Background, signals
     return model
 
 
-def user_model(store: Store, settings: Settings, background: Background, signals: UserSignals) -> UserModel:
-    """The reader's model: the stored one when it saw these signals and this background, else retrained."""
-    stored = store.recommendations.get_model(signals.user_id)
+def user_model(store: Store, settings: Settings, background: Background, signals: UserSignals,
+               stored: StoredModel | Literal[False] | None = False) -> UserModel:
+    """The reader's model: the stored one when it saw these signals and this background, else retrained
+    (``stored``: the stored model when the caller read it already, None for none)."""
+    if stored is False:
+        stored = store.recommendations.get_model(signals.user_id)
     previous = None
     if stored is not None and stored.format == FORMAT:
         try:
@@ -235,17 +242,62 @@ def set_exploration(store: Store, user_id: int, rate: float | None) -> None:
 
 def rank_for(store: Store, settings: Settings, user_id: int, pool: Pool, background: Background,
              signals: UserSignals | None = None, limit: int = 20, offset: int = 0) -> list[Ranked]:
-    """Rank a pool for one reader (used by ``recommend`` and by the digests, which share one pool)."""
+    """Rank a pool for one reader (used by ``recommend``; the digests use ``rank_many``: the same ranking)."""
     signals = signals if signals is not None else store.preferences.user_signals(user_id)
-    if not signals.positives and not signals.followed_authors and not signals.followed_categories:
+    if not _learns(signals):
         return []
     model = user_model(store, settings, background, signals)
-    day = pool.papers[0].announced.isoformat() if pool.papers and pool.papers[0].announced else ""
-    picked, _ = rank_pool(model, pool, signals, exploration_for(store, settings, user_id), seed_for(user_id, day),
-                          limit, offset, RankConfig())
+    picked = _picked(model, pool, signals, exploration_for(store, settings, user_id), limit, offset)
     like = {pid for _, _, _, why in picked for pid in why.like}
     titles = {pid: p.title for pid, p in store.papers.get_papers(sorted(like)).items()}
     return ranked_items(pool, picked, signals, titles)
+
+
+def rank_many(store: Store, settings: Settings, user_ids: Sequence[int], pool: Pool, background: Background,
+              limit: int = 20, on_error: Callable[[int, Exception], None] | None = None,
+              batch: int = 500) -> dict[int, list[Ranked]]:
+    """``rank_for`` for many readers sharing one pool (a digest run), each reader's top ``limit``: the store
+    is read per ``batch`` of readers (their signals, models, choices and the titles their reasons name), not
+    per reader. A reader whose ranking fails is reported to ``on_error`` (else raised) and left out;
+    readers with nothing to learn from are absent."""
+    out: dict[int, list[Ranked]] = {}
+    ids = list(dict.fromkeys(user_ids))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        signals = store.preferences.signals_of(chunk)
+        stored = store.recommendations.get_models(chunk)
+        chosen = store.recommendations.settings_of(chunk)
+        picks: dict[int, list[tuple[int, bool, float, Explanation]]] = {}
+        for uid in chunk:
+            if not _learns(signals[uid]):
+                continue
+            try:
+                model = user_model(store, settings, background, signals[uid], stored.get(uid))
+                rate = chosen[uid].exploration if uid in chosen else None
+                picks[uid] = _picked(model, pool, signals[uid], settings.recommend_exploration if rate is None
+                                     else rate, limit, 0)
+            except Exception as exc:  # one reader's broken model must not stop everyone's ranking
+                if on_error is None:
+                    raise
+                on_error(uid, exc)
+        like = sorted({pid for picked in picks.values() for _, _, _, why in picked for pid in why.like})
+        titles = {pid: p.title for pid, p in store.papers.get_papers(like).items()}
+        for uid, picked in picks.items():
+            out[uid] = ranked_items(pool, picked, signals[uid], titles)
+    return out
+
+
+def _learns(signals: UserSignals) -> bool:
+    """Whether a reader gave anything to rank by (a saved, upvoted or 👍 paper, a followed author or category)."""
+    return bool(signals.positives or signals.followed_authors or signals.followed_categories)
+
+
+def _picked(model: UserModel, pool: Pool, signals: UserSignals, exploration: float, limit: int,
+            offset: int) -> list[tuple[int, bool, float, Explanation]]:
+    day = pool.papers[0].announced.isoformat() if pool.papers and pool.papers[0].announced else ""
+    picked, _ = rank_pool(model, pool, signals, exploration, seed_for(signals.user_id, day), limit, offset,
+                          RankConfig())
+    return picked
 
 
 def recommend(store: Store, settings: Settings, user_id: int, window: str = "day", since: date | None = None,

@@ -12,9 +12,10 @@ exploration rate, and the SHA-256 of their private feed's token.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from paperwire.store.core import Database
+from paperwire.store.core import Database, chunks, placeholders
 
 BACKGROUND = "background"
 
@@ -56,10 +57,17 @@ class Recommendations:
 
     def get_model(self, user_id: int) -> StoredModel | None:
         """A reader's stored model, or None (never trained, or deleted with the account)."""
+        return self.get_models([user_id]).get(user_id)
+
+    def get_models(self, user_ids: Sequence[int]) -> dict[int, StoredModel]:
+        """The stored models of many readers in one read (a digest run's); readers without one are absent."""
+        found: dict[int, StoredModel] = {}
         with self.db.read() as tx:
-            row = tx.execute("SELECT user_id, model, format, trained_at, signals_at FROM recommend_models "
-                             "WHERE user_id = ?", (user_id,)).one()
-        return StoredModel(int(row[0]), bytes(row[1]), int(row[2]), row[3], row[4]) if row else None
+            for chunk in chunks(list(dict.fromkeys(user_ids))):
+                for row in tx.execute("SELECT user_id, model, format, trained_at, signals_at FROM recommend_models "
+                                      f"WHERE user_id IN ({placeholders(len(chunk))})", chunk).all():
+                    found[int(row[0])] = StoredModel(int(row[0]), bytes(row[1]), int(row[2]), row[3], row[4])
+        return found
 
     def delete_model(self, user_id: int) -> bool:
         """Forget a reader's model (e.g. to retrain from scratch); True when there was one."""
@@ -100,12 +108,18 @@ class Recommendations:
 
     def settings(self, user_id: int) -> ForYouSettings:
         """A member's "For you" choices (defaults when they never chose)."""
+        return self.settings_of([user_id]).get(user_id, ForYouSettings())
+
+    def settings_of(self, user_ids: Sequence[int]) -> dict[int, ForYouSettings]:
+        """The choices of the members who made any, in one read; the others are absent (defaults)."""
+        found: dict[int, ForYouSettings] = {}
         with self.db.read() as tx:
-            row = tx.execute("SELECT exploration, feed_created_at FROM foryou_settings WHERE user_id = ?",
-                             (user_id,)).one()
-        if row is None:
-            return ForYouSettings()
-        return ForYouSettings(float(row[0]) if row[0] is not None else None, row[1])
+            for chunk in chunks(list(dict.fromkeys(user_ids))):
+                for uid, exploration, feed_at in tx.execute(
+                        "SELECT user_id, exploration, feed_created_at FROM foryou_settings "
+                        f"WHERE user_id IN ({placeholders(len(chunk))})", chunk).all():
+                    found[int(uid)] = ForYouSettings(float(exploration) if exploration is not None else None, feed_at)
+        return found
 
     def set_exploration(self, user_id: int, rate: float | None) -> None:
         """Store a member's exploration rate (None: back to the instance default)."""
