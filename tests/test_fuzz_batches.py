@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperwire.config import Settings
@@ -40,6 +40,8 @@ from paperwire.models import Paper
 from paperwire.store import Store
 from tests.helpers import oai_pages
 from tests.helpers.batches import (
+    CHECKS,
+    HARVEST_EXAMPLES,
     HUGE,
     Injected,
     failing_store_write,
@@ -55,9 +57,6 @@ from tests.helpers.replay import Recorded, ReplayServer
 pytestmark = pytest.mark.needs_data  # the records are the shared sample's and the Kaggle snapshot's
 
 IMPORT_EXAMPLES = 50  # per store and file kind; each example runs three imports into a real database
-HARVEST_EXAMPLES = 15  # per store; each example runs two to five harvests against a local server
-CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
-          HealthCheck.large_base_example]  # one store per test, shared by its examples (fresh ids keep them apart)
 _files = itertools.count(1)
 
 

@@ -37,12 +37,19 @@ from paperwire.ingest.harvest import run_ids, run_listing, run_stars
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import CodeLink, SourceBatch
 from paperwire.store import Store
-from tests.helpers.batches import HUGE, Injected, failing_store_write, failing_writes, fresh_id
+from tests.helpers.batches import (
+    CHECKS,
+    HARVEST_EXAMPLES,
+    HUGE,
+    Injected,
+    failing_store_write,
+    failing_writes,
+    fresh_id,
+)
 from tests.helpers.clock import FakeTime
 from tests.helpers.net import make_client
 from tests.helpers.paths import FIXTURES_SHARED
 from tests.helpers.replay import Recorded, ReplayServer
-from tests.test_fuzz_batches import CHECKS, HARVEST_EXAMPLES
 
 pytestmark = pytest.mark.needs_data  # the entries are the recorded feeds'
 

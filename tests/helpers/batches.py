@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from paperwire.store import Store
@@ -29,6 +30,10 @@ _ids = itertools.count(1)
 MONTH = "2612"  # no paper of the sample or the fixtures is from December 2026
 HUGE = 200_000  # characters: a big field the parsers keep (their limits clip it), far below a line's limit
 OVER_LINE = 2 * 1024 * 1024 + 10  # bytes: over bulk.MAX_LINE_BYTES, rejected as "line too long"
+
+HARVEST_EXAMPLES = 15  # per store; each example runs two to five harvests against a local server
+CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+          HealthCheck.large_base_example]  # one store per test, shared by its examples (fresh ids keep them apart)
 
 
 class Injected(RuntimeError):
