@@ -41,6 +41,8 @@ from paperwire.store import Store
 from tests.helpers import oai_pages
 from tests.helpers.batches import (
     CHECKS,
+    CUT,
+    FAIL_AT,
     HARVEST_EXAMPLES,
     HUGE,
     Injected,
@@ -49,6 +51,7 @@ from tests.helpers.batches import (
     gzipped,
     hf_days,
     jsonl_files,
+    until_failure,
 )
 from tests.helpers.clock import FakeTime
 from tests.helpers.net import make_client
@@ -93,7 +96,7 @@ def stored(store: Store, papers: list[Paper]) -> set[str]:
 
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
 @settings(max_examples=IMPORT_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
-@given(lines=jsonl_files(), batch_size=st.integers(1, 4), fail_at=st.one_of(st.none(), st.integers(1, 4)),
+@given(lines=jsonl_files(), batch_size=st.integers(1, 4), fail_at=FAIL_AT,
        interrupt=st.booleans())
 def test_an_import_commits_whole_batches_reports_each_bad_line_and_reruns_without_duplicates(
         store: Store, tmp_path: Path, compress: bool, lines: list[bytes], batch_size: int, fail_at: int | None,
@@ -182,7 +185,7 @@ def oai_harvest(store: Store, replay: ReplayServer, fake_time: FakeTime, set_: s
 
 
 @settings(max_examples=HARVEST_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
-@given(chain=oai_chains(), cut=st.one_of(st.none(), st.integers(0, 3)), fail_at=st.one_of(st.none(), st.integers(1, 4)),
+@given(chain=oai_chains(), cut=CUT, fail_at=FAIL_AT,
        interrupt=st.booleans())
 def test_a_harvest_commits_whole_pages_with_their_cursor_and_resumes_without_duplicates(
         store: Store, replay: ReplayServer, fake_time: FakeTime, chain: list[list[dict[str, Any]]], cut: int | None,
@@ -223,10 +226,7 @@ def test_a_harvest_commits_whole_pages_with_their_cursor_and_resumes_without_dup
     report: HarvestReport | None = None
     for attempt in range(4):
         with failing_store_write(store, fail_at if attempt == 0 else None, interrupt):
-            try:
-                report = oai_harvest(store, replay, fake_time, set_)
-            except (Injected, KeyboardInterrupt):
-                report = None
+            report = until_failure(lambda: oai_harvest(store, replay, fake_time, set_))
         done = whole_pages()
         if attempt == 0:
             assert done == min(cut_at, fail_page)
@@ -249,7 +249,7 @@ _days = itertools.count()
 
 
 @settings(max_examples=HARVEST_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
-@given(days=hf_days(), cut=st.one_of(st.none(), st.integers(0, 3)), fail_at=st.one_of(st.none(), st.integers(1, 4)),
+@given(days=hf_days(), cut=CUT, fail_at=FAIL_AT,
        interrupt=st.booleans())
 def test_a_daily_list_is_stored_whole_or_not_at_all_and_a_rerun_adds_no_duplicates(
         store: Store, replay: ReplayServer, fake_time: FakeTime, days: list[list[dict[str, Any]]], cut: int | None,
@@ -285,10 +285,7 @@ def test_a_daily_list_is_stored_whole_or_not_at_all_and_a_rerun_adds_no_duplicat
     written = [i for i in range(len(days)) if i != cut]
     failing_day = written[fail_at - 1] if fail_at is not None and fail_at <= len(written) else None
     with failing_store_write(store, fail_at, interrupt):
-        try:
-            report: HarvestReport | None = run()
-        except (Injected, KeyboardInterrupt):
-            report = None
+        report: HarvestReport | None = until_failure(lambda: run())
     assert (report is None) == (failing_day is not None)
     done = whole_days()
     for i, daily in enumerate(verdict):

@@ -39,12 +39,14 @@ from paperwire.models import CodeLink, SourceBatch
 from paperwire.store import Store
 from tests.helpers.batches import (
     CHECKS,
+    CUT,
+    FAIL_AT,
     HARVEST_EXAMPLES,
     HUGE,
-    Injected,
     failing_store_write,
     failing_writes,
     fresh_id,
+    until_failure,
 )
 from tests.helpers.clock import FakeTime
 from tests.helpers.net import make_client
@@ -144,8 +146,8 @@ def listings(draw: st.DrawFn) -> list[list[ET.Element]]:
 @settings(max_examples=HARVEST_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=CHECKS)
 @given(
     feeds=listings(),
-    cut=st.one_of(st.none(), st.integers(0, 3)),
-    fail_at=st.one_of(st.none(), st.integers(1, 4)),
+    cut=CUT,
+    fail_at=FAIL_AT,
     interrupt=st.booleans(),
 )
 def test_a_category_feed_is_stored_whole_with_its_day_or_not_at_all(
@@ -183,10 +185,7 @@ def test_a_category_feed_is_stored_whole_with_its_day_or_not_at_all(
     written = [i for i in range(len(feeds)) if i != cut]  # a cut feed fails before it writes
     failing = written[fail_at - 1] if fail_at is not None and fail_at <= len(written) else None
     with failing_store_write(store, fail_at, interrupt):
-        try:
-            report: HarvestReport | None = run()
-        except (Injected, KeyboardInterrupt):
-            report = None
+        report: HarvestReport | None = until_failure(lambda: run())
     assert (report is None) == (failing is not None)
     done = [i for i in written if failing is None or i < failing]
     # each feed written before the failure is whole, with its day; none of the others is there at all
@@ -256,8 +255,8 @@ def api_answer(ids: list[str], entries: list[ET.Element]) -> bytes:
         max_size=8,
     ),
     batch=st.integers(1, 3),
-    cut=st.one_of(st.none(), st.integers(0, 3)),
-    fail_at=st.one_of(st.none(), st.integers(1, 4)),
+    cut=CUT,
+    fail_at=FAIL_AT,
     interrupt=st.booleans(),
 )
 def test_papers_fetched_by_id_are_stored_an_answer_at_a_time_and_a_rerun_completes_them(
@@ -298,10 +297,7 @@ def test_papers_fetched_by_id_are_stored_an_answer_at_a_time_and_a_rerun_complet
     cut_at = cut if cut is not None and cut < len(chunks) else len(chunks)
     failing = fail_at - 1 if fail_at is not None and fail_at - 1 < cut_at else None
     with failing_store_write(store, fail_at, interrupt):
-        try:
-            report: HarvestReport | None = run()
-        except (Injected, KeyboardInterrupt):
-            report = None
+        report: HarvestReport | None = until_failure(lambda: run())
     assert (report is None) == (failing is not None)
     done = min(cut_at, failing if failing is not None else len(chunks))
     assert stored(store, everything) == set().union(*good[:done]), "an answer in part"
@@ -444,10 +440,7 @@ def test_a_repository_check_and_its_star_history_are_each_whole_and_never_counte
     writes = writes_of(plan)
     done = writes[: fail_at - 1] if fail_at is not None and fail_at <= len(writes) else writes
     with failing_writes(store.signals, ["save_repo_check", "save_star_history"], store.signals.db, fail_at, interrupt):
-        try:
-            report: HarvestReport | None = run(NOW)
-        except (Injected, KeyboardInterrupt):
-            report = None
+        report: HarvestReport | None = until_failure(lambda: run(NOW))
     assert (report is None) == (len(done) < len(writes))
     check_whole({r for r, w in done if w == "check"}, {r for r, w in done if w == "history"})
 

@@ -13,11 +13,11 @@ import copy
 import gzip
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
@@ -31,13 +31,26 @@ MONTH = "2612"  # no paper of the sample or the fixtures is from December 2026
 HUGE = 200_000  # characters: a big field the parsers keep (their limits clip it), far below a line's limit
 OVER_LINE = 2 * 1024 * 1024 + 10  # bytes: over bulk.MAX_LINE_BYTES, rejected as "line too long"
 
+CUT = st.one_of(st.none(), st.integers(0, 3))  # which feed, page or day first arrives cut off, if any
+FAIL_AT = st.one_of(st.none(), st.integers(1, 4))  # which write the store fails, if any
 HARVEST_EXAMPLES = 15  # per store; each example runs two to five harvests against a local server
 CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
           HealthCheck.large_base_example]  # one store per test, shared by its examples (fresh ids keep them apart)
 
 
+T = TypeVar("T")
+
+
 class Injected(RuntimeError):
     """The failure ``failing_store_write`` raises in the middle of a transaction."""
+
+
+def until_failure(run: Callable[[], T]) -> T | None:
+    """``run()``'s result, or None when the injected failure (``Injected`` or a Ctrl-C) stopped it."""
+    try:
+        return run()
+    except (Injected, KeyboardInterrupt):
+        return None
 
 
 def fresh_id() -> str:
