@@ -49,7 +49,7 @@ def foryou_picks(store: Store, settings: Settings, subscribers: Sequence[Subscri
     ranked = service.rank_many(store, settings, list(by_user), pool, background, limit=limit, on_error=failed)
     out: dict[int, list[tuple[str, str]]] = {}
     for user_id, items in ranked.items():
-        for sid in by_user[user_id]:
-            if items:
-                out[sid] = [(i.paper.id, " · ".join(i.reasons)) for i in items]
+        if items:
+            picks = [(i.paper.id, " · ".join(i.reasons)) for i in items]
+            out.update((sid, picks) for sid in by_user[user_id])
     return out

@@ -41,7 +41,7 @@ from paperwire.recommend.scoring import RankConfig
 from paperwire.recommend.text import paper_text
 from paperwire.recommend.training import Signal, TrainConfig, train
 from paperwire.store import Store
-from paperwire.store.recommendations import StoredModel
+from paperwire.store.recommendations import ForYouSettings, StoredModel
 
 WINDOWS: dict[str, int] = {"day": 1, "week": 7, "month": 30}
 """Days of announcements each window covers, ending at the newest announced day."""
@@ -229,8 +229,11 @@ def pool_for(store: Store, background: Background, start: date | None, end: date
 
 def exploration_for(store: Store, settings: Settings, user_id: int) -> float:
     """The reader's exploration rate: their own choice, else the instance's ``recommend_exploration``."""
-    chosen = store.recommendations.settings(user_id).exploration
-    return chosen if chosen is not None else settings.recommend_exploration
+    return _exploration(settings, store.recommendations.settings(user_id))
+
+
+def _exploration(settings: Settings, chosen: ForYouSettings) -> float:
+    return chosen.exploration if chosen.exploration is not None else settings.recommend_exploration
 
 
 def set_exploration(store: Store, user_id: int, rate: float | None) -> None:
@@ -273,9 +276,8 @@ def rank_many(store: Store, settings: Settings, user_ids: Sequence[int], pool: P
                 continue
             try:
                 model = user_model(store, settings, background, signals[uid], stored.get(uid))
-                rate = chosen[uid].exploration if uid in chosen else None
-                picks[uid] = _picked(model, pool, signals[uid], settings.recommend_exploration if rate is None
-                                     else rate, limit, 0)
+                rate = _exploration(settings, chosen.get(uid, ForYouSettings()))
+                picks[uid] = _picked(model, pool, signals[uid], rate, limit, 0)
             except Exception as exc:  # one reader's broken model must not stop everyone's ranking
                 if on_error is None:
                     raise
