@@ -3,6 +3,8 @@ kept on import, read fast for a page, corrected by an admin's merges and splits 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperwire.community.authors import AuthorError, Moved, author_page, merge_authors, split_author, unmerge_author
-from paperwire.models import Paper, author_key, author_slug, slug_author_key
+from paperwire.models import Paper, author_key, author_slug, fold, slug_author_key
 from paperwire.store import Store
 from paperwire.store.authors import backfill_paper_authors
 
@@ -38,6 +40,17 @@ def test_spellings_of_one_name_share_a_page(a: str, b: str) -> None:
 ])
 def test_different_names_stay_apart(a: str, b: str) -> None:
     assert author_key(a) != author_key(b)
+
+
+def slow_fold(text: str) -> str:
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", bare.casefold()).replace("_", " ").split())
+
+
+@given(st.text(max_size=60) | st.text(st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_shortcut_folds_as_decomposing_does(text: str) -> None:
+    """fold skips Unicode decomposition for ASCII text (author keys were a fifth of an import's time)."""
+    assert fold(text) == slow_fold(text)
 
 
 def test_slugs_are_readable() -> None:

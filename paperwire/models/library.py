@@ -35,8 +35,11 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 def fold(text: str) -> str:
     """Accents and case folded, every run of punctuation and spaces one space: for comparing names,
     titles and keywords as people mean them, not as they were typed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most names and titles: nothing to decompose, and the scan costs an import's time
+        bare = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD_RE.sub(" ", bare.casefold()).replace("_", " ").split())
 
 

@@ -49,6 +49,10 @@ def _identity(sql: str) -> str:
     return sql
 
 
+WRITER_CACHE_KB = 256 * 1024
+WAL_CHECKPOINT_PAGES = 10_000  # 40 MB of WAL (4 KB pages) between checkpoints
+
+
 class SQLiteDatabase(Database):
     """One SQLite file."""
 
@@ -72,6 +76,12 @@ class SQLiteDatabase(Database):
         self._write_lock = threading.Lock()
         self._writer = self._connect()
         self._writer.execute("PRAGMA journal_mode=WAL")
+        # The one writer gets a large page cache and checkpoints less often: a batch of papers inserts at
+        # random places in the author, category and date indexes, and with SQLite's 2 MB default every
+        # batch re-read and re-wrote those pages (an import of 2.7M papers fell from ~6,000 to ~3,300
+        # papers/s as the file grew). The cache fills only as pages are touched.
+        self._writer.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
+        self._writer.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
