@@ -133,7 +133,7 @@ class Settings(BaseSettings):
                                     "every vector exactly; beyond it an IVF index is used.")
     vector_nprobe: int = Field(96, ge=1, description="Lists an IVF vector search probes (recall versus speed; "
                                "96 keeps about 96 % of the exact top 100 at 1M papers, docs/benchmarks.md).")
-    import_batch_size: int = Field(5000, ge=1, description="Papers written per transaction on import.")
+    import_batch_size: int = Field(10_000, ge=1, description="Papers written per transaction on import.")
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     embed_variant: Literal["original", "requantized", "fused"] = Field(

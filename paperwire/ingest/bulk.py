@@ -21,6 +21,7 @@ import orjson
 from paperwire.ingest.codelinks import links_in_papers
 from paperwire.ingest.kaggle import looks_like_kaggle, parse_kaggle
 from paperwire.ingest.paperwire_jsonl import parse_paperwire
+from paperwire.ingest.prefetch import prefetched
 from paperwire.ingest.records import RecordError
 from paperwire.models import Paper, SourceBatch, UpsertResult
 from paperwire.store import Store
@@ -125,22 +126,26 @@ def read_file(path: Path, on_error: ErrorSink, progress: Callable[[int, int], No
         raw.close()
 
 
-def _write(store: Store, batch: list[Paper], report: ImportReport) -> None:
-    result = store.papers.save_batch(SourceBatch(batch, links_in_papers(batch)))
-    report.add(result.papers)
-    report.links += result.new_links
-
-
-def import_papers(store: Store, papers: Iterator[Paper], report: ImportReport, batch_size: int) -> None:
-    """Write papers in batches of ``batch_size``, one transaction each, with the code links in their text."""
+def source_batches(papers: Iterator[Paper], batch_size: int) -> Iterator[SourceBatch]:
+    """``papers`` in batches of ``batch_size``, each with the code links found in its papers' text."""
     batch: list[Paper] = []
     for paper in papers:
         batch.append(paper)
         if len(batch) >= batch_size:
-            _write(store, batch, report)
+            yield SourceBatch(batch, links_in_papers(batch))
             batch = []
     if batch:
-        _write(store, batch, report)
+        yield SourceBatch(batch, links_in_papers(batch))
+
+
+def import_papers(store: Store, papers: Iterator[Paper], report: ImportReport, batch_size: int) -> None:
+    """Write papers in batches of ``batch_size``, one transaction each, with the code links in their text.
+
+    The next batch is read and parsed in a thread while this one is written (``prefetched``)."""
+    for batch in prefetched(source_batches(papers, batch_size)):
+        result = store.papers.save_batch(batch)
+        report.add(result.papers)
+        report.links += result.new_links
 
 
 def import_files(
