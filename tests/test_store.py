@@ -61,6 +61,16 @@ def test_stats(store: Store) -> None:
     assert (stats.first_announced, stats.last_announced) == (date(2025, 1, 2), date(2025, 2, 3))
 
 
+def test_stats_count_primary_categories_only_most_first(store: Store) -> None:
+    store.papers.upsert_papers([paper("2501.00001", "2025-01-02", ["cs.LG", "cs.CL"]),
+                                paper("2501.00002", "2025-01-02", ["cs.LG", "stat.ML"]),
+                                paper("2501.00003", "2025-01-02", ["cs.CL"]),
+                                Paper("2501.00004", "T", "abstract", ["A"], [], announced=date(2025, 1, 2))])
+    assert list(store.stats().by_category.items()) == [("cs.LG", 2), ("(none)", 1), ("cs.CL", 1)]
+    store.papers.upsert_papers([paper("2501.00002", "2025-01-02", ["stat.ML", "cs.LG"], title="Moved")])
+    assert store.stats().by_category == {"cs.LG": 1, "cs.CL": 1, "stat.ML": 1, "(none)": 1}
+
+
 def test_change_counter_follows_updates(store: Store) -> None:
     store.papers.upsert_papers([paper("2501.00001", "2025-01-02"), paper("2501.00002", "2025-01-02")])
     mark = store.papers.max_seq()

@@ -185,9 +185,14 @@ class Store:
         """Counts of what the store holds."""
         with self.db.read() as tx:
             total = int(tx.execute("SELECT COUNT(*) FROM papers").scalar())
-            cats = tx.execute(
-                "SELECT primary_category, COUNT(*) FROM papers GROUP BY primary_category ORDER BY COUNT(*) DESC"
-            ).all()
+            # from the narrow category rows (the first is the primary one), not a scan of every paper's
+            # text: at 2.7M papers that scan read the whole 9 GB file
+            cats = tx.execute("SELECT category, COUNT(*) FROM paper_categories WHERE position = 0 "
+                              "GROUP BY category").all()
+            none = total - sum(int(n) for _, n in cats)
+            if none:
+                cats.append((None, none))
+            cats.sort(key=lambda row: (-int(row[1]), row[0] or ""))
             months = tx.execute(
                 "SELECT SUBSTR(announced, 1, 7), COUNT(*) FROM papers WHERE announced IS NOT NULL "
                 "GROUP BY SUBSTR(announced, 1, 7) ORDER BY 1"
