@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py [--copies 36] [--data /work/data-h17] [--backends sqlite,postgres]
                                          [--anchors 2000] [--queries 200] [--subscribers 10000]
-                                         [--exact-limit 100000] [--skip web,digest,copy]
+                                         [--exact-limit 100000] [--skip web,digest,copy] [--reuse]
 
 The corpus: copy 0 is arxiv/cs-2025-2026.jsonl.gz (74,728 papers); copy k moves every paper's
 announcement date and id month back by 3·k months (copy 35 reaches 2016-08, so every id is a valid
@@ -389,12 +389,16 @@ def new_pg() -> str:
 def run_backend(backend: str, args: argparse.Namespace, corpus: Path, ids: list[str], anchor: np.ndarray,
                 queries: list[str]) -> tuple[str, Path, dict[str, Any]]:
     work = args.data / f"{backend}-{args.copies}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     db = f"sqlite:///{work / 'paperwire.db'}" if backend == "sqlite" else new_pg()
     data_dir = work / "data"
     out: dict[str, Any] = {}
     env_limit = args.exact_limit
+    if args.reuse:  # measure again on the instance an earlier run built (e.g. once the machine is quiet)
+        if backend != "sqlite" or not work.is_dir():
+            raise SystemExit("--reuse needs the SQLite instance of an earlier run of the same --copies")
+        return db, data_dir, measure(backend, args, db, data_dir, ids, anchor, queries, out)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     seconds = paperwire(db, data_dir, "import", "--quiet", str(corpus))
     out["import"] = {"papers": len(ids), "seconds": round(seconds, 1), "papers_per_s": round(len(ids) / seconds),
                      "loadavg": load(), "note": "paperwire import, the keyword index following"}
@@ -407,6 +411,13 @@ def run_backend(backend: str, args: argparse.Namespace, corpus: Path, ids: list[
     print(json.dumps({backend: out}), file=sys.stderr, flush=True)
     out["vector_index"] = child("vector-index", db, data_dir, env_limit)
     print(json.dumps({backend: out}), file=sys.stderr, flush=True)
+    return db, data_dir, measure(backend, args, db, data_dir, ids, anchor, queries, out)
+
+
+def measure(backend: str, args: argparse.Namespace, db: str, data_dir: Path, ids: list[str], anchor: np.ndarray,
+            queries: list[str], out: dict[str, Any]) -> dict[str, Any]:
+    """The measurements on a built instance: search, web, trending, digests (those not in ``--skip``)."""
+    env_limit = args.exact_limit
     steps = {
         "search": lambda: search_latency(db, data_dir, env_limit, queries, ids, anchor),
         "web": lambda: web_rss(db, data_dir, env_limit, queries, ids),
@@ -425,7 +436,7 @@ def run_backend(backend: str, args: argparse.Namespace, corpus: Path, ids: list[
         out["disk_mb"] = {"database": round(Path(db[len("sqlite:///"):]).stat().st_size / 2**20),
                           "indexes": round(du(data_dir / "index") / 2**20) if (data_dir / "index").exists() else 0}
     print(json.dumps({backend: out}), file=sys.stderr, flush=True)
-    return db, data_dir, out
+    return out
 
 
 def main() -> None:
@@ -437,7 +448,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--exact-limit", type=int, default=100_000)
-    parser.add_argument("--skip", default="", help="comma-separated: web, trending, digest, copy")
+    parser.add_argument("--skip", default="", help="comma-separated: search, web, trending, digest, copy")
+    parser.add_argument("--reuse", action="store_true",
+                        help="SQLite only: measure the instance an earlier run built, without building it again")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
