@@ -47,6 +47,9 @@ class RowMeta:
     categories: Sequence[str]
 
 
+REBUILD_CHUNK = 100_000  # rows decoded at a time when rebuilding (150 MB of float32 at 384 dimensions)
+
+
 class VectorIndex:
     """Vectors of one embedding model on this host."""
 
@@ -122,7 +125,6 @@ class VectorIndex:
     def rebuilt(self) -> VectorIndex:
         """A compacted copy: live rows only, IVF when past the exact limit (trained on these vectors)."""
         live = np.flatnonzero(self.alive)
-        vectors = self.index.reconstruct_batch(live) if len(live) else np.zeros((0, self.dim), np.float32)
         fresh = VectorIndex(self.dim, self.exact_limit, self.nprobe)
         if len(live) > self.exact_limit:
             nlist = int(4 * np.sqrt(len(live)))
@@ -130,9 +132,12 @@ class VectorIndex:
             fresh.index = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit,
                                                         faiss.METRIC_INNER_PRODUCT)
             size = min(len(live), 50 * nlist)
-            sample = vectors[np.random.default_rng(0).choice(len(live), size, replace=False)]
-            fresh.index.train(sample)
-        fresh.index.add(vectors)
+            picked = np.sort(np.random.default_rng(0).choice(len(live), size, replace=False))
+            fresh.index.train(self.index.reconstruct_batch(live[picked]))
+        # rows are decoded and added a chunk at a time: all of them as float32 at once took 4 GB at
+        # 2.7M papers, beside the two indexes
+        for start in range(0, len(live), REBUILD_CHUNK):
+            fresh.index.add(self.index.reconstruct_batch(live[start:start + REBUILD_CHUNK]))
         if fresh.is_ann:  # rows must stay reconstructable for exact subset scans and "similar papers"
             faiss.extract_index_ivf(fresh.index).make_direct_map()
         fresh.keys = [self.keys[r] for r in live]
