@@ -35,22 +35,29 @@ def main() -> None:
     store = open_store(args.db)
     newest = store.papers.latest_day()
     assert newest is not None
-    paper = store.papers.listing(newest)[0] if hasattr(store.papers, "listing") else None
     started = time.perf_counter()
     out: dict[str, Any] = {"loadavg_start": os.getloadavg()[0]}
     with TestClient(create_app(settings, store)) as client:
         out["startup_s"] = round(time.perf_counter() - started, 1)
         pid = client.get("/api/v1/search", params={"q": "graph neural networks"}).json()
         first = (pid.get("results") or pid.get("papers") or [{}])[0]
-        paper_id = first.get("id") or first.get("paper_id") or (paper.id if paper else "")
+        paper_id = first.get("id") or first.get("paper_id") or ""
         author = (first.get("authors") or ["someone"])[0]
+        week = newest.isocalendar()
         pages = {
-            "home": "/", "trending": "/trending", "daily": "/daily", "weekly": "/weekly", "monthly": "/monthly",
-            "day": f"/daily/{newest.isoformat()}", "month": f"/month/{newest.strftime('%Y-%m')}",
-            "categories": "/categories", "category": "/categories/cs.LG", "paper": f"/paper/{paper_id}",
-            "similar (API)": f"/api/v1/papers/{paper_id}/similar", "author": f"/author/{author.replace(' ', '-')}",
-            "search page": "/search?q=diffusion+models+for+video", "search API": "/api/v1/search?q=sparse+attention",
+            "home": "/", "trending: week": "/trending/week", "trending: month": "/trending/month",
+            "daily": "/daily", "day": f"/daily/{newest.isoformat()}", "week": f"/week/{week[0]}-W{week[1]:02d}",
+            "month": f"/month/{newest.strftime('%Y-%m')}", "categories": "/c", "category": "/c/cs.LG",
+            "paper": f"/paper/{paper_id}", "similar (API)": f"/api/v1/papers/{paper_id}/similar",
+            "author": f"/author/{author.replace(' ', '-')}",
+            "search page, 4 words": "/search?q=diffusion+models+for+video",
+            "search API, 2 words": "/api/v1/search?q=sparse+attention",
+            "search API, 14 words": "/api/v1/search?q=" + (
+                "we propose a method that adapts large language models to low resource machine translation"
+                .replace(" ", "+")),
+            "API: categories": "/api/v1/categories", "API: weekly": "/api/v1/weekly",
             "daily_papers (HF API)": "/api/daily_papers", "atom: trending": "/trending.atom",
+            "atom: category": "/c/cs.LG.atom",
         }
         for name, url in pages.items():
             sep = "&" if "?" in url else "?"

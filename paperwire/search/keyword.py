@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,6 +52,21 @@ class KeywordWeights:
     # query words as author names ("attention vaswani"); at 1.0 a long description's common words matching
     # short author fields cost long known items 0.07 MRR@10 (0.3 and 0 measured alike)
     authors: float = 0.3
+    # a long query ranks on its ``max_terms`` rarest words (0: all of them): each word costs a pass over
+    # its postings (a 40-word description took 90 ms at 2.7M papers, 6 words 6 ms). Off: the rarest
+    # words of a paraphrase are often ones the paper lacks, and long known items fell from 0.668 to 0.346
+    # (6 words), 0.499 (10) and 0.654 (16) MRR@10 (docs/benchmarks.md, "Whole-arXiv scale")
+    max_terms: int = 0
+
+
+def rarest_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], k: int) -> list[str]:
+    """The ``k`` distinct tokens found in the fewest documents (ties: the earlier in the query), in
+    query order; all of them when ``k`` is 0 or there are no more than ``k``."""
+    distinct = list(dict.fromkeys(tokens))
+    if not k or len(distinct) <= k:
+        return distinct
+    order = sorted(range(len(distinct)), key=lambda i: (doc_freq(distinct[i]), i))
+    return [distinct[i] for i in sorted(order[:k])]
 
 
 def day_number(day: date | None) -> int:
@@ -140,6 +155,14 @@ class KeywordIndex:
         schema, w = self.schema, self.weights
         Q, should = tantivy.Query, []
         tokens = analyze(words)
+        pairs = [(a, b) for a, b in itertools.pairwise(tokens) if a != b]
+        if w.max_terms and len(set(tokens)) > w.max_terms:
+            searcher = self.index.searcher()
+            kept = set(rarest_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), w.max_terms))
+            tokens = [t for t in tokens if t in kept]
+            pairs = [(a, b) for a, b in pairs if a in kept and b in kept]
+            # the exact, phrase and author clauses see the words behind the kept terms only
+            words = " ".join(word for word in words.split() if kept.intersection(analyze(word)))
         for field, weight in (("text", w.text), ("title", w.title)):
             if weight > 0:
                 should += [Q.boost_query(Q.term_query(schema, field, tok), weight) for tok in tokens]
@@ -148,7 +171,7 @@ class KeywordIndex:
                        for tok in dict.fromkeys(analyze(words, "exact"))]
         if w.phrase > 0:
             should += [Q.boost_query(Q.phrase_query(schema, "text", [a, b], w.phrase_slop), w.phrase)
-                       for a, b in itertools.pairwise(tokens) if a != b]
+                       for a, b in pairs]
         if w.authors > 0:
             should += [Q.boost_query(Q.term_query(schema, "authors", tok), w.authors)
                        for tok in analyze(words, "names")]
