@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
 
@@ -56,3 +59,24 @@ def test_list_in_category_pages_like_list_papers(store: Store) -> None:
             expected = [p.id for p in store.papers.list_papers(start, end, cat, limit=7, offset=offset)]
             assert [p.id for p in store.papers.list_in_category(cat, start, end, limit=7, offset=offset)] == expected
     assert len(store.papers.list_in_category("cs.AI", limit=100)) == 39
+
+
+CATS = ["cs.CL", "cs.CV", "cs.LG", "stat.ML"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 5), st.lists(st.sampled_from(CATS), max_size=3), st.integers(1, 9)),
+                min_size=1, max_size=6))
+def test_kept_category_counts_equal_counting_the_rows(store: Store, writes: list[tuple[int, list[str], int]]) -> None:
+    """The write path keeps ``category_counts`` (papers added, re-categorised, categories dropped), and a
+    whole category's listing walks its rows newest first as listing by the paper's date did."""
+    for number, cats, day in writes:
+        version = (store.papers.get_paper(f"2501.0000{number}") or paper("x", "2025-01-01", [])).version + 1
+        store.papers.upsert_papers([paper(f"2501.0000{number}", f"2025-01-0{day}", cats, version=version)])
+    with store.db.read() as tx:
+        rows = dict(tx.execute("SELECT category, COUNT(*) FROM paper_categories GROUP BY category").all())
+    assert store.papers.category_counts() == {c: int(n) for c, n in rows.items()}
+    for cat in CATS:
+        listed = store.papers.list_papers(category=cat, limit=100)
+        assert store.papers.count_papers(category=cat) == len(listed) == rows.get(cat, 0)
+        assert [p.id for p in listed] == [p.id for p in sorted(listed, key=lambda p: (p.announced, p.id), reverse=True)]

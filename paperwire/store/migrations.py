@@ -638,6 +638,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         tables=(("library_pending", ("user_id", "paper_id")),),
     ),
+    # Papers per category (cross-lists included), kept by the papers' write path in the same transaction:
+    # counting the category rows took 0.3-5 s per categories page at 2.7M papers.
+    Migration(
+        "0017_category_counts",
+        (
+            """CREATE TABLE category_counts (
+                category TEXT PRIMARY KEY,
+                papers BIGINT NOT NULL
+            )""",
+            "INSERT INTO category_counts (category, papers) SELECT category, COUNT(*) FROM paper_categories "
+            "GROUP BY category",
+        ),
+        tables=(("category_counts", ("category",)),),
+    ),
 )
 
 

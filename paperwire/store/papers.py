@@ -7,6 +7,7 @@ one transaction, so a crash or a bad page leaves either all of it or none.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -130,11 +131,21 @@ class Papers:
         now = self.db.now()
         rows = [paper_row(p, base + i + 1, now) for i, p in enumerate(papers)]
         self.db.insert_rows(tx, "papers", PAPER_COLUMNS, rows, _UPSERT_CONFLICT)
+        counts: Counter[str] = Counter()
         for chunk in chunks(updated):
-            tx.execute(f"DELETE FROM paper_categories WHERE paper_id IN ({placeholders(len(chunk))})", chunk)
-        self.db.insert_rows(tx, "paper_categories", _CATEGORY_COLUMNS, [
-            (p.id, cat, pos, iso(p.announced)) for p in papers for pos, cat in enumerate(dict.fromkeys(p.categories))
-        ])
+            marks = placeholders(len(chunk))
+            for cat, n in tx.execute(f"SELECT category, COUNT(*) FROM paper_categories WHERE paper_id IN ({marks}) "
+                                     "GROUP BY category", chunk).all():
+                counts[cat] -= int(n)
+            tx.execute(f"DELETE FROM paper_categories WHERE paper_id IN ({marks})", chunk)
+        category_rows = [(p.id, cat, pos, iso(p.announced))
+                         for p in papers for pos, cat in enumerate(dict.fromkeys(p.categories))]
+        self.db.insert_rows(tx, "paper_categories", _CATEGORY_COLUMNS, category_rows)
+        counts.update(row[1] for row in category_rows)
+        changes = sorted((cat, n) for cat, n in counts.items() if n)  # sorted: writers lock rows in one order
+        if changes:
+            tx.executemany("INSERT INTO category_counts (category, papers) VALUES (?, ?) ON CONFLICT (category) "
+                           "DO UPDATE SET papers = category_counts.papers + excluded.papers", changes)
         write_paper_authors(tx, papers, updated)
 
     def get_paper(self, paper_id: str) -> Paper | None:
@@ -184,7 +195,9 @@ class Papers:
         """Papers announced in ``[start, end]`` (inclusive), newest first, then by id."""
         source, where, params = self._listing_where(start, end, category)
         cols = ", ".join(f"p.{c}" for c in PAPER_COLUMNS[:N_READ])
-        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY p.announced DESC, p.id DESC LIMIT ? OFFSET ?"
+        # a category's rows carry the date: their index is walked newest first instead of sorting them all
+        order = "c.announced DESC, c.paper_id DESC" if category else "p.announced DESC, p.id DESC"
+        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         with self.db.read() as tx:
             return [row_paper(r) for r in tx.execute(sql, [*params, limit, offset]).all()]
 
@@ -192,6 +205,9 @@ class Papers:
         """How many papers ``list_papers`` would page through."""
         source, where, params = self._listing_where(start, end, category)
         with self.db.read() as tx:
+            if category and not start and not end:  # a whole category: its kept count
+                return int(tx.execute("SELECT COALESCE(MAX(papers), 0) FROM category_counts WHERE category = ?",
+                                      (category,)).scalar())
             return int(tx.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).scalar())
 
     def announced_days(self, around: date) -> tuple[date | None, date | None]:
@@ -274,8 +290,8 @@ class Papers:
                 params.append(end.isoformat())
             sql = ("SELECT c.category, COUNT(*) FROM papers p JOIN paper_categories c ON c.paper_id = p.id "
                    f"WHERE {' AND '.join(clauses)} GROUP BY c.category ORDER BY 2 DESC, 1")
-        else:
-            sql, params = "SELECT category, COUNT(*) FROM paper_categories GROUP BY category ORDER BY 2 DESC, 1", []
+        else:  # kept by the write path (counting every category row took seconds at 2.7M papers)
+            sql, params = "SELECT category, papers FROM category_counts WHERE papers > 0 ORDER BY 2 DESC, 1", []
         with self.db.read() as tx:
             return {c: int(n) for c, n in tx.execute(sql, params).all()}
 
