@@ -56,8 +56,8 @@ def main() -> None:
                 "we propose a method that adapts large language models to low resource machine translation"
                 .replace(" ", "+")),
             "API: categories": "/api/v1/categories", "API: weekly": "/api/v1/weekly",
-            "daily_papers (HF API)": "/api/daily_papers", "atom: trending": "/trending.atom",
-            "atom: category": "/c/cs.LG.atom",
+            "daily_papers (HF API)": "/api/daily_papers", "atom: trending": "/feeds/trending.atom",
+            "atom: category": "/feeds/c/cs.LG.atom",
         }
         for name, url in pages.items():
             sep = "&" if "?" in url else "?"
