@@ -285,7 +285,7 @@ def test_a_daily_list_is_stored_whole_or_not_at_all_and_a_rerun_adds_no_duplicat
     written = [i for i in range(len(days)) if i != cut]
     failing_day = written[fail_at - 1] if fail_at is not None and fail_at <= len(written) else None
     with failing_store_write(store, fail_at, interrupt):
-        report: HarvestReport | None = until_failure(lambda: run())
+        report: HarvestReport | None = until_failure(run)
     assert (report is None) == (failing_day is not None)
     done = whole_days()
     for i, daily in enumerate(verdict):

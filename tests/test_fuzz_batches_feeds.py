@@ -185,7 +185,7 @@ def test_a_category_feed_is_stored_whole_with_its_day_or_not_at_all(
     written = [i for i in range(len(feeds)) if i != cut]  # a cut feed fails before it writes
     failing = written[fail_at - 1] if fail_at is not None and fail_at <= len(written) else None
     with failing_store_write(store, fail_at, interrupt):
-        report: HarvestReport | None = until_failure(lambda: run())
+        report: HarvestReport | None = until_failure(run)
     assert (report is None) == (failing is not None)
     done = [i for i in written if failing is None or i < failing]
     # each feed written before the failure is whole, with its day; none of the others is there at all
@@ -297,7 +297,7 @@ def test_papers_fetched_by_id_are_stored_an_answer_at_a_time_and_a_rerun_complet
     cut_at = cut if cut is not None and cut < len(chunks) else len(chunks)
     failing = fail_at - 1 if fail_at is not None and fail_at - 1 < cut_at else None
     with failing_store_write(store, fail_at, interrupt):
-        report: HarvestReport | None = until_failure(lambda: run())
+        report: HarvestReport | None = until_failure(run)
     assert (report is None) == (failing is not None)
     done = min(cut_at, failing if failing is not None else len(chunks))
     assert stored(store, everything) == set().union(*good[:done]), "an answer in part"

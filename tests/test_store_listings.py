@@ -69,7 +69,7 @@ CATS = ["cs.CL", "cs.CV", "cs.LG", "stat.ML"]
                 min_size=1, max_size=6))
 def test_kept_category_counts_equal_counting_the_rows(store: Store, writes: list[tuple[int, list[str], int]]) -> None:
     """The write path keeps ``category_counts`` (papers added, re-categorised, categories dropped), and a
-    whole category's listing walks its rows newest first as listing by the paper's date did."""
+    whole category's listing (``list_in_category``, what the category page reads) counts and orders alike."""
     for number, cats, day in writes:
         version = (store.papers.get_paper(f"2501.0000{number}") or paper("x", "2025-01-01", [])).version + 1
         store.papers.upsert_papers([paper(f"2501.0000{number}", f"2025-01-0{day}", cats, version=version)])
@@ -77,6 +77,6 @@ def test_kept_category_counts_equal_counting_the_rows(store: Store, writes: list
         rows = dict(tx.execute("SELECT category, COUNT(*) FROM paper_categories GROUP BY category").all())
     assert store.papers.category_counts() == {c: int(n) for c, n in rows.items()}
     for cat in CATS:
-        listed = store.papers.list_papers(category=cat, limit=100)
+        listed = store.papers.list_in_category(cat, limit=100)
         assert store.papers.count_papers(category=cat) == len(listed) == rows.get(cat, 0)
         assert [p.id for p in listed] == [p.id for p in sorted(listed, key=lambda p: (p.announced, p.id), reverse=True)]

@@ -195,19 +195,17 @@ class Papers:
         """Papers announced in ``[start, end]`` (inclusive), newest first, then by id."""
         source, where, params = self._listing_where(start, end, category)
         cols = ", ".join(f"p.{c}" for c in PAPER_COLUMNS[:N_READ])
-        # a category's rows carry the date: their index is walked newest first instead of sorting them all
-        order = "c.announced DESC, c.paper_id DESC" if category else "p.announced DESC, p.id DESC"
-        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = f"SELECT {cols} FROM {source} WHERE {where} ORDER BY p.announced DESC, p.id DESC LIMIT ? OFFSET ?"
         with self.db.read() as tx:
             return [row_paper(r) for r in tx.execute(sql, [*params, limit, offset]).all()]
 
     def count_papers(self, start: date | None = None, end: date | None = None, category: str | None = None) -> int:
         """How many papers ``list_papers`` would page through."""
-        source, where, params = self._listing_where(start, end, category)
         with self.db.read() as tx:
             if category and not start and not end:  # a whole category: its kept count
                 return int(tx.execute("SELECT COALESCE(MAX(papers), 0) FROM category_counts WHERE category = ?",
                                       (category,)).scalar())
+            source, where, params = self._listing_where(start, end, category)
             return int(tx.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).scalar())
 
     def announced_days(self, around: date) -> tuple[date | None, date | None]:
