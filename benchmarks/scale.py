@@ -91,7 +91,7 @@ def shift(yymm: str, months: int) -> str:
 def build_corpus(path: Path, copies: int) -> dict[str, int]:
     """Write the remapped corpus (if missing); its counts."""
     if copies > 36:
-        raise SystemExit("at most 36 copies: copy 36 would move papers before 2015 (4-digit numbers)")
+        raise SystemExit("at most 36 copies: about 2.7M papers, the size of all of arXiv")
     if path.exists():
         counts: dict[str, int] = json.loads(path.with_suffix(".json").read_text())
         return counts
