@@ -116,6 +116,13 @@ class Settings(BaseSettings):
                                   "embedding model ships with the package); false: keyword search only.")
     embed_pipeline_batch: int = Field(64, ge=1, le=4096, description="Papers embedded and saved per transaction "
                                       "by 'paperwire embed' and the worker (an interrupted run loses at most one).")
+    search_postings_budget: int = Field(
+        1_500_000, ge=0, description="A keyword query whose words' postings add up to more than this is ranked in "
+        "two passes: its search_budget_candidates best papers on its rarer words, then those by every word with "
+        "exact scores (bounds a long query's cost at millions of papers; no query reaches it at 75k). 0: off.")
+    search_budget_candidates: int = Field(200, ge=10, le=100_000, description="Papers the first pass of an "
+                                          "over-budget keyword query keeps for exact scoring (more: closer to a "
+                                          "full search, slower).")
     search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
                                "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
     search_semantic_weight: float = Field(0.4, ge=0, le=1, description="Weight of the semantic side in hybrid "

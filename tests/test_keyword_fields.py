@@ -9,7 +9,7 @@ from paperwire.models import IndexEntry, Paper
 from paperwire.runtime import Runtime
 from paperwire.search.analysis import analyze
 from paperwire.search.indexes import KEYWORD_VERSION
-from paperwire.search.keyword import KeywordIndex, KeywordWeights, rarest_terms
+from paperwire.search.keyword import KeywordIndex, KeywordWeights, QueryBudget, distinctive_terms
 from paperwire.search.query import parse_query
 
 
@@ -75,20 +75,88 @@ def test_an_index_of_the_old_schema_is_left_and_a_new_one_built_from_the_store(r
     assert [k for k, _ in runtime.indexes.keyword.search(parse_query("marginalisation model"))[0]] == ["2501.00001"]
 
 
-def test_rarest_terms_keeps_the_k_least_frequent_in_query_order() -> None:
-    freq = {"model": 900, "graph": 40, "sparse": 5, "attention": 300, "rare": 5}.__getitem__
-    assert rarest_terms(["model", "sparse", "graph", "model", "attention"], freq, 2) == ["sparse", "graph"]
-    assert rarest_terms(["rare", "model", "sparse"], freq, 1) == ["rare"]  # a tie goes to the earlier word
-    assert rarest_terms(["model", "graph", "model"], freq, 0) == ["model", "graph"]  # 0: every word
-    assert rarest_terms(["model", "graph"], freq, 5) == ["model", "graph"]
+def test_distinctive_terms_drop_the_commonest_until_the_postings_fit() -> None:
+    freq = {"model": 900, "graph": 40, "sparse": 5, "attention": 300, "rare": 5, "data": 700}.__getitem__
+    query = ["model", "sparse", "graph", "model", "attention", "data", "rare"]
+    # 1,950 postings in all: dropping "model" (900) leaves 1,050, then "data" 350
+    assert distinctive_terms(query, freq, QueryBudget(1000, min_terms=2)) == ["sparse", "graph", "attention", "rare"]
+    assert distinctive_terms(query, freq, QueryBudget(100, min_terms=2)) == ["sparse", "graph", "rare"]
+    assert distinctive_terms(query, freq, QueryBudget(20, min_terms=2)) == ["sparse", "rare"]
+    assert distinctive_terms(query, freq, QueryBudget(20, min_terms=3)) == ["sparse", "graph", "rare"]
+    assert distinctive_terms(query, freq, QueryBudget(2000, min_terms=2)) is None  # it fits: one pass
+    assert distinctive_terms(query, freq, QueryBudget(0, min_terms=2)) is None  # 0: no budget
+    assert distinctive_terms(["model", "data"], freq, QueryBudget(10, min_terms=2)) is None  # too few to drop
+    tie = {"a": 10, "b": 10, "c": 1}.__getitem__
+    assert distinctive_terms(["a", "b", "c"], tie, QueryBudget(12, min_terms=1)) == ["a", "c"]  # the later goes
 
 
-def test_a_capped_query_ranks_on_its_rarest_words_only() -> None:
-    papers = [(f"common{i}", "Models", "Models of data and learning.") for i in range(6)]
+def _budget_papers() -> list[tuple[str, str, str]]:
+    papers = [(f"common{i}", f"Models {i}", "Models of data and learning." + " data" * (i % 3)) for i in range(30)]
     papers += [("rare", "Tessellation", "Tessellation of surfaces."),
-               ("both", "Models and learning", "Models, learning and data, with tessellation once.")]
-    query = "models learning data tessellation"
-    assert len(keys(index_of(KeywordWeights(), *papers), query)) == 8  # every word is searched
-    capped = keys(index_of(KeywordWeights(max_terms=1), *papers), query)
-    assert set(capped) == {"rare", "both"}  # only "tessellation" is
-    assert set(keys(index_of(KeywordWeights(max_terms=4), *papers), query)) == {p[0] for p in papers}
+               ("both", "Models and learning", "Models, learning and data, with tessellation once."),
+               ("mesh", "Mesh learning", "Learning meshes from data.")]
+    return papers
+
+
+def test_an_over_budget_query_gets_the_scores_of_a_full_search_for_its_candidates() -> None:
+    papers = _budget_papers()
+    query = parse_query("models learning data tessellation meshes")
+    full = index_of(KeywordWeights(), *papers)
+    assert full.budget.max_postings > 1000  # the default: nothing this small is over budget
+    one_pass, total = full.search(query, limit=50)
+    assert total == len(papers)
+    roomy = index_of(KeywordWeights(), *papers)
+    # the first pass drops "data" and "learning" and ranks on "models", "tessellation" and "meshes":
+    # every paper holds one of them, so every paper is a candidate
+    roomy.budget = QueryBudget(max_postings=5, candidates=100, min_terms=3)
+    two_pass, lower = roomy.search(query, limit=50)
+    # the very same scores, so the same ranking (equal scores may come in another order)
+    assert dict(two_pass) == dict(one_pass)
+    assert [score for _, score in two_pass] == [score for _, score in one_pass]
+    assert lower == len(papers)  # "models" (in every paper but two) and the rare words' matches
+
+
+def test_an_over_budget_query_finds_the_paper_its_rare_words_name() -> None:
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+    query = parse_query("models learning data tessellation")
+    hits, total = index.search(query, limit=2)
+    # the first pass ranks on "tessellation" alone (2 papers); both are then scored on every word
+    assert sorted(key for key, _ in hits) == ["both", "rare"]
+    full = dict(index_of(KeywordWeights(), *papers).search(query, limit=50)[0])
+    assert all(score == full[key] for key, score in hits)
+    assert total >= 31  # at least the papers that hold "models"
+    assert [key for key, _ in index.search(query, limit=1)[0]] == [key for key, _ in hits[:1]]
+
+
+def test_a_page_the_distinctive_words_cannot_fill_gets_a_full_pass() -> None:
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    query = parse_query("models learning data tessellation")
+    for limit, offset in ((10, 0), (5, 10)):  # "tessellation" is in 2 papers only
+        index.budget = QueryBudget(max_postings=0)  # the reference: one pass (the same index, so equal
+        expected = index.search(query, limit=limit, offset=offset)  # scores come in the same order)
+        index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+        assert index.search(query, limit=limit, offset=offset) == expected
+
+
+def test_filters_apply_in_both_passes() -> None:
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+    hits, total = index.search(parse_query("models learning data tessellation -surfaces"), limit=1)
+    assert [key for key, _ in hits] == ["both"]
+    assert total == 1  # with a filter the count is the first pass's: a word's frequency ignores the filter
+
+
+def test_papers_the_semantic_side_found_get_their_full_score_in_the_second_pass() -> None:
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+    query = parse_query("models learning data tessellation")
+    assert "common5" not in dict(index.search(query, limit=2)[0])  # no "tessellation": not a candidate
+    hits = dict(index.search(query, limit=3, also=["common5", "unknown"])[0])
+    assert set(hits) == {"both", "rare", "common5"}
+    index.budget = QueryBudget(max_postings=0)
+    assert hits["common5"] == dict(index.search(query, limit=50)[0])["common5"]

@@ -24,7 +24,7 @@ from paperwire.models import IndexEntry
 from paperwire.search.embed_papers import TextEmbedder
 from paperwire.search.embedder import LazyEmbedder
 from paperwire.search.hybrid import MIN_POOL, MODES, FusionConfig
-from paperwire.search.keyword import KeywordIndex
+from paperwire.search.keyword import KeywordIndex, QueryBudget
 from paperwire.search.metrics import mean_metrics
 from paperwire.search.query import ParsedQuery, words_of
 from paperwire.search.vectors import RowMeta, VectorIndex
@@ -91,11 +91,11 @@ class Retriever:
     """
 
     def __init__(self, corpus: Corpus, embedder: TextEmbedder | None = None, cache_dir: Path | None = None,
-                 fusion: FusionConfig | None = None) -> None:
+                 fusion: FusionConfig | None = None, budget: QueryBudget | None = None) -> None:
         self.corpus = corpus
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self.keyword_index = KeywordIndex(None)
+        self.keyword_index = KeywordIndex(None, budget=budget)
         self.keyword_index.write(
             (IndexEntry(i, key, title, text) for i, (key, title, text)
              in enumerate(zip(corpus.ids, corpus.titles, corpus.texts, strict=True))),
@@ -120,9 +120,10 @@ class Retriever:
             np.save(path, matrix)
         return matrix
 
-    def lexical(self, text: str, k: int, only: Collection[str] | None = None) -> list[tuple[str, float]]:
+    def lexical(self, text: str, k: int, only: Collection[str] | None = None,
+                also: Collection[str] = ()) -> list[tuple[str, float]]:
         """Top-k by BM25, the query read as plain words (benchmark queries are not syntax)."""
-        hits, _ = self.keyword_index.search(ParsedQuery(words=words_of(text)), limit=k, only=only)
+        hits, _ = self.keyword_index.search(ParsedQuery(words=words_of(text)), limit=k, only=only, also=also)
         return hits
 
     def dense(self, text: str, k: int, only: Collection[str] | None = None) -> list[tuple[str, float]]:
@@ -142,7 +143,9 @@ class Retriever:
         if mode == "semantic":
             return [key for key, _ in self.dense(text, k, only)]
         pool = max(MIN_POOL, k)
-        return [key for key, _ in self.fusion.fuse(self.lexical(text, pool, only), self.dense(text, pool, only))][:k]
+        dense = self.dense(text, pool, only)
+        lexical = self.lexical(text, pool, only, also=[key for key, _ in dense])  # as hybrid.rank does
+        return [key for key, _ in self.fusion.fuse(lexical, dense)][:k]
 
 
 def retriever_for(corpus: Corpus, mode: str, settings: Settings | None = None,
@@ -152,7 +155,8 @@ def retriever_for(corpus: Corpus, mode: str, settings: Settings | None = None,
     if mode != "keyword" and embedder is None:
         embedder = LazyEmbedder(settings)
     fusion = fusion or FusionConfig.from_settings(settings)
-    return Retriever(corpus, embedder if mode != "keyword" else None, settings.data_dir / "eval-cache", fusion)
+    return Retriever(corpus, embedder if mode != "keyword" else None, settings.data_dir / "eval-cache", fusion,
+                     QueryBudget.from_settings(settings))
 
 
 Progress = Callable[[int], None]

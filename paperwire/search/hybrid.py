@@ -118,7 +118,8 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
     ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
     if mode == "semantic":
         return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
-    lexical, total = keyword.search(pq, pool, 0, "relevance")
+    # the semantic candidates get their BM25 even when an over-budget query's first pass missed them
+    lexical, total = keyword.search(pq, pool, 0, "relevance", also=[key for key, _ in dense])
     for i, (key, _) in enumerate(lexical):
         ranks.setdefault(key, {})["keyword"] = i + 1
     fused = fusion.fuse(lexical, dense, len(pq.words))

@@ -27,7 +27,7 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.models import IndexEntry
-from paperwire.search.keyword import KeywordIndex
+from paperwire.search.keyword import KeywordIndex, QueryBudget
 from paperwire.search.vector_sync import LocalVectors
 from paperwire.store import Store
 from paperwire.store.files import private_index_dir
@@ -61,7 +61,8 @@ class LocalIndexes:
         self.embedder = embedder
         self.dir: Path = settings.index_dir() / store.instance_id()
         private_index_dir(settings.index_dir(), self.dir)  # 0700: see store/files.py
-        self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}")
+        self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}",
+                                    budget=QueryBudget.from_settings(settings))
         self._watermark_path = self.dir / f"keyword-v{KEYWORD_VERSION}.watermark.json"
         self._thread_lock = threading.Lock()
         self._last_check = 0.0

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import tantivy
 
+from paperwire.config import Settings
 from paperwire.models import IndexEntry
 from paperwire.search.analysis import analyze, register
 from paperwire.search.query import ParsedQuery, words_of
@@ -52,21 +53,48 @@ class KeywordWeights:
     # query words as author names ("attention vaswani"); at 1.0 a long description's common words matching
     # short author fields cost long known items 0.07 MRR@10 (0.3 and 0 measured alike)
     authors: float = 0.3
-    # a long query ranks on its ``max_terms`` rarest words (0: all of them): each word costs a pass over
-    # its postings (a 40-word description took 90 ms at 2.7M papers, 6 words 6 ms). Off: the rarest
-    # words of a paraphrase are often ones the paper lacks, and long known items fell from 0.668 to 0.346
-    # (6 words), 0.499 (10) and 0.654 (16) MRR@10 (docs/benchmarks.md, "Whole-arXiv scale")
-    max_terms: int = 0
 
 
-def rarest_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], k: int) -> list[str]:
-    """The ``k`` distinct tokens found in the fewest documents (ties: the earlier in the query), in
-    query order; all of them when ``k`` is 0 or there are no more than ``k``."""
+@dataclass(frozen=True, slots=True)
+class QueryBudget:
+    """What one ranked query may read: a bound on its cost that grows with neither the query nor the index.
+
+    tantivy reads every posting of every query word (its top-k pruning is not reached through the Python
+    binding), so a 40-word description over 2.7M papers read ~10M postings and took 90 ms. A query whose
+    words' postings in ``text`` add up to more than ``max_postings`` is ranked in two passes: its
+    ``candidates`` best papers on its rarer words (the commonest dropped until the rest fit, keeping at
+    least ``min_terms``), then those candidates by every word, with the exact BM25 scores of a full search.
+    Only a paper that the rarer words rank below ``candidates`` can be missed. 0 switches it off. Measured
+    in docs/benchmarks.md ("Whole-arXiv scale"): at 75k papers no query reaches the default budget."""
+
+    max_postings: int = 1_500_000
+    candidates: int = 200
+    min_terms: int = 4
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryBudget:
+        """The budget the settings choose (``search_postings_budget``, ``search_budget_candidates``)."""
+        return cls(settings.search_postings_budget, settings.search_budget_candidates)
+
+
+def distinctive_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], budget: QueryBudget) -> list[str] | None:
+    """The distinct tokens a query's first pass ranks on, in query order; None when every token fits the
+    budget (one pass). The commonest are dropped first, until the rest's postings fit or ``min_terms``
+    are left (ties: the later in the query goes first)."""
     distinct = list(dict.fromkeys(tokens))
-    if not k or len(distinct) <= k:
-        return distinct
-    order = sorted(range(len(distinct)), key=lambda i: (doc_freq(distinct[i]), i))
-    return [distinct[i] for i in sorted(order[:k])]
+    if not budget.max_postings or len(distinct) <= budget.min_terms:
+        return None
+    freq = {token: doc_freq(token) for token in distinct}
+    total = sum(freq.values())
+    if total <= budget.max_postings:
+        return None
+    kept = set(distinct)
+    for token in sorted(distinct, key=lambda t: (-freq[t], -distinct.index(t))):
+        if total <= budget.max_postings or len(kept) <= budget.min_terms:
+            break
+        kept.discard(token)
+        total -= freq[token]
+    return [t for t in distinct if t in kept]
 
 
 def day_number(day: date | None) -> int:
@@ -102,9 +130,10 @@ class KeywordIndex:
     """A tantivy index at ``path`` (or in memory when ``path`` is None)."""
 
     def __init__(self, path: Path | None = None, heap_bytes: int = 128_000_000, threads: int = 2,
-                 weights: KeywordWeights | None = None) -> None:
+                 weights: KeywordWeights | None = None, budget: QueryBudget | None = None) -> None:
         self.path = path
         self.weights = weights or KeywordWeights()
+        self.budget = budget or QueryBudget()
         self.schema = _schema()
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
@@ -149,20 +178,18 @@ class KeywordIndex:
         return int(self.index.searcher().num_docs)
 
     # -- reading ---------------------------------------------------------------------
-    def _text_clause(self, words: str) -> tantivy.Query | None:
+    def _text_clause(self, words: str, kept: Collection[str] | None = None) -> tantivy.Query | None:
         """The ranked part: every query word in ``text`` and ``title`` (stemmed), unstemmed in ``exact``,
-        adjacent pairs as phrases, and the words as author names."""
+        adjacent pairs as phrases, and the words as author names; only the ``kept`` terms when given."""
         schema, w = self.schema, self.weights
         Q, should = tantivy.Query, []
         tokens = analyze(words)
         pairs = [(a, b) for a, b in itertools.pairwise(tokens) if a != b]
-        if w.max_terms and len(set(tokens)) > w.max_terms:
-            searcher = self.index.searcher()
-            kept = set(rarest_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), w.max_terms))
+        if kept is not None:
             tokens = [t for t in tokens if t in kept]
             pairs = [(a, b) for a, b in pairs if a in kept and b in kept]
             # the exact, phrase and author clauses see the words behind the kept terms only
-            words = " ".join(word for word in words.split() if kept.intersection(analyze(word)))
+            words = " ".join(word for word in words.split() if set(kept).intersection(analyze(word)))
         for field, weight in (("text", w.text), ("title", w.title)):
             if weight > 0:
                 should += [Q.boost_query(Q.term_query(schema, field, tok), weight) for tok in tokens]
@@ -208,10 +235,11 @@ class KeywordIndex:
             must.append(tantivy.Query.term_query(schema, "has_code", int(q.has_code)))
         return must, must_not
 
-    def build_query(self, q: ParsedQuery) -> tantivy.Query:
-        """The tantivy query for a parsed query: ranked terms, then constant-score filters."""
+    def build_query(self, q: ParsedQuery, kept: Collection[str] | None = None) -> tantivy.Query:
+        """The tantivy query for a parsed query: ranked terms (only the ``kept`` ones when given), then
+        constant-score filters."""
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        text = self._text_clause(" ".join(q.words))
+        text = self._text_clause(" ".join(q.words), kept)
         if text is not None:
             clauses.append((tantivy.Occur.Must, text))
         clauses += [(tantivy.Occur.Must, self._phrase(p, TEXT_FIELDS)) for p in q.phrases]
@@ -256,17 +284,45 @@ class KeywordIndex:
         result = searcher.search(self._phrase(words, ["title"]), limit, count=False)
         return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
 
+    def _first_pass(self, searcher: tantivy.Searcher, q: ParsedQuery, pool: int,
+                    also: Collection[str]) -> tuple[list[str], int] | None:
+        """Candidates of an over-budget query from its distinctive words, and a lower bound of its matches;
+        None when the query fits the budget or its distinctive words match fewer papers than the page needs."""
+        tokens = analyze(" ".join(q.words))
+        kept = distinctive_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), self.budget)
+        if kept is None:
+            return None
+        result = searcher.search(self.build_query(q, kept), max(pool, self.budget.candidates), count=True)
+        keys = list(dict.fromkeys([*(searcher.doc(addr)["id"][0] for _score, addr in result.hits), *also]))
+        if len(keys) < pool:  # the distinctive words cannot fill the page: one full pass fills it
+            return None
+        total = int(getattr(result, "count", 0) or 0)
+        if not q.has_filters:  # plain words: every paper holding a dropped word matches too
+            total = max([total, *(int(searcher.doc_freq("text", t)) for t in set(tokens) - set(kept))])
+        return keys, total
+
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
-               only: Collection[str] | None = None) -> tuple[list[tuple[str, float]], int]:
-        """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys."""
+               only: Collection[str] | None = None, also: Collection[str] = ()
+               ) -> tuple[list[tuple[str, float]], int]:
+        """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys.
+
+        A query over the budget (``QueryBudget``) is ranked in two passes and its number of matches is a
+        lower bound; the papers in ``also`` (hybrid search's semantic candidates) are scored in its second
+        pass whatever the first found, so that each has the BM25 score a full search would give it."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
             return [], 0
         searcher = self.index.searcher()
+        total: int | None = None
+        if only is None and sort == "relevance" and q.has_terms:
+            first = self._first_pass(searcher, q, offset + limit, also)
+            if first is not None:
+                only, total = first
         query = self.build_query(q)
         if only is not None:
-            keys = tantivy.Query.term_set_query(self.schema, "id", list(only))
+            # constant score 0: the restriction selects and leaves the scores those of a full search
+            keys = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, "id", list(only)), 0.0)
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keys)])
         if sort == "newest" or not q.has_terms:
             result = searcher.search(query, limit, count=True, order_by_field="day", offset=offset)
@@ -274,4 +330,5 @@ class KeywordIndex:
         else:
             result = searcher.search(query, limit, count=True, offset=offset)
             hits = [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
-        return hits, int(getattr(result, "count", 0) or 0)
+        count = int(getattr(result, "count", 0) or 0)
+        return hits, count if total is None else max(total, count)
