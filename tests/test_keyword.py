@@ -16,7 +16,7 @@ from paperwire.models import IndexEntry, Paper
 from paperwire.runtime import Runtime
 from paperwire.search.engine import SearchError, SearchRequest, search
 from paperwire.search.indexes import LocalIndexes
-from paperwire.search.keyword import KeywordIndex
+from paperwire.search.keyword import KeywordIndex, QueryBudget
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.store import Store
 
@@ -155,6 +155,13 @@ def test_a_second_process_index_catches_up_from_the_store(settings: Settings, st
     assert other_host.sync() == 0
     hits, total = other_host.keyword.search(parse_query("widgets"))
     assert total == 1 and hits[0][0] == "2501.00001"
+
+
+def test_the_query_budget_comes_from_the_settings(settings: Settings, store: Store, tmp_path: Path) -> None:
+    assert LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path / "a"})).keyword.budget == QueryBudget()
+    chosen = settings.model_copy(update={"data_dir": tmp_path / "b", "search_postings_budget": 0,
+                                         "search_budget_candidates": 50})
+    assert LocalIndexes(store, chosen).keyword.budget == QueryBudget(0, 50)
 
 
 # author values as someone probing would write them: text mixed with our syntax and tantivy's

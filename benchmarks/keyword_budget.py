@@ -1,0 +1,137 @@
+"""The keyword query budget (``QueryBudget``): latency at whole-arXiv scale and what it costs in quality.
+
+    .venv/bin/python benchmarks/keyword_budget.py latency [--copies 36] [--data /work/data-h17] [--queries 200]
+                                                  [--budgets 0/0,1500000/200,1500000/100] [--limits 10,100]
+    .venv/bin/python benchmarks/keyword_budget.py quality [--budgets 0/0,1500000/200,800000/1000]
+                                                  [--scale-to 2690208]
+
+``latency``: the corpus of ``benchmarks/scale.py`` (``--copies`` copies of the 75k cs papers, written once
+into ``--data``), indexed straight into a tantivy index in ``--data`` (no store: this measures the keyword
+index alone, the ~15–30 ms that the engine adds around it at 2.7M — the identity lookup, reading the papers
+from the store — are in ``scale.py``'s figures); then the same 200 queries as ``scale.py`` (5–40-word windows
+of abstracts) under each budget ``max_postings/candidates`` (0/0: off), p50/p95 per page size, and the
+postings a query reads (the sum of its words' document frequencies in ``text``).
+
+``quality``: keyword MRR@10 of ``benchmarks/known_items_75k.jsonl`` (all splits) over the 75k corpus, with
+each budget scaled down by 74,728 / ``--scale-to`` so that the queries it splits at 75k are those it would
+split at that size (a query's postings grow with the corpus; the candidates are scaled alike, at least 10).
+With no scaling, no query of the set reaches the default budget at 75k.
+
+One JSON object on stdout; the load average beside each figure (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale import SOURCE, build_corpus, percentile
+
+from paperwire.models import IndexEntry
+from paperwire.search.analysis import analyze
+from paperwire.search.keyword import KeywordIndex, QueryBudget
+from paperwire.search.query import ParsedQuery, words_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def entries(path: Path) -> Iterator[IndexEntry]:
+    with gzip.open(path, "rt") as fh:
+        for seq, line in enumerate(fh):
+            r = json.loads(line)
+            day = date.fromisoformat(r["announced"]) if r.get("announced") else None
+            yield IndexEntry(seq, r["id"], r["title"], r.get("abstract", ""), r.get("authors", []),
+                             r.get("categories", []), day)
+
+
+def budgets(spec: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in (part.split("/") for part in spec.split(","))]
+
+
+def latency(args: argparse.Namespace) -> dict[str, Any]:
+    from import_search import make_queries
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    corpus = args.data / f"corpus-{args.copies}.jsonl.gz"
+    counts = build_corpus(corpus, args.copies)
+    path = args.data / f"keyword-{args.copies}"
+    built: dict[str, Any] = {}
+    if not (path / ".complete").exists():
+        started = time.perf_counter()
+        index = KeywordIndex(path, heap_bytes=400_000_000, threads=2)
+        index.write(entries(corpus), replace=False, clear=True)
+        (path / ".complete").write_text("")
+        built = {"seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}
+    index = KeywordIndex(path)
+    searcher = index.index.searcher()
+    queries = make_queries(SOURCE, args.queries)
+    postings = [sum(int(searcher.doc_freq("text", t)) for t in set(analyze(q))) for q in queries]
+    result: dict[str, Any] = {"corpus": counts, "documents": index.num_docs(), "index_build": built,
+                              "postings_per_query": {"p50": percentile(postings, 50), "p95": percentile(postings, 95),
+                                                     "max": max(postings)}, "runs": []}
+    for max_postings, candidates in budgets(args.budgets):
+        index.budget = QueryBudget(max_postings, max(candidates, 10))
+        split = sum(1 for p in postings if max_postings and p > max_postings)
+        for limit in (int(x) for x in args.limits.split(",")):
+            for q in queries[:20]:  # warm the page cache
+                index.search(ParsedQuery(words=words_of(q)), limit)
+            times = []
+            for q in queries:
+                started = time.perf_counter()
+                index.search(ParsedQuery(words=words_of(q)), limit)
+                times.append((time.perf_counter() - started) * 1000)
+            result["runs"].append({"max_postings": max_postings, "candidates": candidates, "limit": limit,
+                                   "queries_split": split, "p50_ms": round(statistics.median(times), 1),
+                                   "p95_ms": round(percentile(times, 95), 1), "load": os.getloadavg()[0]})
+            print(json.dumps(result["runs"][-1]), file=sys.stderr)
+    return result
+
+
+def quality(args: argparse.Namespace) -> dict[str, Any]:
+    index = KeywordIndex(None, heap_bytes=400_000_000)
+    index.write(entries(SOURCE), replace=False)
+    items = [json.loads(line) for line in (ROOT / "benchmarks" / "known_items_75k.jsonl").open()]
+    factor = index.num_docs() / args.scale_to
+    result: dict[str, Any] = {"documents": index.num_docs(), "scale_to": args.scale_to, "runs": []}
+    for max_postings, candidates in budgets(args.budgets):
+        index.budget = QueryBudget(round(max_postings * factor), max(10, round(candidates * factor)))
+        reciprocal: dict[str, list[float]] = {}
+        for item in items:
+            hits, _ = index.search(ParsedQuery(words=words_of(item["query"])), 10)
+            keys = [key for key, _ in hits]
+            rank = keys.index(item["id"]) + 1 if item["id"] in keys else 0
+            reciprocal.setdefault(item["kind"], []).append(1 / rank if rank else 0.0)
+        run = {"max_postings": max_postings, "candidates": candidates,
+               "scaled": [index.budget.max_postings, index.budget.candidates]}
+        run |= {f"mrr10_{kind}": round(statistics.mean(v), 3) for kind, v in reciprocal.items()}
+        result["runs"].append(run)
+        print(json.dumps(run), file=sys.stderr)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("what", choices=["latency", "quality"])
+    parser.add_argument("--copies", type=int, default=36)
+    parser.add_argument("--data", type=Path, default=Path("/work/data-h17"))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--budgets", default="0/0,1500000/1000,1500000/200,1500000/100,400000/100")
+    parser.add_argument("--limits", default="10,100")
+    parser.add_argument("--scale-to", type=int, default=2_690_208)
+    args = parser.parse_args()
+    print(json.dumps(latency(args) if args.what == "latency" else quality(args), indent=1))
+
+
+if __name__ == "__main__":
+    main()
