@@ -107,7 +107,12 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     for max_postings, candidates in budgets(args.budgets):
         index.budget = QueryBudget(round(max_postings * factor), max(10, round(candidates * factor)))
         reciprocal: dict[str, list[float]] = {}
+        searcher = index.index.searcher()
+        split: dict[str, int] = {}
         for item in items:
+            cost = sum(int(searcher.doc_freq("text", t)) for t in set(analyze(item["query"])))
+            if index.budget.max_postings and cost > index.budget.max_postings:
+                split[item["kind"]] = split.get(item["kind"], 0) + 1
             hits, _ = index.search(ParsedQuery(words=words_of(item["query"])), 10)
             keys = [key for key, _ in hits]
             rank = keys.index(item["id"]) + 1 if item["id"] in keys else 0
@@ -115,6 +120,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         run = {"max_postings": max_postings, "candidates": candidates,
                "scaled": [index.budget.max_postings, index.budget.candidates]}
         run |= {f"mrr10_{kind}": round(statistics.mean(v), 3) for kind, v in reciprocal.items()}
+        run |= {f"split_{kind}": f"{split.get(kind, 0)}/{len(v)}" for kind, v in reciprocal.items()}
         result["runs"].append(run)
         print(json.dumps(run), file=sys.stderr)
     return result
