@@ -4,6 +4,8 @@
                                                   [--budgets 0/0,1500000/200,1500000/100] [--limits 10,100]
     .venv/bin/python benchmarks/keyword_budget.py quality [--budgets 0/0,1500000/200,800000/1000]
                                                   [--scale-to 2690208]
+    .venv/bin/python benchmarks/keyword_budget.py engine --db sqlite:////work/data-h17/sqlite-36/paperwire.db \
+                                                  --data-dir /work/data-h17/sqlite-36/data [--budgets …]
 
 ``latency``: the corpus of ``benchmarks/scale.py`` (``--copies`` copies of the 75k cs papers, written once
 into ``--data``), indexed straight into a tantivy index in ``--data`` (no store: this measures the keyword
@@ -16,6 +18,10 @@ postings a query reads (the sum of its words' document frequencies in ``text``).
 each budget scaled down by 74,728 / ``--scale-to`` so that the queries it splits at 75k are those it would
 split at that size (a query's postings grow with the corpus; the candidates are scaled alike, at least 10).
 With no scaling, no query of the set reaches the default budget at 75k.
+
+``engine``: keyword-mode ``search()`` of the library (what the web page and API run: the identity lookup,
+the index, the page's papers read from the store) on an instance built by ``paperwire import`` of the same
+corpus, the same 200 queries, page of 10, under each budget.
 
 One JSON object on stdout; the load average beside each figure (the machine is shared).
 """
@@ -126,9 +132,41 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def engine(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword-mode ``search()`` end to end (identity, index, the store's papers) on a built instance."""
+    from import_search import make_queries
+
+    from paperwire.config import Settings
+    from paperwire.runtime import Runtime
+    from paperwire.search.engine import SearchRequest, search
+
+    runtime = Runtime(Settings(database_url=args.db, data_dir=args.data_dir, semantic_search=False,
+                               index_refresh_seconds=3600, anonymous_rate_per_minute=0))
+    runtime.indexes.sync()
+    queries = make_queries(SOURCE, args.queries)
+    result: dict[str, Any] = {"documents": runtime.indexes.keyword.num_docs(), "runs": []}
+    for max_postings, candidates in budgets(args.budgets):
+        runtime.indexes.keyword.budget = QueryBudget(max_postings, max(candidates, 10))
+        for q in queries[:20]:
+            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
+        times = []
+        for q in queries:
+            started = time.perf_counter()
+            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
+            times.append((time.perf_counter() - started) * 1000)
+        result["runs"].append({"max_postings": max_postings, "candidates": candidates, "limit": 10,
+                               "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
+                               "load": os.getloadavg()[0]})
+        print(json.dumps(result["runs"][-1]), file=sys.stderr)
+    runtime.close()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["latency", "quality"])
+    parser.add_argument("what", choices=["latency", "quality", "engine"])
+    parser.add_argument("--db", help="engine: the instance's database URL")
+    parser.add_argument("--data-dir", type=Path, help="engine: the instance's data directory")
     parser.add_argument("--copies", type=int, default=36)
     parser.add_argument("--data", type=Path, default=Path("/work/data-h17"))
     parser.add_argument("--queries", type=int, default=200)
@@ -136,7 +174,8 @@ def main() -> None:
     parser.add_argument("--limits", default="10,100")
     parser.add_argument("--scale-to", type=int, default=2_690_208)
     args = parser.parse_args()
-    print(json.dumps(latency(args) if args.what == "latency" else quality(args), indent=1))
+    run = {"latency": latency, "quality": quality, "engine": engine}[args.what]
+    print(json.dumps(run(args), indent=1))
 
 
 if __name__ == "__main__":
