@@ -134,11 +134,14 @@ def test_a_page_the_distinctive_words_cannot_fill_gets_a_full_pass() -> None:
     papers = _budget_papers()
     index = index_of(KeywordWeights(), *papers)
     query = parse_query("models learning data tessellation")
-    for limit, offset in ((10, 0), (5, 10)):  # "tessellation" is in 2 papers only
+    for limit, offset, candidates in ((10, 0, 20), (5, 10, 20), (2, 2, 2)):
+        # "tessellation" is in 2 papers only: it fills no page of 10 or from the 11th paper on; the third
+        # page (papers 3-4) lies beyond the 2 candidates
         index.budget = QueryBudget(max_postings=0)  # the reference: one pass (the same index, so equal
         expected = index.search(query, limit=limit, offset=offset)  # scores come in the same order)
-        index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+        index.budget = QueryBudget(max_postings=5, candidates=candidates, min_terms=1)
         assert index.search(query, limit=limit, offset=offset) == expected
+        assert expected[0]
 
 
 def test_filters_apply_in_both_passes() -> None:
@@ -153,10 +156,12 @@ def test_filters_apply_in_both_passes() -> None:
 def test_papers_the_semantic_side_found_get_their_full_score_in_the_second_pass() -> None:
     papers = _budget_papers()
     index = index_of(KeywordWeights(), *papers)
-    index.budget = QueryBudget(max_postings=5, candidates=2, min_terms=1)
+    # the first pass ranks on "models" and "tessellation" and keeps 3: "rare", "both" and a "common" paper
+    index.budget = QueryBudget(max_postings=5, candidates=3, min_terms=2)
     query = parse_query("models learning data tessellation")
-    assert "common5" not in dict(index.search(query, limit=2)[0])  # no "tessellation": not a candidate
-    hits = dict(index.search(query, limit=3, also=["common5", "unknown"])[0])
-    assert set(hits) == {"both", "rare", "common5"}
+    assert "mesh" not in dict(index.search(query, limit=3)[0])  # neither word: not a candidate
+    hits = dict(index.search(query, limit=3, also=["mesh", "unknown"])[0])
+    assert set(hits) == {"both", "rare", "mesh"}  # "mesh" outscores the common papers on the whole query
     index.budget = QueryBudget(max_postings=0)
-    assert hits["common5"] == dict(index.search(query, limit=50)[0])["common5"]
+    full = dict(index.search(query, limit=50)[0])
+    assert list(hits) == ["rare", "both", "mesh"] and all(hits[key] == full[key] for key in hits)

@@ -292,10 +292,11 @@ class KeywordIndex:
         kept = distinctive_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), self.budget)
         if kept is None:
             return None
-        result = searcher.search(self.build_query(q, kept), max(pool, self.budget.candidates), count=True)
-        keys = list(dict.fromkeys([*(searcher.doc(addr)["id"][0] for _score, addr in result.hits), *also]))
-        if len(keys) < pool:  # the distinctive words cannot fill the page: one full pass fills it
+        # always the same number of candidates, whatever the page: pages within them never overlap
+        result = searcher.search(self.build_query(q, kept), self.budget.candidates, count=True)
+        if len(result.hits) < pool:  # the distinctive words cannot fill the page: one full pass fills it
             return None
+        keys = list(dict.fromkeys([*(searcher.doc(addr)["id"][0] for _score, addr in result.hits), *also]))
         total = int(getattr(result, "count", 0) or 0)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
             total = max([total, *(int(searcher.doc_freq("text", t)) for t in set(tokens) - set(kept))])
@@ -306,16 +307,19 @@ class KeywordIndex:
                ) -> tuple[list[tuple[str, float]], int]:
         """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys.
 
-        A query over the budget (``QueryBudget``) is ranked in two passes and its number of matches is a
-        lower bound; the papers in ``also`` (hybrid search's semantic candidates) are scored in its second
-        pass whatever the first found, so that each has the BM25 score a full search would give it."""
+        A query over the budget (``QueryBudget``) is ranked in two passes (pages within its candidates; a
+        page beyond them gets one full pass) and its number of matches is then a lower bound (with filters,
+        the matches of its distinctive words only); the papers in ``also`` (hybrid search's semantic
+        candidates) are scored in its second pass whatever the first found, so that each has the BM25 score
+        a full search would give it."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
             return [], 0
         searcher = self.index.searcher()
         total: int | None = None
-        if only is None and sort == "relevance" and q.has_terms:
+        # a page past the candidates (rare: 20 pages of 10 by default) is ranked by one full pass
+        if only is None and sort == "relevance" and q.has_terms and offset + limit <= self.budget.candidates:
             first = self._first_pass(searcher, q, offset + limit, also)
             if first is not None:
                 only, total = first
