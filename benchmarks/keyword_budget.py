@@ -9,10 +9,10 @@
 
 ``latency``: the corpus of ``benchmarks/scale.py`` (``--copies`` copies of the 75k cs papers, written once
 into ``--data``), indexed straight into a tantivy index in ``--data`` (no store: this measures the keyword
-index alone, the ~15–30 ms that the engine adds around it at 2.7M — the identity lookup, reading the papers
-from the store — are in ``scale.py``'s figures); then the same 200 queries as ``scale.py`` (5–40-word windows
-of abstracts) under each budget ``max_postings/candidates`` (0/0: off), p50/p95 per page size, and the
-postings a query reads (the sum of its words' document frequencies in ``text``).
+index alone; ``engine`` below adds the identity lookup and reading the papers from the store); then the same
+200 queries as ``scale.py`` (5–40-word windows of abstracts) under each budget ``max_postings/candidates``
+(0/0: off), p50/p95 per page size, and the postings a query reads (the sum of its words' document
+frequencies in ``text``).
 
 ``quality``: keyword MRR@10 of ``benchmarks/known_items_75k.jsonl`` (all splits) over the 75k corpus, with
 each budget scaled down by 74,728 / ``--scale-to`` so that the queries it splits at 75k are those it would
