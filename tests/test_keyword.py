@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 import tantivy
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from paperwire.cli import cli
 from paperwire.config import Settings
 from paperwire.models import IndexEntry, Paper
 from paperwire.runtime import Runtime
@@ -19,6 +22,7 @@ from paperwire.search.indexes import LocalIndexes
 from paperwire.search.keyword import KeywordIndex, QueryBudget
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.store import Store
+from paperwire.web import create_app
 
 
 def ids_and_titles(rt: Runtime, q: str, **kw: object) -> list[tuple[str, str]]:
@@ -204,3 +208,36 @@ def test_a_quote_in_an_author_does_not_open_the_title(sample_runtime: Runtime) -
     res = search(sample_runtime.store, sample_runtime.indexes, SearchRequest('author:x"title:model'),
                  sample_runtime.search_policy)
     assert res.total == 0 and res.hits == []
+
+
+def test_a_lower_bound_count_reads_at_least_on_the_page_the_api_and_the_cli(settings: Settings, store: Store) -> None:
+    tiny = settings.model_copy(update={"search_postings_budget": 5, "search_budget_candidates": 50})
+    rt = Runtime(tiny, store)
+    rt.store.papers.upsert_papers(
+        [Paper(f"2501.{i:05d}", f"Models {i}", "Models of learning." if i <= 25 else "Models, nothing more.",
+               ["A. Author"], ["cs.LG"], announced=date(2025, 1, 2)) for i in range(1, 41)]
+        + [Paper("2501.00041", "Tessellation", "Tessellation of graphs.", ["B. Author"], ["cs.CG"],
+                 announced=date(2025, 1, 3))])
+    rt.indexes.sync()
+    long_query, short_query = "models learning data graphs tessellation", "tessellation"
+    over = search(rt.store, rt.indexes, SearchRequest(long_query, mode="keyword"), rt.search_policy)
+    # "models" (the commonest) is dropped from the first pass; the count is then its frequency, 40 of the
+    # 41 papers that match: a lower bound
+    assert over.hits[0].paper_id == "2501.00041" and not over.total_exact and over.total == 40
+    fits = search(rt.store, rt.indexes, SearchRequest(short_query, mode="keyword"), rt.search_policy)
+    assert fits.total_exact and fits.total == 1
+
+    client = TestClient(create_app(tiny, rt.store))
+    page = client.get("/search", params={"q": long_query, "mode": "keyword"}).text
+    assert re.search(r"at least</span> <strong>40</strong> papers found", page)
+    assert "at least" not in client.get("/search", params={"q": short_query, "mode": "keyword"}).text
+    api = client.get("/api/v1/search", params={"q": long_query, "mode": "keyword"}).json()
+    assert api["total"] == 40 and api["total_exact"] is False
+    assert client.get("/api/v1/search", params={"q": short_query}).json()["total_exact"] is True
+
+    args = ["--db", tiny.resolved_database_url(), "--data-dir", str(tiny.data_dir), "search", "--mode", "keyword"]
+    budget = {"PAPERWIRE_SEARCH_POSTINGS_BUDGET": "5", "PAPERWIRE_SEARCH_BUDGET_CANDIDATES": "50"}
+    done = CliRunner().invoke(cli, [*args, long_query], env=budget)
+    assert done.exit_code == 0 and "at least 40 matching papers" in done.output, done.output
+    done = CliRunner().invoke(cli, [*args, short_query], env=budget)
+    assert done.exit_code == 0 and "1 matching papers" in done.output and "at least" not in done.output

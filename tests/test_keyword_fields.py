@@ -127,6 +127,7 @@ def test_an_over_budget_query_finds_the_paper_its_rare_words_name() -> None:
     full = dict(index_of(KeywordWeights(), *papers).search(query, limit=50)[0])
     assert all(score == full[key] for key, score in hits)
     assert total >= 31  # at least the papers that hold "models"
+    assert not index.search_page(query, limit=2).total_exact  # and said to be a lower bound
     assert [key for key, _ in index.search(query, limit=1)[0]] == [key for key, _ in hits[:1]]
 
 
@@ -141,7 +142,7 @@ def test_a_page_the_distinctive_words_cannot_fill_gets_a_full_pass() -> None:
         expected = index.search(query, limit=limit, offset=offset)  # scores come in the same order)
         index.budget = QueryBudget(max_postings=5, candidates=candidates, min_terms=1)
         assert index.search(query, limit=limit, offset=offset) == expected
-        assert expected[0]
+        assert expected[0] and index.search_page(query, limit=limit, offset=offset).total_exact
 
 
 def test_filters_apply_in_both_passes() -> None:

@@ -62,7 +62,8 @@ def search(ctx: Context, query: str, limit: int, mode: str, sort: str, as_json: 
         click.echo("no papers found", err=True)
     _print_rows(_results_json(results))
     note = "" if results.mode == mode else f" (answered by {results.mode}: run 'paperwire embed' for {mode})"
-    click.echo(f"{results.total} matching papers{note}", err=True)
+    at_least = "" if results.total_exact else "at least "
+    click.echo(f"{at_least}{results.total} matching papers{note}", err=True)
 
 
 @click.command()

@@ -212,6 +212,9 @@ class SearchResults:
     """The paper the query names (an id, link, DOI or exact title), put first; None if it names none."""
     unknown_id: str | None = None
     """An arXiv id the query names that this library does not hold (yet)."""
+    total_exact: bool = True
+    """False when ``total`` is a lower bound: an over-budget keyword query counts only the matches of its
+    distinctive words (``search_postings_budget``)."""
 
 
 @dataclass(slots=True)

@@ -106,7 +106,9 @@ def _trending_page(store: Store, indexes: LocalIndexes, pq: ParsedQuery, request
     scores = dict(top.hits)
     order = by_trending([key for key, _ in top.hits], store.trending.trending_ranks(TRENDING_WINDOW, list(scores)))
     page = order[request.offset : request.offset + request.limit]
-    return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks)
+    # the candidates are fewer than a lower-bound total: their number is what the pages hold, exactly
+    return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks,
+                   top.total_exact or len(order) <= top.total)
 
 
 def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: SearchPolicy) -> SearchResults:
@@ -143,7 +145,7 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: 
         hits.append(hit)
     return SearchResults(hits, total, text, ranking.mode, request.offset, request.limit,
                          identified=named.paper_id if named else None,
-                         unknown_id=named.unknown_id if named else None)
+                         unknown_id=named.unknown_id if named else None, total_exact=ranking.total_exact)
 
 
 def put_first(ranked: list[tuple[str, float]], total: int, key: str, offset: int, limit: int

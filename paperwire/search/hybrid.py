@@ -18,7 +18,7 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.search.fusion import by_length, get_fusion
-from paperwire.search.keyword import KeywordIndex
+from paperwire.search.keyword import KeywordIndex, KeywordPage
 from paperwire.search.query import ParsedQuery
 from paperwire.search.vectors import VectorIndex
 
@@ -82,6 +82,8 @@ class Ranking:
     total: int
     mode: str
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)
+    total_exact: bool = True
+    """False when ``total`` is a lower bound (an over-budget keyword query, ``KeywordPage``)."""
 
 
 def dense_candidates(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex, embedder: QueryEmbedder,
@@ -101,8 +103,7 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
     if mode == "hybrid" and (not semantic_ready or not pq.text):
         mode = "keyword"  # nothing to embed, or no embeddings: keyword ranking is all there is
     if mode == "keyword" or (sort == "newest" and mode != "semantic") or not pq.has_terms:
-        hits, total = keyword.search(pq, limit, offset, sort)
-        return Ranking(hits, total, "keyword", {key: {"keyword": offset + i + 1} for i, (key, _) in enumerate(hits)})
+        return _keyword_ranking(keyword.search_page(pq, limit, offset, sort), offset)
     if not semantic_ready or vectors is None or embedder is None:
         raise LookupError("semantic search needs embeddings: run 'paperwire embed'")
     pool = max(MIN_POOL, offset + limit)
@@ -113,14 +114,19 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
         if mode == "semantic":
             raise LookupError(f"semantic search is unavailable: {exc}") from exc
         log.error("semantic ranking failed, answering with keyword ranking: %s", exc)
-        hits, total = keyword.search(pq, limit, offset, sort)
-        return Ranking(hits, total, "keyword", {key: {"keyword": offset + i + 1} for i, (key, _) in enumerate(hits)})
+        return _keyword_ranking(keyword.search_page(pq, limit, offset, sort), offset)
     ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
     if mode == "semantic":
         return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
     # the semantic candidates get their BM25 even when an over-budget query's first pass missed them
-    lexical, total = keyword.search(pq, pool, 0, "relevance", also=[key for key, _ in dense])
-    for i, (key, _) in enumerate(lexical):
+    lexical = keyword.search_page(pq, pool, 0, "relevance", also=[key for key, _ in dense])
+    for i, (key, _) in enumerate(lexical.hits):
         ranks.setdefault(key, {})["keyword"] = i + 1
-    fused = fusion.fuse(lexical, dense, len(pq.words))
-    return Ranking(fused[offset : offset + limit], max(total, len(fused)), "hybrid", ranks)
+    fused = fusion.fuse(lexical.hits, dense, len(pq.words))
+    return Ranking(fused[offset : offset + limit], max(lexical.total, len(fused)), "hybrid", ranks,
+                   lexical.total_exact)
+
+
+def _keyword_ranking(page: KeywordPage, offset: int) -> Ranking:
+    ranks = {key: {"keyword": offset + i + 1} for i, (key, _) in enumerate(page.hits)}
+    return Ranking(page.hits, page.total, "keyword", ranks, page.total_exact)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import tantivy
 
@@ -95,6 +96,16 @@ def distinctive_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], bud
         kept.discard(token)
         total -= freq[token]
     return [t for t in distinct if t in kept]
+
+
+class KeywordPage(NamedTuple):
+    """One page of a keyword search: ``(key, score)`` pairs best first and the number of matches, which is
+    exact unless ``total_exact`` is False (an over-budget query counts its distinctive words' matches only:
+    a lower bound)."""
+
+    hits: list[tuple[str, float]]
+    total: int
+    total_exact: bool = True
 
 
 def day_number(day: date | None) -> int:
@@ -305,6 +316,13 @@ class KeywordIndex:
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None, also: Collection[str] = ()
                ) -> tuple[list[tuple[str, float]], int]:
+        """``(key, score)`` pairs best first, and the number of matches (``search_page`` without telling
+        whether that number is exact)."""
+        page = self.search_page(q, limit, offset, sort, only, also)
+        return page.hits, page.total
+
+    def search_page(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
+                    only: Collection[str] | None = None, also: Collection[str] = ()) -> KeywordPage:
         """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys.
 
         A query over the budget (``QueryBudget``) is ranked in two passes (pages within its candidates; a
@@ -315,7 +333,7 @@ class KeywordIndex:
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
-            return [], 0
+            return KeywordPage([], 0)
         searcher = self.index.searcher()
         total: int | None = None
         # a page past the candidates (rare: 20 pages of 10 by default) is ranked by one full pass
@@ -335,4 +353,6 @@ class KeywordIndex:
             result = searcher.search(query, limit, count=True, offset=offset)
             hits = [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
         count = int(getattr(result, "count", 0) or 0)
-        return hits, count if total is None else max(total, count)
+        if total is None:
+            return KeywordPage(hits, count)
+        return KeywordPage(hits, max(total, count), total_exact=False)

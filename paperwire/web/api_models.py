@@ -99,6 +99,8 @@ class PageLinks(BaseModel):
 
 
 class SearchOut(PageLinks):
+    total_exact: bool = Field(True, description="False when total is a lower bound: a long query over a large "
+                              "library is ranked on its rarest words first and counts only their matches.")
     query: str
     mode: str
     sort: str = Field(description="The sort asked for.")

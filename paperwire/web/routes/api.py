@@ -152,6 +152,7 @@ def search_papers(
     signals = paper_signals(rt.store, [h.paper_id for h in results.hits])
     return JSON({"query": results.query, "mode": results.mode, "sort": sort, "order": ENGINE_SORT[sort],
                  "order_note": SORT_NOTES.get(sort), **_links(request, results.total, offset, limit),
+                 "total_exact": results.total_exact,
                  "identified": results.identified, "unknown_id": results.unknown_id,
                  "results": _hits(request, results.hits, signals)})
 
