@@ -166,3 +166,19 @@ def test_papers_the_semantic_side_found_get_their_full_score_in_the_second_pass(
     index.budget = QueryBudget(max_postings=0)
     full = dict(index.search(query, limit=50)[0])
     assert list(hits) == ["rare", "both", "mesh"] and all(hits[key] == full[key] for key in hits)
+
+
+def test_a_first_pass_run_beforehand_gives_the_same_page() -> None:
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    index.budget = QueryBudget(max_postings=5, candidates=3, min_terms=2)
+    query = parse_query("models learning data tessellation")
+    first = index.first_pass(query, limit=3)
+    assert first is not None and first.keys[:2] == ["rare", "both"] and "mesh" not in first.keys
+    also = ["mesh", "unknown"]
+    assert index.search_page(query, limit=3, also=also, first=first) == index.search_page(query, limit=3, also=also)
+    assert index.search_page(query, limit=3, also=also).two_pass
+    assert index.first_pass(query, limit=4) is None  # beyond the 3 candidates: one full pass
+    assert index.first_pass(query, limit=3, sort="newest") is None
+    index.budget = QueryBudget(max_postings=0)
+    assert index.first_pass(query, limit=3) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.search.fusion import by_length, get_fusion
-from paperwire.search.keyword import KeywordIndex, KeywordPage
+from paperwire.search.keyword import FirstPass, KeywordIndex, KeywordPage
 from paperwire.search.query import ParsedQuery
 from paperwire.search.vectors import VectorIndex
 
@@ -108,23 +109,37 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
         raise LookupError("semantic search needs embeddings: run 'paperwire embed'")
     pool = max(MIN_POOL, offset + limit)
     fusion = fusion or FusionConfig()
-    try:
-        dense = dense_candidates(pq, keyword, vectors, embedder, pool, fusion.min_similarity)
-    except (OSError, RuntimeError) as exc:  # a broken model file: keyword search still answers
-        if mode == "semantic":
-            raise LookupError(f"semantic search is unavailable: {exc}") from exc
-        log.error("semantic ranking failed, answering with keyword ranking: %s", exc)
-        return _keyword_ranking(keyword.search_page(pq, limit, offset, sort), offset)
-    ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
-    if mode == "semantic":
-        return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
-    # the semantic candidates get their BM25 even when an over-budget query's first pass missed them
-    lexical = keyword.search_page(pq, pool, 0, "relevance", also=[key for key, _ in dense])
+    # the keyword side's first pass (or its whole search, when one pass does) runs in a thread of its own
+    # (tantivy lets go of the GIL) while the query is embedded and the vectors scanned
+    with ThreadPoolExecutor(1, thread_name_prefix="keyword-side") as worker:
+        lexical_job = worker.submit(_keyword_side, keyword, pq, pool) if mode == "hybrid" else None
+        try:
+            dense = dense_candidates(pq, keyword, vectors, embedder, pool, fusion.min_similarity)
+        except (OSError, RuntimeError) as exc:  # a broken model file: keyword search still answers
+            if mode == "semantic":
+                raise LookupError(f"semantic search is unavailable: {exc}") from exc
+            log.error("semantic ranking failed, answering with keyword ranking: %s", exc)
+            return _keyword_ranking(keyword.search_page(pq, limit, offset, sort), offset)
+        ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
+        if lexical_job is None:
+            return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
+        lexical = lexical_job.result()
+    if not isinstance(lexical, KeywordPage):
+        # over the budget: the semantic candidates join the second pass, so each gets its full BM25 even
+        # when the first pass missed it
+        lexical = keyword.search_page(pq, pool, 0, "relevance", also=[key for key, _ in dense], first=lexical)
     for i, (key, _) in enumerate(lexical.hits):
         ranks.setdefault(key, {})["keyword"] = i + 1
     fused = fusion.fuse(lexical.hits, dense, len(pq.words))
     return Ranking(fused[offset : offset + limit], max(lexical.total, len(fused)), "hybrid", ranks,
                    lexical.total_exact)
+
+
+def _keyword_side(keyword: KeywordIndex, pq: ParsedQuery, pool: int) -> KeywordPage | FirstPass:
+    """What the keyword side can do before the semantic candidates are known: the whole page of a query
+    that takes one pass, the first pass of one over the budget."""
+    first = keyword.first_pass(pq, pool)
+    return keyword.search_page(pq, pool, 0, "relevance", first=None) if first is None else first
 
 
 def _keyword_ranking(page: KeywordPage, offset: int) -> Ranking:

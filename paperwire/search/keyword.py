@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import tantivy
 
@@ -98,14 +98,29 @@ def distinctive_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], bud
     return [t for t in distinct if t in kept]
 
 
+class FirstPass(NamedTuple):
+    """The first pass of an over-budget query: its candidates, best first, and a lower bound of its matches."""
+
+    keys: list[str]
+    total: int
+
+
 class KeywordPage(NamedTuple):
-    """One page of a keyword search: ``(key, score)`` pairs best first and the number of matches, which is
-    exact unless ``total_exact`` is False (an over-budget query counts its distinctive words' matches only:
-    a lower bound)."""
+    """One page of a keyword search: ``(key, score)`` pairs best first and the number of matches.
+
+    ``two_pass``: the query was over the budget, so the page was ranked among its first pass's candidates
+    (a paper outside them is missing even if a full search would score it high enough: hybrid search
+    scores its semantic candidates separately) and the number of matches is a lower bound (an
+    over-budget query counts its distinctive words' matches only)."""
 
     hits: list[tuple[str, float]]
     total: int
-    total_exact: bool = True
+    two_pass: bool = False
+
+    @property
+    def total_exact(self) -> bool:
+        """False when ``total`` is a lower bound."""
+        return not self.two_pass
 
 
 def day_number(day: date | None) -> int:
@@ -295,23 +310,28 @@ class KeywordIndex:
         result = searcher.search(self._phrase(words, ["title"]), limit, count=False)
         return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
 
-    def _first_pass(self, searcher: tantivy.Searcher, q: ParsedQuery, pool: int,
-                    also: Collection[str]) -> tuple[list[str], int] | None:
-        """Candidates of an over-budget query from its distinctive words, and a lower bound of its matches;
-        None when the query fits the budget or its distinctive words match fewer papers than the page needs."""
+    def first_pass(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance"
+                   ) -> FirstPass | None:
+        """The first pass of a query over the budget (``QueryBudget``) for the page ``offset, limit``: its
+        candidates from its distinctive words and a lower bound of its matches. None when the page takes one
+        full pass: the query fits the budget, is not ranked by relevance, is filtered to given keys, asks
+        for a page beyond the candidates (rare: 20 pages of 10 by default) or its distinctive words match
+        fewer papers than the page needs."""
+        if sort != "relevance" or not q.has_terms or offset + limit > self.budget.candidates:
+            return None
+        searcher = self.index.searcher()
         tokens = analyze(" ".join(q.words))
         kept = distinctive_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), self.budget)
         if kept is None:
             return None
         # always the same number of candidates, whatever the page: pages within them never overlap
         result = searcher.search(self.build_query(q, kept), self.budget.candidates, count=True)
-        if len(result.hits) < pool:  # the distinctive words cannot fill the page: one full pass fills it
+        if len(result.hits) < offset + limit:  # the distinctive words cannot fill the page: a full pass
             return None
-        keys = list(dict.fromkeys([*(searcher.doc(addr)["id"][0] for _score, addr in result.hits), *also]))
         total = int(getattr(result, "count", 0) or 0)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
             total = max([total, *(int(searcher.doc_freq("text", t)) for t in set(tokens) - set(kept))])
-        return keys, total
+        return FirstPass([searcher.doc(addr)["id"][0] for _score, addr in result.hits], total)
 
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None, also: Collection[str] = ()
@@ -322,25 +342,24 @@ class KeywordIndex:
         return page.hits, page.total
 
     def search_page(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
-                    only: Collection[str] | None = None, also: Collection[str] = ()) -> KeywordPage:
+                    only: Collection[str] | None = None, also: Collection[str] = (),
+                    first: FirstPass | Literal["auto"] | None = "auto") -> KeywordPage:
         """``(key, score)`` pairs best first, and the number of matches; ``only`` restricts to those keys.
 
-        A query over the budget (``QueryBudget``) is ranked in two passes (pages within its candidates; a
-        page beyond them gets one full pass) and its number of matches is then a lower bound (with filters,
-        the matches of its distinctive words only); the papers in ``also`` (hybrid search's semantic
-        candidates) are scored in its second pass whatever the first found, so that each has the BM25 score
-        a full search would give it."""
+        A query over the budget (``QueryBudget``) is ranked in two passes (``first_pass``; pass ``first``
+        when it was run already, e.g. alongside hybrid search's semantic side) and its number of matches
+        is then a lower bound (with filters, the matches of its distinctive words only); the papers in
+        ``also`` (hybrid search's semantic candidates) are scored in its second pass whatever the first
+        found, so that each has the BM25 score a full search would give it."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
             return KeywordPage([], 0)
+        if first == "auto":
+            first = self.first_pass(q, limit, offset, sort) if only is None else None
+        if first is not None:
+            only = list(dict.fromkeys([*first.keys, *also]))
         searcher = self.index.searcher()
-        total: int | None = None
-        # a page past the candidates (rare: 20 pages of 10 by default) is ranked by one full pass
-        if only is None and sort == "relevance" and q.has_terms and offset + limit <= self.budget.candidates:
-            first = self._first_pass(searcher, q, offset + limit, also)
-            if first is not None:
-                only, total = first
         query = self.build_query(q)
         if only is not None:
             # constant score 0: the restriction selects and leaves the scores those of a full search
@@ -353,6 +372,6 @@ class KeywordIndex:
             result = searcher.search(query, limit, count=True, offset=offset)
             hits = [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
         count = int(getattr(result, "count", 0) or 0)
-        if total is None:
+        if first is None:
             return KeywordPage(hits, count)
-        return KeywordPage(hits, max(total, count), total_exact=False)
+        return KeywordPage(hits, max(first.total, count), two_pass=True)
