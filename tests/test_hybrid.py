@@ -11,7 +11,10 @@ from click.testing import CliRunner
 
 from paperwire.config import Settings
 from paperwire.runtime import Runtime
+from paperwire.search import hybrid
 from paperwire.search.engine import SearchRequest, search
+from paperwire.search.keyword import QueryBudget
+from paperwire.search.query import ParsedQuery, parse_query
 from tests.helpers.paths import ROOT, SAMPLE
 
 
@@ -119,3 +122,26 @@ def test_cli_modes_and_similar(sample_runtime: Runtime) -> None:
     similar = json.loads(result.stdout)
     assert len(similar) == 4 and "2503.11677" not in [r["id"] for r in similar]
     assert CliRunner().invoke(cli, [*base, "similar", "2101.99999"]).exit_code == 1
+
+
+@pytest.mark.parametrize("budget", [0, 2000])  # one pass; and a budget that splits the long queries
+def test_the_keyword_side_beside_the_semantic_one_gives_the_same_ranking(sample_runtime: Runtime, budget: int,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    keyword = sample_runtime.indexes.keyword
+    vectors = sample_runtime.indexes.vectors
+    assert vectors is not None and sample_runtime.indexes.embedder is not None
+    monkeypatch.setattr(keyword, "budget", QueryBudget(budget, candidates=200, min_terms=2))
+    queries = ["graph neural networks for molecules",
+               "a method that learns to rank retrieved passages with a language model and few labels"]
+    for text in queries:
+        pq = parse_query(text)
+        assert keyword.postings(pq) > 0
+
+        def ranked(overlap_from: int, pq: ParsedQuery = pq) -> hybrid.Ranking:
+            monkeypatch.setattr(hybrid, "OVERLAP_POSTINGS", overlap_from)
+            return hybrid.rank(pq, keyword, vectors.index, sample_runtime.indexes.embedder, "hybrid", 0, 10)
+
+        beside, after = ranked(0), ranked(10**12)
+        assert beside == after and beside.hits
+        if budget and len(text.split()) > 5:
+            assert keyword.first_pass(pq, hybrid.MIN_POOL) is not None  # the split path was taken

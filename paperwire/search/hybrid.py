@@ -26,6 +26,9 @@ from paperwire.search.vectors import VectorIndex
 log = logging.getLogger(__name__)
 MODES = ("hybrid", "keyword", "semantic")
 MIN_POOL = 100
+# the postings (in ``text``) from which a hybrid query's keyword side runs beside its semantic side: about
+# 5 ms of keyword work; at 75k most queries stay below it, at 2.7M most pass it
+OVERLAP_POSTINGS = 500_000
 
 
 class QueryEmbedder(Protocol):
@@ -109,10 +112,12 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
         raise LookupError("semantic search needs embeddings: run 'paperwire embed'")
     pool = max(MIN_POOL, offset + limit)
     fusion = fusion or FusionConfig()
-    # the keyword side's first pass (or its whole search, when one pass does) runs in a thread of its own
-    # (tantivy lets go of the GIL) while the query is embedded and the vectors scanned
+    # a costly keyword side (its first pass, or its whole search when one pass does) runs in a thread of
+    # its own (tantivy lets go of the GIL) while the query is embedded and the vectors scanned; a cheap one
+    # runs after, as the two threads' contention cost more than the overlap saved (docs/benchmarks.md)
+    overlap = mode == "hybrid" and keyword.postings(pq) >= OVERLAP_POSTINGS
     with ThreadPoolExecutor(1, thread_name_prefix="keyword-side") as worker:
-        lexical_job = worker.submit(_keyword_side, keyword, pq, pool) if mode == "hybrid" else None
+        lexical_job = worker.submit(_keyword_side, keyword, pq, pool) if overlap else None
         try:
             dense = dense_candidates(pq, keyword, vectors, embedder, pool, fusion.min_similarity)
         except (OSError, RuntimeError) as exc:  # a broken model file: keyword search still answers
@@ -121,9 +126,9 @@ def rank(pq: ParsedQuery, keyword: KeywordIndex, vectors: VectorIndex | None, em
             log.error("semantic ranking failed, answering with keyword ranking: %s", exc)
             return _keyword_ranking(keyword.search_page(pq, limit, offset, sort), offset)
         ranks = {key: {"semantic": i + 1} for i, (key, _) in enumerate(dense)}
-        if lexical_job is None:
+        if mode == "semantic":
             return Ranking(dense[offset : offset + limit], len(dense), "semantic", ranks)
-        lexical = lexical_job.result()
+        lexical = lexical_job.result() if lexical_job is not None else _keyword_side(keyword, pq, pool)
     if not isinstance(lexical, KeywordPage):
         # over the budget: the semantic candidates join the second pass, so each gets its full BM25 even
         # when the first pass missed it

@@ -310,6 +310,11 @@ class KeywordIndex:
         result = searcher.search(self._phrase(words, ["title"]), limit, count=False)
         return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
 
+    def postings(self, q: ParsedQuery) -> int:
+        """What ranking ``q`` reads: the sum of its distinct words' document frequencies in ``text``."""
+        searcher = self.index.searcher()
+        return sum(int(searcher.doc_freq("text", t)) for t in set(analyze(" ".join(q.words))))
+
     def first_pass(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance"
                    ) -> FirstPass | None:
         """The first pass of a query over the budget (``QueryBudget``) for the page ``offset, limit``: its
