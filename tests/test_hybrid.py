@@ -145,3 +145,18 @@ def test_the_keyword_side_beside_the_semantic_one_gives_the_same_ranking(sample_
         assert beside == after and beside.hits
         if budget and len(text.split()) > 5:
             assert keyword.first_pass(pq, hybrid.MIN_POOL) is not None  # the split path was taken
+
+
+def test_a_broken_model_beside_a_running_keyword_side_still_answers_with_keywords(
+        sample_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    keyword, vectors = sample_runtime.indexes.keyword, sample_runtime.indexes.vectors
+    assert vectors is not None
+
+    class Broken:
+        def embed_query(self, text: str) -> object:
+            raise OSError("model file truncated")
+
+    monkeypatch.setattr(hybrid, "OVERLAP_POSTINGS", 0)  # the keyword side runs in its thread
+    pq = parse_query("graph neural networks for molecules")
+    got = hybrid.rank(pq, keyword, vectors.index, Broken(), "hybrid", 0, 10)  # type: ignore[arg-type]
+    assert got.mode == "keyword" and got.hits == keyword.search_page(pq, 10).hits

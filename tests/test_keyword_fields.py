@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from paperwire.models import IndexEntry, Paper
 from paperwire.runtime import Runtime
 from paperwire.search.analysis import analyze
@@ -182,3 +184,15 @@ def test_a_first_pass_run_beforehand_gives_the_same_page() -> None:
     assert index.first_pass(query, limit=3, sort="newest") is None
     index.budget = QueryBudget(max_postings=0)
     assert index.first_pass(query, limit=3) is None
+
+
+def test_a_first_pass_given_beforehand_refuses_another_restriction_or_order() -> None:
+    index = index_of(KeywordWeights(), *_budget_papers())
+    index.budget = QueryBudget(max_postings=5, candidates=3, min_terms=2)
+    query = parse_query("models learning data tessellation")
+    first = index.first_pass(query, limit=3)
+    assert first is not None
+    with pytest.raises(ValueError, match="first pass"):
+        index.search_page(query, limit=3, sort="newest", first=first)
+    with pytest.raises(ValueError, match="first pass"):
+        index.search_page(query, limit=3, only=["rare"], first=first)

@@ -106,9 +106,8 @@ def _trending_page(store: Store, indexes: LocalIndexes, pq: ParsedQuery, request
     scores = dict(top.hits)
     order = by_trending([key for key, _ in top.hits], store.trending.trending_ranks(TRENDING_WINDOW, list(scores)))
     page = order[request.offset : request.offset + request.limit]
-    # the candidates are fewer than a lower-bound total: their number is what the pages hold, exactly
-    return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks,
-                   top.total_exact or len(order) <= top.total)
+    # the total counts the candidates the pages hold: exact
+    return Ranking([(key, scores[key]) for key in page], min(top.total, len(order)), top.mode, top.ranks)
 
 
 def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: SearchPolicy) -> SearchResults:

@@ -362,6 +362,8 @@ class KeywordIndex:
             return KeywordPage([], 0)
         if first == "auto":
             first = self.first_pass(q, limit, offset, sort) if only is None else None
+        elif first is not None and (only is not None or sort != "relevance"):
+            raise ValueError("a first pass ranks by relevance among its own candidates: no 'only', no other sort")
         if first is not None:
             only = list(dict.fromkeys([*first.keys, *also]))
         searcher = self.index.searcher()
