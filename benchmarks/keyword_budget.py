@@ -45,7 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import SOURCE, build_corpus, percentile
 
 from paperwire.models import IndexEntry
-from paperwire.search.analysis import analyze
 from paperwire.search.keyword import KeywordIndex, QueryBudget
 from paperwire.search.query import ParsedQuery, words_of
 
@@ -80,9 +79,8 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
         (path / ".complete").write_text("")
         built = {"seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}
     index = KeywordIndex(path)
-    searcher = index.index.searcher()
     queries = make_queries(SOURCE, args.queries)
-    postings = [sum(int(searcher.doc_freq("text", t)) for t in set(analyze(q))) for q in queries]
+    postings = [index.postings(ParsedQuery(words=words_of(q))) for q in queries]
     result: dict[str, Any] = {"corpus": counts, "documents": index.num_docs(), "index_build": built,
                               "postings_per_query": {"p50": percentile(postings, 50), "p95": percentile(postings, 95),
                                                      "max": max(postings)}, "runs": []}
@@ -113,13 +111,12 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     for max_postings, candidates in budgets(args.budgets):
         index.budget = QueryBudget(round(max_postings * factor), max(10, round(candidates * factor)))
         reciprocal: dict[str, list[float]] = {}
-        searcher = index.index.searcher()
         split: dict[str, int] = {}
         for item in items:
-            cost = sum(int(searcher.doc_freq("text", t)) for t in set(analyze(item["query"])))
-            if index.budget.max_postings and cost > index.budget.max_postings:
+            query = ParsedQuery(words=words_of(item["query"]))
+            if index.budget.max_postings and index.postings(query) > index.budget.max_postings:
                 split[item["kind"]] = split.get(item["kind"], 0) + 1
-            hits, _ = index.search(ParsedQuery(words=words_of(item["query"])), 10)
+            hits, _ = index.search(query, 10)
             keys = [key for key, _ in hits]
             rank = keys.index(item["id"]) + 1 if item["id"] in keys else 0
             reciprocal.setdefault(item["kind"], []).append(1 / rank if rank else 0.0)

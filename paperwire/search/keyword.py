@@ -215,7 +215,8 @@ class KeywordIndex:
             tokens = [t for t in tokens if t in kept]
             pairs = [(a, b) for a, b in pairs if a in kept and b in kept]
             # the exact, phrase and author clauses see the words behind the kept terms only
-            words = " ".join(word for word in words.split() if set(kept).intersection(analyze(word)))
+            kept = set(kept)
+            words = " ".join(word for word in words.split() if kept.intersection(analyze(word)))
         for field, weight in (("text", w.text), ("title", w.title)):
             if weight > 0:
                 should += [Q.boost_query(Q.term_query(schema, field, tok), weight) for tok in tokens]
@@ -319,8 +320,8 @@ class KeywordIndex:
                    ) -> FirstPass | None:
         """The first pass of a query over the budget (``QueryBudget``) for the page ``offset, limit``: its
         candidates from its distinctive words and a lower bound of its matches. None when the page takes one
-        full pass: the query fits the budget, is not ranked by relevance, is filtered to given keys, asks
-        for a page beyond the candidates (rare: 20 pages of 10 by default) or its distinctive words match
+        full pass: the query fits the budget, is not ranked by relevance, asks for a page beyond the
+        candidates (rare: 20 pages of 10 by default) or its distinctive words match
         fewer papers than the page needs."""
         if sort != "relevance" or not q.has_terms or offset + limit > self.budget.candidates:
             return None
