@@ -240,4 +240,4 @@ def test_a_lower_bound_count_reads_at_least_on_the_page_the_api_and_the_cli(sett
     done = CliRunner().invoke(cli, [*args, long_query], env=budget)
     assert done.exit_code == 0 and "at least 40 matching papers" in done.output, done.output
     done = CliRunner().invoke(cli, [*args, short_query], env=budget)
-    assert done.exit_code == 0 and "1 matching papers" in done.output and "at least" not in done.output
+    assert done.exit_code == 0 and "1 matching paper\n" in done.output and "at least" not in done.output

@@ -196,3 +196,25 @@ def test_a_first_pass_given_beforehand_refuses_another_restriction_or_order() ->
         index.search_page(query, limit=3, sort="newest", first=first)
     with pytest.raises(ValueError, match="first pass"):
         index.search_page(query, limit=3, only=["rare"], first=first)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 10])
+def test_paging_past_the_candidates_shows_every_match_once(limit: int) -> None:
+    """Pages within the candidates are the two-pass pages; the pages after them go on with the other
+    matches in full-search order, so paging through shows every match once, whatever the page size."""
+    papers = _budget_papers()
+    index = index_of(KeywordWeights(), *papers)
+    index.budget = QueryBudget(max_postings=5, candidates=4, min_terms=2)
+    query = parse_query("models learning data tessellation")
+    two_pass = [key for key, _ in index.search(query, limit=4)[0]]
+    shown: list[str] = []
+    totals = []
+    for offset in range(0, len(papers) + limit, limit):
+        page = index.search_page(query, limit=limit, offset=offset)
+        shown += [key for key, _ in page.hits]
+        totals.append((page.total, page.total_exact))
+        assert len(page.hits) == min(limit, max(0, len(papers) - offset))
+    assert shown[:4] == two_pass and len(shown) == len(set(shown)) == len(papers)
+    # past the candidates the count is exact (a full search counted the rest)
+    assert all(total == len(papers) for total, exact in totals if exact)
+    assert totals[-1] == (len(papers), True)

@@ -63,7 +63,8 @@ def search(ctx: Context, query: str, limit: int, mode: str, sort: str, as_json: 
     _print_rows(_results_json(results))
     note = "" if results.mode == mode else f" (answered by {results.mode}: run 'paperwire embed' for {mode})"
     at_least = "" if results.total_exact else "at least "
-    click.echo(f"{at_least}{results.total} matching papers{note}", err=True)
+    papers = "paper" if results.total == 1 else "papers"
+    click.echo(f"{at_least}{results.total} matching {papers}{note}", err=True)
 
 
 @click.command()

@@ -361,6 +361,8 @@ class KeywordIndex:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
             return KeywordPage([], 0)
+        if first == "auto" and only is None and offset + limit > self.budget.candidates and sort == "relevance":
+            return self._beyond_candidates(q, limit, offset)
         if first == "auto":
             first = self.first_pass(q, limit, offset, sort) if only is None else None
         elif first is not None and (only is not None or sort != "relevance"):
@@ -383,3 +385,22 @@ class KeywordIndex:
         if first is None:
             return KeywordPage(hits, count)
         return KeywordPage(hits, max(first.total, count), two_pass=True)
+
+    def _beyond_candidates(self, q: ParsedQuery, limit: int, offset: int) -> KeywordPage:
+        """A page that reaches past the candidates of an over-budget query: the candidates in their
+        two-pass order, then every other match in full-search order, so that paging on from the two-pass
+        pages neither repeats nor skips a paper (rare: past 20 pages of 10 by default)."""
+        candidates = self.budget.candidates
+        head = self.first_pass(q, candidates, 0) if q.has_terms else None
+        if head is None:  # the query takes one full pass
+            return self.search_page(q, limit, offset, first=None)
+        ranked = self.search_page(q, candidates, 0, first=head).hits
+        page = ranked[offset : offset + limit]
+        searcher = self.index.searcher()
+        seen = tantivy.Query.term_set_query(self.schema, "id", [key for key, _ in ranked])
+        rest = tantivy.Query.boolean_query([(tantivy.Occur.Must, self.build_query(q)),
+                                            (tantivy.Occur.MustNot, seen)])
+        wanted = limit - len(page)
+        result = searcher.search(rest, max(1, wanted), count=True, offset=max(0, offset - len(ranked)))
+        page += [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits[:wanted]]
+        return KeywordPage(page, len(ranked) + int(getattr(result, "count", 0) or 0))
