@@ -4,6 +4,10 @@
                                          [--anchors 2000] [--queries 200] [--subscribers 10000]
                                          [--exact-limit 100000] [--skip web,digest,copy] [--reuse]
 
+``--reuse`` keeps each backend's instance (its database URL in ``db.url`` of its work directory, its
+PostgreSQL schema kept between runs), runs the build steps ``steps.json`` does not list as done, then
+measures; a fresh run drops the previous instance first.
+
 The corpus: copy 0 is arxiv/cs-2025-2026.jsonl.gz (74,728 papers); copy k moves every paper's
 announcement date and id month back by 3·k months (copy 35 reaches 2016-08, so every id is a valid
 5-digit new-style id: arXiv used 4-digit numbers before 2015) and numbers the papers of each target month
@@ -388,30 +392,60 @@ def new_pg() -> str:
 
 def run_backend(backend: str, args: argparse.Namespace, corpus: Path, ids: list[str], anchor: np.ndarray,
                 queries: list[str]) -> tuple[str, Path, dict[str, Any]]:
+    """Build the instance of ``backend`` step by step (each step's figures kept in ``steps.json`` of its
+    work directory), then measure it. ``--reuse`` keeps the instance an earlier run built and runs only
+    the build steps it has not finished (e.g. after a fix to one of them), then measures again."""
     work = args.data / f"{backend}-{args.copies}"
-    db = f"sqlite:///{work / 'paperwire.db'}" if backend == "sqlite" else new_pg()
     data_dir = work / "data"
-    out: dict[str, Any] = {}
+    done: dict[str, Any] = {}
+    if args.reuse:
+        if not (work / "db.url").is_file():
+            raise SystemExit(f"--reuse: no instance in {work}: build one first, without --reuse")
+        db = (work / "db.url").read_text().strip()
+        if (work / "steps.json").is_file():
+            done = json.loads((work / "steps.json").read_text())
+    else:
+        drop_instance(work)
+        work.mkdir(parents=True)
+        db = f"sqlite:///{work / 'paperwire.db'}" if backend == "sqlite" else new_pg()
+        (work / "db.url").write_text(db + "\n")
     env_limit = args.exact_limit
-    if args.reuse:  # measure again on the instance an earlier run built (e.g. once the machine is quiet)
-        if backend != "sqlite" or not work.is_dir():
-            raise SystemExit("--reuse needs the SQLite instance of an earlier run of the same --copies")
-        return db, data_dir, measure(backend, args, db, data_dir, ids, anchor, queries, out)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    seconds = paperwire(db, data_dir, "import", "--quiet", str(corpus))
-    out["import"] = {"papers": len(ids), "seconds": round(seconds, 1), "papers_per_s": round(len(ids) / seconds),
-                     "loadavg": load(), "note": "paperwire import, the keyword index following"}
-    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
-    shutil.rmtree(data_dir / "index", ignore_errors=True)
-    out["keyword_index"] = child("keyword", db, data_dir, env_limit)
-    out["keyword_index"]["note"] = "built from scratch after the import"
-    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
-    out["vectors_written"] = write_vectors(db, data_dir, ids, anchor)
-    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
-    out["vector_index"] = child("vector-index", db, data_dir, env_limit)
-    print(json.dumps({backend: out}), file=sys.stderr, flush=True)
+    steps = {
+        "import": lambda: import_step(db, data_dir, corpus, len(ids)),
+        "keyword_index": lambda: keyword_step(db, data_dir, env_limit),
+        "vectors_written": lambda: write_vectors(db, data_dir, ids, anchor),
+        "vector_index": lambda: child("vector-index", db, data_dir, env_limit),
+    }
+    out: dict[str, Any] = {}
+    for name, step in steps.items():
+        if name in done:
+            out[name] = {**done[name], "run": "earlier"}
+            continue
+        out[name] = done[name] = step()
+        (work / "steps.json").write_text(json.dumps(done, indent=2))
+        print(json.dumps({backend: {name: out[name]}}), file=sys.stderr, flush=True)
     return db, data_dir, measure(backend, args, db, data_dir, ids, anchor, queries, out)
+
+
+def drop_instance(work: Path) -> None:
+    """Remove the instance in ``work`` (and its PostgreSQL schema) before building it anew."""
+    url = work / "db.url"
+    if url.is_file() and url.read_text().startswith("postgresql"):
+        from paperwire.store.postgres import drop_schema
+
+        drop_schema(url.read_text().strip())
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def import_step(db: str, data_dir: Path, corpus: Path, papers: int) -> dict[str, Any]:
+    seconds = paperwire(db, data_dir, "import", "--quiet", str(corpus))
+    return {"papers": papers, "seconds": round(seconds, 1), "papers_per_s": round(papers / seconds),
+            "loadavg": load(), "note": "paperwire import, the keyword index following"}
+
+
+def keyword_step(db: str, data_dir: Path, exact_limit: int) -> dict[str, Any]:
+    shutil.rmtree(data_dir / "index", ignore_errors=True)
+    return {**child("keyword", db, data_dir, exact_limit), "note": "built from scratch after the import"}
 
 
 def measure(backend: str, args: argparse.Namespace, db: str, data_dir: Path, ids: list[str], anchor: np.ndarray,
@@ -450,7 +484,7 @@ def main() -> None:
     parser.add_argument("--exact-limit", type=int, default=100_000)
     parser.add_argument("--skip", default="", help="comma-separated: search, web, trending, digest, copy")
     parser.add_argument("--reuse", action="store_true",
-                        help="SQLite only: measure the instance an earlier run built, without building it again")
+                        help="keep the instances an earlier run built: finish their build steps, measure again")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -471,23 +505,19 @@ def main() -> None:
     anchor = anchors(args.data, args.anchors)
     ids = corpus_ids(corpus)
     queries = make_queries(SOURCE, args.queries)
-    sqlite_db = None
     for backend in args.backends.split(","):
-        db, _, result[backend] = run_backend(backend, args, corpus, ids, anchor, queries)
-        if backend == "sqlite":
-            sqlite_db = db
-        else:
-            from paperwire.store.postgres import drop_schema
-
-            drop_schema(db)
-    if sqlite_db and "copy" not in args.skip:
-        target = new_pg()
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "paperwire", "copy", "--from", sqlite_db, "--to", target],
-                       check=True, capture_output=True)
-        result["copy_sqlite_to_postgres"] = {"seconds": round(time.perf_counter() - started, 1), "loadavg": load()}
+        _, _, result[backend] = run_backend(backend, args, corpus, ids, anchor, queries)
+    sqlite_url = args.data / f"sqlite-{args.copies}" / "db.url"
+    if "copy" not in args.skip and sqlite_url.is_file():  # the SQLite instance of this run or an earlier one
         from paperwire.store.postgres import drop_schema
 
+        target = new_pg()
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "paperwire", "copy", "--from", sqlite_url.read_text().strip(),
+                        "--to", target], check=True, capture_output=True)
+        result["copy_sqlite_to_postgres"] = {"seconds": round(time.perf_counter() - started, 1), "loadavg": load()}
+        print(json.dumps({"copy_sqlite_to_postgres": result["copy_sqlite_to_postgres"]}), file=sys.stderr,
+              flush=True)
         drop_schema(target)
     result["loadavg_end"] = load()
     print(json.dumps(result, indent=2))

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paperwire.models import EmbedTask, StoredEmbedding
-from paperwire.store.core import Database, Tx, chunks, placeholders
+from paperwire.store.core import Database, Tx
 
 EMBEDDING_COLUMNS = ("paper_id", "model", "dim", "vector", "scale", "text_hash", "paper_seq", "seq", "created_at")
+_REPLACE = "ON CONFLICT (paper_id, model) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in EMBEDDING_COLUMNS if c not in ("paper_id", "model"))
 
 
 def write_embeddings(db: Database, tx: Tx, model: str, dim: int,
@@ -23,14 +25,14 @@ def write_embeddings(db: Database, tx: Tx, model: str, dim: int,
     db.lock(tx, "embeddings")
     now = db.now()
     base = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM embeddings").scalar())
-    ids = [r[0] for r in rows]
-    for chunk in chunks(ids):
-        tx.execute(f"DELETE FROM embeddings WHERE model = ? AND paper_id IN ({placeholders(len(chunk))})",
-                   (model, *chunk))
+    # an upsert on the primary key, not DELETE ... WHERE model = ? AND paper_id IN (...) then INSERT: on
+    # PostgreSQL, before the table's first ANALYZE (a first bulk embedding), that DELETE's plan read every
+    # row of the model through embeddings_model and tested the id list on each: 2 s per 900 ids at 140k
+    # rows, growing with the table (docs/benchmarks.md, "Both stores at 2.7M")
     db.insert_rows(tx, "embeddings", EMBEDDING_COLUMNS, [
         (pid, model, dim, vector, scale, text_hash, paper_seq, base + i + 1, now)
         for i, (pid, vector, scale, text_hash, paper_seq) in enumerate(rows)
-    ])
+    ], _REPLACE)
 
 
 class Embeddings:
