@@ -122,3 +122,23 @@ def test_worker_embed_job_runs(runtime: Runtime, store: Store) -> None:
     job = next(j for j in JOBS if j.name == "embed")
     outcome = job.run(runtime)
     assert not outcome.skipped and "embedded 1 papers" in outcome.summary
+
+
+@pytest.mark.parametrize("batch", [3, 60])  # below and above PostgreSQL's COPY threshold (50 rows)
+def test_saving_embeddings_again_replaces_them_with_new_change_numbers(store: Store, batch: int) -> None:
+    """A write of embeddings is an upsert on (paper, model): the papers saved again get the new vector and
+    a change number after every earlier one (so each host's vector index re-reads them), the others stay."""
+    ids = [f"2501.{i:05d}" for i in range(1, 2 * batch + 1)]
+    store.papers.upsert_papers([paper(pid, f"Title {pid}", "Abstract.") for pid in ids])
+    head = store.papers.max_seq()
+    old = [(pid, bytes([1]) * 384, 0.01, "old", head) for pid in ids[: batch + batch // 2]]
+    store.embeddings.save_embeddings("m", 384, old)
+    before = store.embeddings.max_embedding_seq()
+    again = [(pid, bytes([2]) * 384, 0.02, "new", head) for pid in ids[batch:]]
+    assert store.embeddings.save_embeddings("m", 384, again) == len(again)
+    assert store.embeddings.embedding_models() == {"m": 2 * batch}
+    rows = {e.paper_id: e for e in store.embeddings.embeddings_since("m", 0, 10 * batch)}
+    assert set(rows) == set(ids)
+    assert all(rows[pid].vector == bytes([2]) * 384 and rows[pid].seq > before for pid in ids[batch:])
+    assert all(rows[pid].vector == bytes([1]) * 384 and rows[pid].seq <= before for pid in ids[:batch])
+    assert [e.paper_id for e in store.embeddings.embeddings_since("m", before, 10 * batch)] == ids[batch:]
