@@ -133,13 +133,14 @@ def test_an_over_budget_query_finds_the_paper_its_rare_words_name() -> None:
     assert [key for key, _ in index.search(query, limit=1)[0]] == [key for key, _ in hits[:1]]
 
 
-def test_a_page_the_distinctive_words_cannot_fill_gets_a_full_pass() -> None:
+def test_a_page_the_distinctive_words_cannot_fill_goes_on_in_full_search_order() -> None:
     papers = _budget_papers()
     index = index_of(KeywordWeights(), *papers)
     query = parse_query("models learning data tessellation")
     for limit, offset, candidates in ((10, 0, 20), (5, 10, 20), (2, 2, 2)):
         # "tessellation" is in 2 papers only: it fills no page of 10 or from the 11th paper on; the third
-        # page (papers 3-4) lies beyond the 2 candidates
+        # page (papers 3-4) lies beyond the 2 candidates. Those pages show the 2 candidates (here also a
+        # full search's first two) and then the other matches in full-search order, counted exactly
         index.budget = QueryBudget(max_postings=0)  # the reference: one pass (the same index, so equal
         expected = index.search(query, limit=limit, offset=offset)  # scores come in the same order)
         index.budget = QueryBudget(max_postings=5, candidates=candidates, min_terms=1)
@@ -199,14 +200,22 @@ def test_a_first_pass_given_beforehand_refuses_another_restriction_or_order() ->
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5, 10])
-def test_paging_past_the_candidates_shows_every_match_once(limit: int) -> None:
-    """Pages within the candidates are the two-pass pages; the pages after them go on with the other
-    matches in full-search order, so paging through shows every match once, whatever the page size."""
+@pytest.mark.parametrize(("candidates", "min_terms", "query_text", "kept_matches"), [
+    (4, 2, "models learning data tessellation", 4),  # "models" and "tessellation" match 32: 4 candidates
+    (20, 1, "models learning data tessellation meshes", 3),  # "tessellation" and "meshes" match 3 papers
+])
+def test_paging_past_the_candidates_shows_every_match_once(limit: int, candidates: int, min_terms: int,
+                                                           query_text: str, kept_matches: int) -> None:
+    """Pages within the candidates are the two-pass pages; the pages after them (past the candidates, or
+    past what the distinctive words match) go on with the other matches in full-search order, so paging
+    through shows every match once, whatever the page size."""
     papers = _budget_papers()
     index = index_of(KeywordWeights(), *papers)
-    index.budget = QueryBudget(max_postings=5, candidates=4, min_terms=2)
-    query = parse_query("models learning data tessellation")
-    two_pass = [key for key, _ in index.search(query, limit=4)[0]]
+    index.budget = QueryBudget(max_postings=5, candidates=candidates, min_terms=min_terms)
+    query = parse_query(query_text)
+    first = index.first_pass(query, limit=1)
+    assert first is not None and len(first.keys) == kept_matches
+    two_pass = [key for key, _ in index.search_page(query, kept_matches, 0, first=first).hits]
     shown: list[str] = []
     totals = []
     for offset in range(0, len(papers) + limit, limit):
@@ -214,7 +223,28 @@ def test_paging_past_the_candidates_shows_every_match_once(limit: int) -> None:
         shown += [key for key, _ in page.hits]
         totals.append((page.total, page.total_exact))
         assert len(page.hits) == min(limit, max(0, len(papers) - offset))
-    assert shown[:4] == two_pass and len(shown) == len(set(shown)) == len(papers)
+    assert shown[:kept_matches] == two_pass and len(shown) == len(set(shown)) == len(papers)
     # past the candidates the count is exact (a full search counted the rest)
     assert all(total == len(papers) for total, exact in totals if exact)
     assert totals[-1] == (len(papers), True)
+
+
+def test_paging_on_after_weak_candidates_neither_repeats_nor_skips() -> None:
+    """The distinctive word ("tessellation") names 2 papers that a full search ranks below 30 others: the
+    two-pass pages show those 2 first; the next pages must go on with the other matches, not restart a
+    full search (which showed the 2 again further down and never showed the full search's first two)."""
+    papers = [(f"strong{i:02d}", "Models learning data", "Models, learning and data: models learning data.")
+              for i in range(30)]
+    papers += [(f"other{i:02d}", "Another topic", "Nothing of the query here at all.") for i in range(30)]
+    papers += [("rare", "Unrelated title", "A long abstract about many other things, with one tessellation "
+                "among a great many words of padding, padding and more padding to make it long."),
+               ("both", "Models and tessellation", "Tessellation of surfaces, and nothing more.")]
+    index = index_of(KeywordWeights(), *papers)
+    query = parse_query("models learning data tessellation")
+    full = [key for key, _ in index.search(query, limit=100)[0]]
+    assert full.index("rare") > 2  # a full search ranks the distinctive word's papers lower
+    index.budget = QueryBudget(max_postings=5, candidates=20, min_terms=1)
+    shown = [key for offset in range(0, 40) for key, _ in index.search(query, limit=1, offset=offset)[0]]
+    assert set(shown[:2]) == {"rare", "both"}
+    assert len(shown) == len(set(shown)) == 32  # every match once
+    assert shown[2:] == [key for key in full if key not in ("rare", "both")]

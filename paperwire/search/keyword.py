@@ -325,6 +325,12 @@ class KeywordIndex:
         fewer papers than the page needs."""
         if sort != "relevance" or not q.has_terms or offset + limit > self.budget.candidates:
             return None
+        first = self._candidates(q)
+        return None if first is None or len(first.keys) < offset + limit else first
+
+    def _candidates(self, q: ParsedQuery) -> FirstPass | None:
+        """The ``budget.candidates`` best papers on an over-budget query's distinctive words (fewer when
+        they match fewer), or None when the query fits the budget."""
         searcher = self.index.searcher()
         tokens = analyze(" ".join(q.words))
         kept = distinctive_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), self.budget)
@@ -332,8 +338,6 @@ class KeywordIndex:
             return None
         # always the same number of candidates, whatever the page: pages within them never overlap
         result = searcher.search(self.build_query(q, kept), self.budget.candidates, count=True)
-        if len(result.hits) < offset + limit:  # the distinctive words cannot fill the page: a full pass
-            return None
         total = int(getattr(result, "count", 0) or 0)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
             total = max([total, *(int(searcher.doc_freq("text", t)) for t in set(tokens) - set(kept))])
@@ -361,10 +365,10 @@ class KeywordIndex:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit <= 0:
             return KeywordPage([], 0)
-        if first == "auto" and only is None and offset + limit > self.budget.candidates and sort == "relevance":
-            return self._beyond_candidates(q, limit, offset)
         if first == "auto":
-            first = self.first_pass(q, limit, offset, sort) if only is None else None
+            first = self._candidates(q) if only is None and sort == "relevance" and q.has_terms else None
+            if first is not None and offset + limit > len(first.keys):
+                return self._beyond_candidates(q, limit, offset, first)
         elif first is not None and (only is not None or sort != "relevance"):
             raise ValueError("a first pass ranks by relevance among its own candidates: no 'only', no other sort")
         if first is not None:
@@ -386,15 +390,14 @@ class KeywordIndex:
             return KeywordPage(hits, count)
         return KeywordPage(hits, max(first.total, count), two_pass=True)
 
-    def _beyond_candidates(self, q: ParsedQuery, limit: int, offset: int) -> KeywordPage:
-        """A page that reaches past the candidates of an over-budget query: the candidates in their
-        two-pass order, then every other match in full-search order, so that paging on from the two-pass
-        pages neither repeats nor skips a paper (rare: past 20 pages of 10 by default)."""
-        candidates = self.budget.candidates
-        head = self.first_pass(q, candidates, 0) if q.has_terms else None
-        if head is None:  # the query takes one full pass
+    def _beyond_candidates(self, q: ParsedQuery, limit: int, offset: int, first: FirstPass) -> KeywordPage:
+        """A page that reaches past an over-budget query's candidates (past 20 pages of 10 by default, or
+        past the papers its distinctive words match): the candidates in their two-pass order, then every
+        other match in full-search order, so that paging on from the two-pass pages neither repeats nor
+        skips a paper."""
+        if not first.keys:  # the distinctive words match nothing (with the filters): one full pass
             return self.search_page(q, limit, offset, first=None)
-        ranked = self.search_page(q, candidates, 0, first=head).hits
+        ranked = self.search_page(q, len(first.keys), 0, first=first).hits
         page = ranked[offset : offset + limit]
         searcher = self.index.searcher()
         seen = tantivy.Query.term_set_query(self.schema, "id", [key for key, _ in ranked])
