@@ -123,6 +123,11 @@ class KeywordPage(NamedTuple):
         return not self.two_pass
 
 
+def _doc_freqs(searcher: tantivy.Searcher, tokens: Collection[str]) -> dict[str, int]:
+    """Each distinct token's document frequency in ``text``."""
+    return {t: int(searcher.doc_freq("text", t)) for t in set(tokens)}
+
+
 def day_number(day: date | None) -> int:
     """A date as the integer YYYYMMDD (0 for unknown), the index's date field."""
     return day.year * 10000 + day.month * 100 + day.day if day else 0
@@ -313,8 +318,7 @@ class KeywordIndex:
 
     def postings(self, q: ParsedQuery) -> int:
         """What ranking ``q`` reads: the sum of its distinct words' document frequencies in ``text``."""
-        searcher = self.index.searcher()
-        return sum(int(searcher.doc_freq("text", t)) for t in set(analyze(" ".join(q.words))))
+        return sum(_doc_freqs(self.index.searcher(), analyze(" ".join(q.words))).values())
 
     def first_pass(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance"
                    ) -> FirstPass | None:
@@ -323,24 +327,28 @@ class KeywordIndex:
         full pass: the query fits the budget, is not ranked by relevance, asks for a page beyond the
         candidates (rare: 20 pages of 10 by default) or its distinctive words match
         fewer papers than the page needs."""
-        if sort != "relevance" or not q.has_terms or offset + limit > self.budget.candidates:
+        if offset + limit > self.budget.candidates:
             return None
-        first = self._candidates(q)
+        first = self._candidates(q, sort)
         return None if first is None or len(first.keys) < offset + limit else first
 
-    def _candidates(self, q: ParsedQuery) -> FirstPass | None:
+    def _candidates(self, q: ParsedQuery, sort: str) -> FirstPass | None:
         """The ``budget.candidates`` best papers on an over-budget query's distinctive words (fewer when
-        they match fewer), or None when the query fits the budget."""
+        they match fewer), or None when the query takes one full pass: it fits the budget or is not
+        ranked by relevance."""
+        if sort != "relevance" or not q.has_terms:
+            return None
         searcher = self.index.searcher()
         tokens = analyze(" ".join(q.words))
-        kept = distinctive_terms(tokens, lambda t: int(searcher.doc_freq("text", t)), self.budget)
+        freqs = _doc_freqs(searcher, tokens)
+        kept = distinctive_terms(tokens, freqs.__getitem__, self.budget)
         if kept is None:
             return None
         # always the same number of candidates, whatever the page: pages within them never overlap
         result = searcher.search(self.build_query(q, kept), self.budget.candidates, count=True)
         total = int(getattr(result, "count", 0) or 0)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
-            total = max([total, *(int(searcher.doc_freq("text", t)) for t in set(tokens) - set(kept))])
+            total = max([total, *(freqs[t] for t in set(tokens) - set(kept))])
         return FirstPass([searcher.doc(addr)["id"][0] for _score, addr in result.hits], total)
 
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
@@ -366,7 +374,7 @@ class KeywordIndex:
         if limit <= 0:
             return KeywordPage([], 0)
         if first == "auto":
-            first = self._candidates(q) if only is None and sort == "relevance" and q.has_terms else None
+            first = self._candidates(q, sort) if only is None else None
             if first is not None and offset + limit > len(first.keys):
                 return self._beyond_candidates(q, limit, offset, first)
         elif first is not None and (only is not None or sort != "relevance"):

@@ -40,6 +40,11 @@ def tab(browser: Browser, budget_site: str) -> Iterator[Tab]:
     yield from open_tab(browser, budget_site, WIDE)
 
 
+def listed(tab: Tab) -> set[str]:
+    """The paper links of the result page."""
+    return set(tab.page.locator(".paper-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+
+
 def test_a_long_query_over_the_budget_reads_at_least(tab: Tab) -> None:
     tab.goto("/")
     page = tab.page
@@ -53,14 +58,14 @@ def test_a_long_query_over_the_budget_reads_at_least(tab: Tab) -> None:
     assert page.locator(".paper mark").count() > 10
     tab.shot("search-at-least-wide", full_page=False)
     lower_bound = int(summary.locator("strong").inner_text().replace(",", ""))
-    first_page = set(page.locator(".paper-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+    first_page = listed(tab)
     # the next page lies past the first pass's 20 candidates: it goes on with the other matches, none
     # repeated, and a full search counted them all
     page.get_by_role("link", name="Next →").click()
     expect(page.locator("ol.papers")).to_have_attribute("start", "21")
     expect(summary).to_contain_text(re.compile(r"^[\d,]+ papers found"))
     assert int(summary.locator("strong").inner_text().replace(",", "")) >= lower_bound
-    second_page = set(page.locator(".paper-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+    second_page = listed(tab)
     assert len(second_page) == 20 and not first_page & second_page
 
     # a query within the budget counts every match, as before
