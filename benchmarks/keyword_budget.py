@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/keyword_budget.py latency [--copies 36] [--data /work/data-h17] [--queries 200]
                                                   [--budgets 0/0,1500000/200,1500000/100] [--limits 10,100]
+                                                  [--shards 1]
     .venv/bin/python benchmarks/keyword_budget.py quality [--budgets 0/0,1500000/200,800000/1000]
-                                                  [--scale-to 2690208]
+                                                  [--scale-to 2690208] [--shards 1]
+    .venv/bin/python benchmarks/keyword_budget.py shards --shards 2 [--budgets …] [--limits 10]
     .venv/bin/python benchmarks/keyword_budget.py engine --db sqlite:////work/data-h17/sqlite-36/paperwire.db \
                                                   --data-dir /work/data-h17/sqlite-36/data [--budgets …]
 
@@ -18,6 +20,10 @@ frequencies in ``text``).
 each budget scaled down by 74,728 / ``--scale-to`` so that the queries it splits at 75k are those it would
 split at that size (a query's postings grow with the corpus; the candidates are scaled alike, at least 10).
 With no scaling, no query of the set reaches the default budget at 75k.
+
+``shards``: the same corpus's index in one shard against ``--shards`` shards searched in parallel
+(``search_index_shards``; both built in ``--data`` the first time), each query run on both in turn, the
+first of the two alternating; p50/p95 of each and the median of the per-query speed-up.
 
 ``engine``: keyword-mode ``search()`` of the library (what the web page and API run: the identity lookup,
 the index, the page's papers read from the store) on an instance built by ``paperwire import`` of the same
@@ -70,18 +76,11 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
     args.data.mkdir(parents=True, exist_ok=True)
     corpus = args.data / f"corpus-{args.copies}.jsonl.gz"
     counts = build_corpus(corpus, args.copies)
-    path = args.data / f"keyword-{args.copies}"
-    built: dict[str, Any] = {}
-    if not (path / ".complete").exists():
-        started = time.perf_counter()
-        index = KeywordIndex(path, heap_bytes=400_000_000, threads=2)
-        index.write(entries(corpus), replace=False, clear=True)
-        (path / ".complete").write_text("")
-        built = {"seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}
-    index = KeywordIndex(path)
+    index, built = _index(args, corpus, args.shards)
     queries = make_queries(SOURCE, args.queries)
     postings = [index.postings(ParsedQuery(words=words_of(q))) for q in queries]
-    result: dict[str, Any] = {"corpus": counts, "documents": index.num_docs(), "index_build": built,
+    result: dict[str, Any] = {"corpus": counts, "documents": index.num_docs(), "shards": args.shards,
+                              "index_build": built,
                               "postings_per_query": {"p50": percentile(postings, 50), "p95": percentile(postings, 95),
                                                      "max": max(postings)}, "runs": []}
     for max_postings, candidates in budgets(args.budgets):
@@ -102,12 +101,62 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _index(args: argparse.Namespace, corpus: Path, shards: int) -> tuple[KeywordIndex, dict[str, Any]]:
+    """The corpus's keyword index in ``shards`` shards, built into ``--data`` the first time."""
+    path = args.data / (f"keyword-{args.copies}" + (f"-{shards}shards" if shards > 1 else ""))
+    built: dict[str, Any] = {}
+    if not (path / ".complete").exists():
+        started = time.perf_counter()
+        KeywordIndex(path, heap_bytes=400_000_000, threads=2, shards=shards).write(entries(corpus), replace=False,
+                                                                                  clear=True)
+        (path / ".complete").write_text("")
+        built = {"seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}
+    return KeywordIndex(path, shards=shards), built
+
+
+def shards(args: argparse.Namespace) -> dict[str, Any]:
+    """One index against ``--shards`` shards, each query run on both in turn (which goes first alternates),
+    so that both see the same machine."""
+    from import_search import make_queries
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    corpus = args.data / f"corpus-{args.copies}.jsonl.gz"
+    counts = build_corpus(corpus, args.copies)
+    one, built_one = _index(args, corpus, 1)
+    split, built_split = _index(args, corpus, args.shards)
+    queries = [ParsedQuery(words=words_of(q)) for q in make_queries(SOURCE, args.queries)]
+    result: dict[str, Any] = {"corpus": counts, "documents": [one.num_docs(), split.num_docs()], "shards": args.shards,
+                              "index_build": {"1": built_one, str(args.shards): built_split}, "runs": []}
+    for max_postings, candidates in budgets(args.budgets):
+        one.budget = split.budget = QueryBudget(max_postings, max(candidates, 10))
+        for limit in (int(x) for x in args.limits.split(",")):
+            for pq in queries[:20]:  # warm the page cache
+                one.search_page(pq, limit)
+                split.search_page(pq, limit)
+            times: dict[str, list[float]] = {"one": [], "shards": []}
+            for i, pq in enumerate(queries):
+                for name, index in ((("one", one), ("shards", split)) if i % 2 else (("shards", split), ("one", one))):
+                    started = time.perf_counter()
+                    index.search_page(pq, limit)
+                    times[name].append((time.perf_counter() - started) * 1000)
+            ratio = [a / b for a, b in zip(times["one"], times["shards"], strict=True)]
+            run = {"max_postings": max_postings, "candidates": candidates, "limit": limit}
+            for name, values in times.items():
+                run |= {f"{name}_p50_ms": round(statistics.median(values), 1),
+                        f"{name}_p95_ms": round(percentile(values, 95), 1)}
+            run |= {"speedup_median": round(statistics.median(ratio), 2), "load": os.getloadavg()[0]}
+            result["runs"].append(run)
+            print(json.dumps(run), file=sys.stderr)
+    return result
+
+
 def quality(args: argparse.Namespace) -> dict[str, Any]:
-    index = KeywordIndex(None, heap_bytes=400_000_000)
+    index = KeywordIndex(None, heap_bytes=400_000_000, shards=args.shards)
     index.write(entries(SOURCE), replace=False)
     items = [json.loads(line) for line in (ROOT / "benchmarks" / "known_items_75k.jsonl").open()]
     factor = index.num_docs() / args.scale_to
-    result: dict[str, Any] = {"documents": index.num_docs(), "scale_to": args.scale_to, "runs": []}
+    result: dict[str, Any] = {"documents": index.num_docs(), "shards": args.shards, "scale_to": args.scale_to,
+                              "runs": []}
     for max_postings, candidates in budgets(args.budgets):
         index.budget = QueryBudget(round(max_postings * factor), max(10, round(candidates * factor)))
         reciprocal: dict[str, list[float]] = {}
@@ -161,17 +210,19 @@ def engine(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["latency", "quality", "engine"])
+    parser.add_argument("what", choices=["latency", "quality", "engine", "shards"])
     parser.add_argument("--db", help="engine: the instance's database URL")
     parser.add_argument("--data-dir", type=Path, help="engine: the instance's data directory")
     parser.add_argument("--copies", type=int, default=36)
     parser.add_argument("--data", type=Path, default=Path("/work/data-h17"))
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--shards", type=int, default=1, help="latency, quality: the keyword index in this many "
+                        "shards searched in parallel (search_index_shards)")
     parser.add_argument("--budgets", default="0/0,1500000/1000,1500000/200,1500000/100,400000/100")
     parser.add_argument("--limits", default="10,100")
     parser.add_argument("--scale-to", type=int, default=2_690_208)
     args = parser.parse_args()
-    run = {"latency": latency, "quality": quality, "engine": engine}[args.what]
+    run = {"latency": latency, "quality": quality, "engine": engine, "shards": shards}[args.what]
     print(json.dumps(run(args), indent=1))
 
 

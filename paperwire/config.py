@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     search_budget_candidates: int = Field(200, ge=10, le=100_000, description="Papers the first pass of an "
                                           "over-budget keyword query keeps for exact scoring (more: closer to a "
                                           "full search, slower).")
+    search_index_shards: int = Field(1, ge=1, le=16, description="Shards of the keyword index, searched in "
+                                     "parallel threads: a query's time over n shards is about 1/n on n idle cores "
+                                     "(worth it from about a million papers; set it to the web host's cores). "
+                                     "Changing it builds a new index from the store.")
     search_fusion: str = Field("convex", description="How hybrid search fuses keyword and semantic ranks: "
                                "convex (weighted normalised scores) or rrf (reciprocal rank fusion).")
     search_semantic_weight: float = Field(0.4, ge=0, le=1, description="Weight of the semantic side in hybrid "

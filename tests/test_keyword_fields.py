@@ -15,8 +15,8 @@ from paperwire.search.keyword import KeywordIndex, KeywordWeights, QueryBudget, 
 from paperwire.search.query import parse_query
 
 
-def index_of(weights: KeywordWeights, *papers: tuple[str, str, str]) -> KeywordIndex:
-    index = KeywordIndex(None, weights=weights)
+def index_of(weights: KeywordWeights, *papers: tuple[str, str, str], shards: int = 1) -> KeywordIndex:
+    index = KeywordIndex(None, weights=weights, shards=shards)
     index.write([IndexEntry(i, key, title, abstract) for i, (key, title, abstract) in enumerate(papers)],
                 replace=False)
     return index
@@ -100,14 +100,15 @@ def _budget_papers() -> list[tuple[str, str, str]]:
     return papers
 
 
-def test_an_over_budget_query_gets_the_scores_of_a_full_search_for_its_candidates() -> None:
+@pytest.mark.parametrize("shards", [1, 3])
+def test_an_over_budget_query_gets_the_scores_of_a_full_search_for_its_candidates(shards: int) -> None:
     papers = _budget_papers()
     query = parse_query("models learning data tessellation meshes")
-    full = index_of(KeywordWeights(), *papers)
+    full = index_of(KeywordWeights(), *papers, shards=shards)
     assert full.budget.max_postings > 1000  # the default: nothing this small is over budget
     one_pass, total = full.search(query, limit=50)
     assert total == len(papers)
-    roomy = index_of(KeywordWeights(), *papers)
+    roomy = index_of(KeywordWeights(), *papers, shards=shards)
     # the first pass drops "data" and "learning" and ranks on "models", "tessellation" and "meshes":
     # every paper holds one of them, so every paper is a candidate
     roomy.budget = QueryBudget(max_postings=5, candidates=100, min_terms=3)
@@ -133,9 +134,10 @@ def test_an_over_budget_query_finds_the_paper_its_rare_words_name() -> None:
     assert [key for key, _ in index.search(query, limit=1)[0]] == [key for key, _ in hits[:1]]
 
 
-def test_a_page_the_distinctive_words_cannot_fill_goes_on_in_full_search_order() -> None:
+@pytest.mark.parametrize("shards", [1, 3])
+def test_a_page_the_distinctive_words_cannot_fill_goes_on_in_full_search_order(shards: int) -> None:
     papers = _budget_papers()
-    index = index_of(KeywordWeights(), *papers)
+    index = index_of(KeywordWeights(), *papers, shards=shards)
     query = parse_query("models learning data tessellation")
     for limit, offset, candidates in ((10, 0, 20), (5, 10, 20), (2, 2, 2)):
         # "tessellation" is in 2 papers only: it fills no page of 10 or from the 11th paper on; the third
@@ -171,9 +173,10 @@ def test_papers_the_semantic_side_found_get_their_full_score_in_the_second_pass(
     assert list(hits) == ["rare", "both", "mesh"] and all(hits[key] == full[key] for key in hits)
 
 
-def test_a_first_pass_run_beforehand_gives_the_same_page() -> None:
+@pytest.mark.parametrize("shards", [1, 3])
+def test_a_first_pass_run_beforehand_gives_the_same_page(shards: int) -> None:
     papers = _budget_papers()
-    index = index_of(KeywordWeights(), *papers)
+    index = index_of(KeywordWeights(), *papers, shards=shards)
     index.budget = QueryBudget(max_postings=5, candidates=3, min_terms=2)
     query = parse_query("models learning data tessellation")
     first = index.first_pass(query, limit=3)
@@ -204,13 +207,14 @@ def test_a_first_pass_given_beforehand_refuses_another_restriction_or_order() ->
     (4, 2, "models learning data tessellation", 4),  # "models" and "tessellation" match 32: 4 candidates
     (20, 1, "models learning data tessellation meshes", 3),  # "tessellation" and "meshes" match 3 papers
 ])
+@pytest.mark.parametrize("shards", [1, 3])
 def test_paging_past_the_candidates_shows_every_match_once(limit: int, candidates: int, min_terms: int,
-                                                           query_text: str, kept_matches: int) -> None:
+                                                           query_text: str, kept_matches: int, shards: int) -> None:
     """Pages within the candidates are the two-pass pages; the pages after them (past the candidates, or
     past what the distinctive words match) go on with the other matches in full-search order, so paging
     through shows every match once, whatever the page size."""
     papers = _budget_papers()
-    index = index_of(KeywordWeights(), *papers)
+    index = index_of(KeywordWeights(), *papers, shards=shards)
     index.budget = QueryBudget(max_postings=5, candidates=candidates, min_terms=min_terms)
     query = parse_query(query_text)
     first = index.first_pass(query, limit=1)
@@ -229,7 +233,8 @@ def test_paging_past_the_candidates_shows_every_match_once(limit: int, candidate
     assert totals[-1] == (len(papers), True)
 
 
-def test_paging_on_after_weak_candidates_neither_repeats_nor_skips() -> None:
+@pytest.mark.parametrize("shards", [1, 3])
+def test_paging_on_after_weak_candidates_neither_repeats_nor_skips(shards: int) -> None:
     """The distinctive word ("tessellation") names 2 papers that a full search ranks below 30 others: the
     two-pass pages show those 2 first; the next pages must go on with the other matches, not restart a
     full search (which showed the 2 again further down and never showed the full search's first two)."""
@@ -239,7 +244,7 @@ def test_paging_on_after_weak_candidates_neither_repeats_nor_skips() -> None:
     papers += [("rare", "Unrelated title", "A long abstract about many other things, with one tessellation "
                 "among a great many words of padding, padding and more padding to make it long."),
                ("both", "Models and tessellation", "Tessellation of surfaces, and nothing more.")]
-    index = index_of(KeywordWeights(), *papers)
+    index = index_of(KeywordWeights(), *papers, shards=shards)
     query = parse_query("models learning data tessellation")
     full = [key for key, _ in index.search(query, limit=100)[0]]
     assert full.index("rare") > 2  # a full search ranks the distinctive word's papers lower

@@ -61,9 +61,11 @@ class LocalIndexes:
         self.embedder = embedder
         self.dir: Path = settings.index_dir() / store.instance_id()
         private_index_dir(settings.index_dir(), self.dir)  # 0700: see store/files.py
-        self.keyword = KeywordIndex(self.dir / f"keyword-v{KEYWORD_VERSION}",
-                                    budget=QueryBudget.from_settings(settings))
-        self._watermark_path = self.dir / f"keyword-v{KEYWORD_VERSION}.watermark.json"
+        # another shard count is another index, built from the store like a new schema version
+        shards = settings.search_index_shards
+        name = f"keyword-v{KEYWORD_VERSION}" + (f"-{shards}shards" if shards > 1 else "")
+        self.keyword = KeywordIndex(self.dir / name, budget=QueryBudget.from_settings(settings), shards=shards)
+        self._watermark_path = self.dir / f"{name}.watermark.json"
         self._thread_lock = threading.Lock()
         self._last_check = 0.0
         self._last_seen = 0
@@ -113,7 +115,7 @@ class LocalIndexes:
     def _sync_keyword(self, blocking: bool, progress: Progress | None) -> int:
         with self._host_lock(blocking) as locked:
             if not locked:
-                self.keyword.index.reload()
+                self.keyword.reload()
                 return 0
             head = self.store.papers.max_seq()
             mark, clear = self._start(head)
@@ -133,7 +135,7 @@ class LocalIndexes:
         """
         mark = self.watermark()
         if mark == 0:
-            self.keyword.index.reload()  # what is on disk now, not what this process last read
+            self.keyword.reload()  # what is on disk now, not what this process last read
         if head < mark or (mark == 0 and self.keyword.num_docs() > 0):
             return 0, True
         return mark, False
@@ -152,7 +154,7 @@ class LocalIndexes:
     def reloaded(self) -> None:
         """Another process advanced the keyword index: read its last commit."""
         mark = self.watermark()  # before the reload: a later commit must still look new to _catch_up
-        self.keyword.index.reload()
+        self.keyword.reload()
         self._loaded_mark = mark
 
     def _changes(self, mark: int, progress: Progress | None,
@@ -198,7 +200,7 @@ class LocalIndexes:
     def _catch_up(self) -> None:
         mark = self.watermark()
         if mark != self._loaded_mark:  # another process on this host advanced the index
-            self.keyword.index.reload()
+            self.keyword.reload()
             self._loaded_mark = mark
         if self.store.papers.max_seq() != mark:
             self._sync_keyword(blocking=False, progress=None)

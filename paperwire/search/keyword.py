@@ -34,8 +34,10 @@ from paperwire.config import Settings
 from paperwire.models import IndexEntry
 from paperwire.search.analysis import analyze, register
 from paperwire.search.query import ParsedQuery, words_of
+from paperwire.search.shards import Shards, shard_of
 
 SORTS = ("relevance", "newest")
+_MIN_HEAP_PER_THREAD = 15_000_000  # tantivy refuses an indexing thread less memory than this
 TEXT_FIELDS = ["title", "text"]  # where a quoted phrase or an excluded word is looked for
 
 
@@ -123,9 +125,9 @@ class KeywordPage(NamedTuple):
         return not self.two_pass
 
 
-def _doc_freqs(searcher: tantivy.Searcher, tokens: Collection[str]) -> dict[str, int]:
+def _doc_freqs(shards: Shards, tokens: Collection[str]) -> dict[str, int]:
     """Each distinct token's document frequency in ``text``."""
-    return {t: int(searcher.doc_freq("text", t)) for t in set(tokens)}
+    return {t: shards.doc_freq("text", t) for t in set(tokens)}
 
 
 def day_number(day: date | None) -> int:
@@ -158,20 +160,17 @@ def _schema() -> tantivy.Schema:
 
 
 class KeywordIndex:
-    """A tantivy index at ``path`` (or in memory when ``path`` is None)."""
+    """A tantivy index at ``path`` (or in memory when ``path`` is None), in ``shards`` shards searched in
+    parallel (``search.shards``; 1: one plain index in ``path``)."""
 
     def __init__(self, path: Path | None = None, heap_bytes: int = 128_000_000, threads: int = 2,
-                 weights: KeywordWeights | None = None, budget: QueryBudget | None = None) -> None:
+                 weights: KeywordWeights | None = None, budget: QueryBudget | None = None,
+                 shards: int = 1) -> None:
         self.path = path
         self.weights = weights or KeywordWeights()
         self.budget = budget or QueryBudget()
         self.schema = _schema()
-        if path is not None:
-            path.mkdir(parents=True, exist_ok=True)
-            self.index = tantivy.Index(self.schema, path=str(path))
-        else:
-            self.index = tantivy.Index(self.schema)
-        register(self.index)
+        self.shards = Shards(self.schema, path, shards, register)
         self.heap_bytes = heap_bytes
         self.threads = threads
         self._write_lock = threading.Lock()
@@ -186,27 +185,40 @@ class KeywordIndex:
 
     def write(self, docs: Iterable[IndexEntry], replace: bool = True, clear: bool = False) -> int:
         """Add documents (replacing same-key ones when ``replace``) and commit; returns the count."""
-        count = 0
+        count, n = 0, self.shards.count
         with self._write_lock:
-            writer = self.index.writer(self.heap_bytes, self.threads)
+            # the memory budget and indexing threads are shared out: n shards index with what one did
+            threads = max(1, self.threads // n)
+            writers = [index.writer(max(self.heap_bytes // n, threads * _MIN_HEAP_PER_THREAD), threads)
+                       for index in self.shards.indexes]
             try:
                 if clear:
-                    writer.delete_all_documents()
+                    for writer in writers:
+                        writer.delete_all_documents()
                 for doc in docs:
+                    writer = writers[shard_of(doc.id, n)]
                     if replace:
                         writer.delete_documents_by_term("id", doc.id)
                     writer.add_document(self._document(doc))
                     count += 1
-                writer.commit()
-                writer.wait_merging_threads()
+                for writer in writers:
+                    writer.commit()
+                for writer in writers:
+                    writer.wait_merging_threads()
             except BaseException:
-                writer.rollback()
+                for writer in writers:
+                    writer.rollback()
                 raise
-        self.index.reload()
+        self.reload()
         return count
 
+    def reload(self) -> None:
+        """Read the index's last commit (another process or thread may have written since)."""
+        self.shards.reload()
+
     def num_docs(self) -> int:
-        return int(self.index.searcher().num_docs)
+        """Papers in the index."""
+        return self.shards.num_docs()
 
     # -- reading ---------------------------------------------------------------------
     def _text_clause(self, words: str, kept: Collection[str] | None = None) -> tantivy.Query | None:
@@ -245,7 +257,7 @@ class KeywordIndex:
         words = words_of(text)
         if not words:  # nothing to look for: a required phrase matches nothing, an excluded one nothing either
             return tantivy.Query.empty_query()
-        query, _errors = self.index.parse_query_lenient(f'"{" ".join(words).lower()}"', fields)
+        query, _errors = self.shards.indexes[0].parse_query_lenient(f'"{" ".join(words).lower()}"', fields)
         return query
 
     def _filters(self, q: ParsedQuery) -> tuple[list[tantivy.Query], list[tantivy.Query]]:
@@ -286,9 +298,7 @@ class KeywordIndex:
         return tantivy.Query.boolean_query(clauses)
 
     def _all_keys(self, query: tantivy.Query, cap: int) -> list[str]:
-        searcher = self.index.searcher()
-        result = searcher.search(query, cap, count=False)
-        return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
+        return [key for key, _ in self.shards.search(query, cap, count=False)[0]]
 
     def filter_keys(self, q: ParsedQuery, cap: int = 20_000) -> tuple[list[str] | None, list[str]]:
         """Keys the query's text filters allow (None: no such filter) and keys its exclusions remove.
@@ -312,13 +322,11 @@ class KeywordIndex:
         the candidates for an exact-title match, which the caller confirms against the stored titles."""
         if not words.strip():
             return []
-        searcher = self.index.searcher()
-        result = searcher.search(self._phrase(words, ["title"]), limit, count=False)
-        return [searcher.doc(addr)["id"][0] for _score, addr in result.hits]
+        return [key for key, _ in self.shards.search(self._phrase(words, ["title"]), limit, count=False)[0]]
 
     def postings(self, q: ParsedQuery) -> int:
         """What ranking ``q`` reads: the sum of its distinct words' document frequencies in ``text``."""
-        return sum(_doc_freqs(self.index.searcher(), analyze(" ".join(q.words))).values())
+        return sum(_doc_freqs(self.shards, analyze(" ".join(q.words))).values())
 
     def first_pass(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance"
                    ) -> FirstPass | None:
@@ -338,18 +346,16 @@ class KeywordIndex:
         ranked by relevance."""
         if sort != "relevance" or not q.has_terms:
             return None
-        searcher = self.index.searcher()
         tokens = analyze(" ".join(q.words))
-        freqs = _doc_freqs(searcher, tokens)
+        freqs = _doc_freqs(self.shards, tokens)
         kept = distinctive_terms(tokens, freqs.__getitem__, self.budget)
         if kept is None:
             return None
         # always the same number of candidates, whatever the page: pages within them never overlap
-        result = searcher.search(self.build_query(q, kept), self.budget.candidates, count=True)
-        total = int(getattr(result, "count", 0) or 0)
+        hits, total = self.shards.search(self.build_query(q, kept), self.budget.candidates)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
             total = max([total, *(freqs[t] for t in set(tokens) - set(kept))])
-        return FirstPass([searcher.doc(addr)["id"][0] for _score, addr in result.hits], total)
+        return FirstPass([key for key, _ in hits], total)
 
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None, also: Collection[str] = ()
@@ -381,19 +387,16 @@ class KeywordIndex:
             raise ValueError("a first pass ranks by relevance among its own candidates: no 'only', no other sort")
         if first is not None:
             only = list(dict.fromkeys([*first.keys, *also]))
-        searcher = self.index.searcher()
         query = self.build_query(q)
         if only is not None:
             # constant score 0: the restriction selects and leaves the scores those of a full search
             keys = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, "id", list(only)), 0.0)
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keys)])
         if sort == "newest" or not q.has_terms:
-            result = searcher.search(query, limit, count=True, order_by_field="day", offset=offset)
-            hits = [(searcher.doc(addr)["id"][0], 0.0) for _key, addr in result.hits]
+            by_day, count = self.shards.search(query, limit, offset, order_by_field="day")
+            hits = [(key, 0.0) for key, _day in by_day]
         else:
-            result = searcher.search(query, limit, count=True, offset=offset)
-            hits = [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
-        count = int(getattr(result, "count", 0) or 0)
+            hits, count = self.shards.search(query, limit, offset)
         if first is None:
             return KeywordPage(hits, count)
         return KeywordPage(hits, max(first.total, count), two_pass=True)
@@ -407,11 +410,10 @@ class KeywordIndex:
             return self.search_page(q, limit, offset, first=None)
         ranked = self.search_page(q, len(first.keys), 0, first=first).hits
         page = ranked[offset : offset + limit]
-        searcher = self.index.searcher()
         seen = tantivy.Query.term_set_query(self.schema, "id", [key for key, _ in ranked])
         rest = tantivy.Query.boolean_query([(tantivy.Occur.Must, self.build_query(q)),
                                             (tantivy.Occur.MustNot, seen)])
         wanted = limit - len(page)
-        result = searcher.search(rest, max(1, wanted), count=True, offset=max(0, offset - len(ranked)))
-        page += [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits[:wanted]]
-        return KeywordPage(page, len(ranked) + int(getattr(result, "count", 0) or 0))
+        others, count = self.shards.search(rest, max(1, wanted), max(0, offset - len(ranked)))
+        page += others[:wanted]
+        return KeywordPage(page, len(ranked) + count)
