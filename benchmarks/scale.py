@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py [--copies 36] [--data /work/data-h17] [--backends sqlite,postgres]
                                          [--anchors 2000] [--queries 200] [--subscribers 10000]
-                                         [--exact-limit 100000] [--skip web,digest,copy] [--reuse]
+                                         [--exact-limit 100000] [--skip web,digest,copy] [--reuse] [--shards 1,2]
 
 ``--reuse`` keeps each backend's instance (its database URL in ``db.url`` of its work directory, its
 PostgreSQL schema kept between runs), runs the build steps ``steps.json`` does not list as done, then
@@ -161,11 +161,14 @@ def pseudo_vectors(anchor: np.ndarray, start: int, stop: int) -> np.ndarray:
 
 
 # -- phases run in a child process, so their peak RSS is their own ------------------------------------
-def settings_for(db: str, data_dir: Path, exact_limit: int, semantic: bool = True) -> Any:
+def settings_for(db: str, data_dir: Path, exact_limit: int, semantic: bool = True, shards: int | None = None) -> Any:
+    """The instance's settings; the keyword index's shards from PAPERWIRE_SEARCH_INDEX_SHARDS (``--shards``,
+    set for every child process too) unless ``shards`` says."""
     from paperwire.config import Settings
 
+    chosen = {} if shards is None else {"search_index_shards": shards}
     return Settings(database_url=db, data_dir=data_dir, semantic_search=semantic, vector_exact_limit=exact_limit,
-                    index_refresh_seconds=3600, anonymous_rate_per_minute=0)
+                    index_refresh_seconds=3600, anonymous_rate_per_minute=0, **chosen)
 
 
 def phase_keyword(db: str, data_dir: Path, exact_limit: int) -> dict[str, Any]:
@@ -301,23 +304,33 @@ def _rss(pid: int) -> int:
 
 
 def search_latency(db: str, data_dir: Path, exact_limit: int, queries: list[str], ids: list[str],
-                   anchor: np.ndarray) -> dict[str, Any]:
+                   anchor: np.ndarray, shards: list[int]) -> dict[str, Any]:
+    """Keyword and hybrid p50/p95 end to end; with several shard counts (``--shards 1,2``) one runtime each
+    (its keyword index built from the store first), every query run on each in turn, the order rotating,
+    so that all see the same machine. The first count's figures are ``keyword`` and ``hybrid``."""
     from paperwire.runtime import Runtime
     from paperwire.search.engine import SearchRequest, search
 
-    runtime = Runtime(settings_for(db, data_dir, exact_limit))
-    runtime.indexes.sync()
+    runtimes = [Runtime(settings_for(db, data_dir, exact_limit, shards=n)) for n in shards]
+    for runtime in runtimes:
+        runtime.indexes.sync()
+    runtime = runtimes[0]
     out: dict[str, Any] = {}
     for mode in ("keyword", "hybrid"):
-        for q in queries[:10]:
-            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode=mode), runtime.search_policy)
-        times = []
-        for q in queries:
-            started = time.perf_counter()
-            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode=mode), runtime.search_policy)
-            times.append((time.perf_counter() - started) * 1000)
-        out[mode] = {"queries": len(times), "p50_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(percentile(times, 95), 1), "loadavg": load()}
+        times: list[list[float]] = [[] for _ in runtimes]
+        for i, q in enumerate(queries[:10] + queries):
+            for j in (np.arange(len(runtimes)) + i) % len(runtimes):
+                rt = runtimes[j]
+                started = time.perf_counter()
+                search(rt.store, rt.indexes, SearchRequest(q, limit=10, mode=mode), rt.search_policy)
+                if i >= 10:  # the first 10: warming up
+                    times[j].append((time.perf_counter() - started) * 1000)
+        for n, values in zip(shards, times, strict=True):
+            figures = {"queries": len(values), "p50_ms": round(statistics.median(values), 1),
+                       "p95_ms": round(percentile(values, 95), 1), "loadavg": load()}
+            out.setdefault(mode, figures)
+            if len(shards) > 1:
+                out.setdefault("by_shards", {}).setdefault(str(n), {})[mode] = figures
     vectors, embedder = runtime.indexes.vectors, runtime.embedder
     assert vectors is not None and embedder is not None
     qv = np.stack([embedder.embed_query(q) for q in queries[:100]]).astype(np.float32)
@@ -328,7 +341,8 @@ def search_latency(db: str, data_dir: Path, exact_limit: int, queries: list[str]
         hits += len(found & {ids[r] for r in exact[i]})
     out["ivf"] = {"ivf": vectors.index.is_ann, "nprobe": runtime.settings.vector_nprobe,
                   "recall_at_100": round(hits / (100 * len(qv)), 3), "queries": len(qv)}
-    runtime.close()
+    for rt in runtimes:
+        rt.close()
     return out
 
 
@@ -453,7 +467,7 @@ def measure(backend: str, args: argparse.Namespace, db: str, data_dir: Path, ids
     """The measurements on a built instance: search, web, trending, digests (those not in ``--skip``)."""
     env_limit = args.exact_limit
     steps = {
-        "search": lambda: search_latency(db, data_dir, env_limit, queries, ids, anchor),
+        "search": lambda: search_latency(db, data_dir, env_limit, queries, ids, anchor, args.shards),
         "web": lambda: web_rss(db, data_dir, env_limit, queries, ids),
         "trending": lambda: trending_time(db, data_dir),
         "digest": lambda: digest_time(db, data_dir, env_limit, args.subscribers),
@@ -485,6 +499,8 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated: search, web, trending, digest, copy")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the instances an earlier run built: finish their build steps, measure again")
+    parser.add_argument("--shards", default="1", help="the keyword index's shards (search_index_shards) for the "
+                        "build and every measurement; a list (1,2): search measured with each, queries alternating")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -493,10 +509,13 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args.db, args.data_dir, args.exact_limit)))
         return
     args.skip = set(filter(None, args.skip.split(",")))
+    args.shards = [int(n) for n in args.shards.split(",")]
+    os.environ["PAPERWIRE_SEARCH_INDEX_SHARDS"] = str(args.shards[0])  # the import and every child read it
     args.data.mkdir(parents=True, exist_ok=True)
     from import_search import make_queries
 
     result: dict[str, Any] = {"benchmark": "scale", "copies": args.copies, "cpus": os.cpu_count(),
+                              "shards": args.shards,
                               "exact_limit": args.exact_limit, "loadavg_start": load()}
     corpus = args.data / f"corpus-{args.copies}.jsonl.gz"
     started = time.perf_counter()
