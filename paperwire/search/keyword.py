@@ -127,7 +127,7 @@ class KeywordPage(NamedTuple):
 
 def _doc_freqs(shards: Shards, tokens: Collection[str]) -> dict[str, int]:
     """Each distinct token's document frequency in ``text``."""
-    return {t: shards.doc_freq("text", t) for t in set(tokens)}
+    return shards.doc_freqs("text", set(tokens))
 
 
 def day_number(day: date | None) -> int:
@@ -187,7 +187,8 @@ class KeywordIndex:
         """Add documents (replacing same-key ones when ``replace``) and commit; returns the count."""
         count, n = 0, self.shards.count
         with self._write_lock:
-            # the memory budget and indexing threads are shared out: n shards index with what one did
+            # the memory budget and indexing threads are shared out (each shard at least one thread and
+            # tantivy's least memory for it: more shards than threads take more of both)
             threads = max(1, self.threads // n)
             writers = [index.writer(max(self.heap_bytes // n, threads * _MIN_HEAP_PER_THREAD), threads)
                        for index in self.shards.indexes]
@@ -201,6 +202,9 @@ class KeywordIndex:
                         writer.delete_documents_by_term("id", doc.id)
                     writer.add_document(self._document(doc))
                     count += 1
+                # not atomic across shards: if a later shard's commit fails the earlier ones stay committed;
+                # the caller's watermark does not advance, so the next sync writes those papers again
+                # (replacing them) or, from 0, clears the index first
                 for writer in writers:
                     writer.commit()
                 for writer in writers:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,8 +55,9 @@ class Shards:
                 index = tantivy.Index(schema, path=str(where))
             prepare(index)
             self.indexes.append(index)
-        # one thread per shard: a query's shards run at once; queries of other threads queue behind them
-        self._pool = ThreadPoolExecutor(count, thread_name_prefix="keyword-shard") if count > 1 else None
+        # a query searches its first shard on its own thread and the others on this pool's threads, so its
+        # shards run at once; the shards of queries on other threads queue behind them (the CPU is busy then)
+        self._pool = ThreadPoolExecutor(count - 1, thread_name_prefix="keyword-shard") if count > 1 else None
 
     def reload(self) -> None:
         """Read each shard's last commit."""
@@ -67,9 +68,14 @@ class Shards:
         """Documents in all shards."""
         return sum(int(index.searcher().num_docs) for index in self.indexes)
 
-    def doc_freq(self, field: str, term: str) -> int:
-        """Documents holding ``term`` in ``field``, in all shards."""
-        return sum(int(index.searcher().doc_freq(field, term)) for index in self.indexes)
+    def doc_freqs(self, field: str, terms: Collection[str]) -> dict[str, int]:
+        """How many documents hold each of ``terms`` in ``field``, in all shards (one reading of each)."""
+        freqs = dict.fromkeys(terms, 0)
+        for index in self.indexes:
+            searcher = index.searcher()
+            for term in freqs:
+                freqs[term] += int(searcher.doc_freq(field, term))
+        return freqs
 
     def search(self, query: tantivy.Query, limit: int, offset: int = 0, count: bool = True,
                order_by_field: str | None = None) -> tuple[list[tuple[str, float]], int]:
@@ -83,8 +89,17 @@ class Shards:
             return hits, _count(result)
         # each shard's first offset + limit hold the merged page's; only the page's keys are read (the
         # stored document is the costly part of a hit)
-        results = list(self._pool.map(
-            lambda searcher: _search(searcher, query, offset + limit, 0, count, order_by_field), searchers))
+        def run(searcher: tantivy.Searcher) -> tantivy.SearchResult:
+            return _search(searcher, query, offset + limit, 0, count, order_by_field)
+
+        try:
+            others = [self._pool.submit(run, searcher) for searcher in searchers[1:]]
+            results = [run(searchers[0]), *(future.result() for future in others)]
+        except RuntimeError as exc:
+            if "shutdown" not in str(exc):
+                raise
+            # the interpreter is exiting and the pool takes no more work (a late request): in turn
+            results = [run(searcher) for searcher in searchers]
         parts = [[(float(order), shard, addr) for order, addr in result.hits] for shard, result in enumerate(results)]
         page = [(searchers[shard].doc(addr)["id"][0], order) for order, shard, addr in merge_hits(parts, limit, offset)]
         return page, sum(_count(result) for result in results)
