@@ -326,7 +326,7 @@ class KeywordIndex:
         the candidates for an exact-title match, which the caller confirms against the stored titles."""
         if not words.strip():
             return []
-        return [key for key, _ in self.shards.search(self._phrase(words, ["title"]), limit, count=False)[0]]
+        return self._all_keys(self._phrase(words, ["title"]), limit)
 
     def postings(self, q: ParsedQuery) -> int:
         """What ranking ``q`` reads: the sum of its distinct words' document frequencies in ``text``."""
