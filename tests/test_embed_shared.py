@@ -12,14 +12,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from paperwire.models import Paper
-from paperwire.store import Store, open_store
+from paperwire.store import Store, embed_batches, open_store
+from paperwire.store.core import Tx
 from tests.helpers.paths import SAMPLE
 
 MODEL = "test-model"
@@ -130,6 +132,45 @@ def test_a_released_batch_is_claimed_at_once_and_deleted_embeddings_are_found_ag
     assert finish_batch(store, held)
     assert finish(store, "c", size=10) == 5
     assert store.embeddings.embedding_models() == {MODEL: 6}
+
+
+
+def test_papers_embedded_before_the_batches_are_read_once_in_short_transactions(
+        clocked: tuple[Store, Clock], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database whose papers got their embeddings without batches (an instance older than the batches, or
+    one written with its embeddings): the first claim reads the papers above the frontier span by span,
+    each span in a write transaction of its own, and moves the frontier past them; later claims read
+    nothing of them, and with every paper embedded none scans the whole table for gaps."""
+    store, _ = clocked
+    monkeypatch.setattr(embed_batches, "SCAN_SPAN", 4)
+    add_papers(store, 10)
+    head = store.papers.max_seq()
+    store.embeddings.save_embeddings(MODEL, 8, [(f"2501.{i:05d}", bytes(8), 0.01, "h", head) for i in range(10)])
+    writes = 0
+    write = store.db.write
+
+    def counted() -> AbstractContextManager[Tx]:
+        nonlocal writes
+        writes += 1
+        return write()
+
+    monkeypatch.setattr(store.db, "write", counted)
+    gap_scan: Callable[..., object] = lambda *args: pytest.fail("scanned every paper for gaps")  # noqa: E731
+    monkeypatch.setattr(embed_batches.EmbedBatches, "_claim_gap", gap_scan)
+    assert store.embed_batches.claim(MODEL, "a", 60, 4) is None
+    assert writes == 3 and store.embed_batches.frontier(MODEL) == head  # spans of 4, 4 and 2 seqs
+    assert store.embed_batches.progress() == []  # a span looked through is no batch of anyone's
+    writes = 0
+    assert store.embed_batches.claim(MODEL, "a", 60, 4) is None and writes == 1
+    add_papers(store, 3, start=10)  # new papers: the next claim finds them, and only them
+    batch = store.embed_batches.claim(MODEL, "b", 60, 10)
+    assert batch is not None and [t.id for t in batch.tasks] == ["2501.00010", "2501.00011", "2501.00012"]
+    assert finish_batch(store, batch)
+    [progress] = store.embed_batches.progress()
+    assert progress.by_owner == {"b": 3} and progress.done_batches == 1
+    monkeypatch.undo()  # the real gap scan: embeddings deleted below the frontier are found again
+    store.embeddings.delete_embeddings()
+    assert finish(store, "c", size=20) == 13 and finish(store, "c", size=20) == 0
 
 
 # -- real processes --------------------------------------------------------------------------------

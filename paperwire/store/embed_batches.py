@@ -14,10 +14,17 @@ batch over (the same papers, again).
 
 New batches start above the *frontier* (the highest ``seq`` any batch of the
 model covered), so a claim reads only the few papers above it through the
-``papers_seq`` index. Papers below it need work only when their embedding
-was deleted by hand; a claim looks there (a full scan, outside the write
-lock) only when nothing is left above. Done batches stay as a log: who
-embedded what and how many, shown by ``paperwire jobs`` and ``stats``.
+``papers_seq`` index. A claim's transaction reads at most ``SCAN_SPAN`` seqs
+above the frontier: where the papers there need nothing (embedded before
+batches existed, or written with their embeddings), the span is recorded as
+looked through (state ``passed``) and the next span read in a transaction of
+its own, so a database of millions of embedded papers is read once, in short
+transactions, instead of under the write lock on every claim. Papers below the
+frontier need work only when their embedding was deleted by hand; a claim looks
+there (a full scan, outside the write lock) only when nothing is left above,
+nobody holds a batch and the model has fewer embeddings than there are papers.
+Done batches stay as a log: who embedded what and how many, shown by
+``paperwire jobs`` and ``stats``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ _NEEDS = ("FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model
 # ... and no older batch still claimed covers it (a batch claimed below the frontier may straddle one).
 _FREE = ("NOT EXISTS (SELECT 1 FROM embed_batches b WHERE b.model = ? AND b.state = 'claimed' AND b.id < ? "
          "AND p.seq BETWEEN b.first_seq AND b.last_seq)")
+#: seqs above the frontier one claim's write transaction reads at most (see the module's docstring)
+SCAN_SPAN = 20_000
 
 
 @dataclass(slots=True)
@@ -89,17 +98,43 @@ class EmbedBatches:
         """Take a batch of at most ``size`` papers needing a ``model`` embedding, or None when none is left.
 
         An expired batch (its holder stopped renewing) comes first, then new papers above the
-        frontier, then, only when nothing is left above and no batch is held, papers below it.
+        frontier (read ``SCAN_SPAN`` seqs per transaction), then, only when nothing is left above, no
+        batch is held and some paper has no embedding of the model, papers below it.
         """
-        with self.db.write() as tx:
-            self.db.lock(tx, "embed_batches")
-            batch = self._take_expired(tx, model, owner, lease_seconds) or self._claim_new(
-                tx, model, owner, lease_seconds, size)
-        if batch is not None or self.held_until(model) is not None:
-            # While others hold batches the caller waits for them; the gap scan reads every paper, so it
-            # runs only once nobody holds anything (at the end of a run), not once per waiting poll.
-            return batch
+        more = True
+        while more:
+            with self.db.write() as tx:
+                self.db.lock(tx, "embed_batches")
+                batch = self._take_expired(tx, model, owner, lease_seconds)
+                if batch is None:
+                    batch, more = self._claim_new(tx, model, owner, lease_seconds, size)
+            if batch is not None:
+                return batch
+        # While others hold batches the caller waits for them; the gap scan reads every paper, so it runs
+        # only once nobody holds anything (at the end of a run), not once per waiting poll, and only when
+        # two counts say some paper lacks an embedding (a paper below the frontier can lose its embedding,
+        # but never change without moving above it: a changed paper gets a new seq).
+        if self.held_until(model) is not None or not self._missing(model):
+            return None
         return self._claim_gap(model, owner, lease_seconds, size)
+
+    def frontier(self, model: str) -> int:
+        """The highest seq a batch of ``model`` covered (0: none yet); new claims start above it."""
+        with self.db.read() as tx:
+            return self._frontier(tx, model)
+
+    @staticmethod
+    def _frontier(tx: Tx, model: str) -> int:
+        return int(tx.execute("SELECT COALESCE(MAX(last_seq), 0) FROM embed_batches WHERE model = ?",
+                              (model,)).scalar())
+
+    def _missing(self, model: str) -> bool:
+        """Whether fewer papers have an embedding of ``model`` than there are papers: two index-only counts
+        (an embedding's paper always exists: its row goes with the paper's)."""
+        with self.db.read() as tx:
+            papers = int(tx.execute("SELECT COUNT(*) FROM papers").scalar())
+            embedded = int(tx.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (model,)).scalar())
+        return embedded < papers
 
     def _take_expired(self, tx: Tx, model: str, owner: str, lease_seconds: int) -> EmbedBatch | None:
         now = self.db.clock()
@@ -114,14 +149,25 @@ class EmbedBatches:
         tasks = self._tasks(tx, model, batch_id, first, last, None)
         return EmbedBatch(batch_id, model, first, last, owner, tasks, taken_over=True)
 
-    def _claim_new(self, tx: Tx, model: str, owner: str, lease_seconds: int, size: int) -> EmbedBatch | None:
-        frontier = int(tx.execute("SELECT COALESCE(MAX(last_seq), 0) FROM embed_batches WHERE model = ?",
-                                  (model,)).scalar())
-        seqs = [int(r[0]) for r in tx.execute(f"SELECT p.seq {_NEEDS} AND p.seq > ? ORDER BY p.seq LIMIT ?",
-                                              (model, frontier, size)).all()]
-        if not seqs:
-            return None
-        return self._insert(tx, model, owner, lease_seconds, seqs[0], seqs[-1], size)
+    def _claim_new(self, tx: Tx, model: str, owner: str, lease_seconds: int, size: int
+                   ) -> tuple[EmbedBatch | None, bool]:
+        """A batch of the papers needing work in the next ``SCAN_SPAN`` seqs above the frontier, and
+        whether seqs beyond that span are left to read. A span with nothing to embed is recorded as
+        passed (the frontier moves past it)."""
+        frontier = self._frontier(tx, model)
+        head = int(tx.execute("SELECT COALESCE(MAX(seq), 0) FROM papers").scalar())
+        if head <= frontier:
+            return None, False
+        top = min(head, frontier + SCAN_SPAN)
+        seqs = [int(r[0]) for r in tx.execute(
+            f"SELECT p.seq {_NEEDS} AND p.seq > ? AND p.seq <= ? ORDER BY p.seq LIMIT ?",
+            (model, frontier, top, size)).all()]
+        if seqs:
+            return self._insert(tx, model, owner, lease_seconds, seqs[0], seqs[-1], size), False
+        now = self.db.now()
+        tx.execute("INSERT INTO embed_batches (model, first_seq, last_seq, owner, state, claimed_at, finished_at) "
+                   "VALUES (?, ?, ?, ?, 'passed', ?, ?)", (model, frontier + 1, top, owner, now, now))
+        return None, top < head
 
     def _claim_gap(self, model: str, owner: str, lease_seconds: int, size: int) -> EmbedBatch | None:
         # The scan reads every paper: it runs outside the write lock, then the claim re-checks its range.
