@@ -134,7 +134,6 @@ def test_a_released_batch_is_claimed_at_once_and_deleted_embeddings_are_found_ag
     assert store.embeddings.embedding_models() == {MODEL: 6}
 
 
-
 def test_papers_embedded_before_the_batches_are_read_once_in_short_transactions(
         clocked: tuple[Store, Clock], monkeypatch: pytest.MonkeyPatch) -> None:
     """A database whose papers got their embeddings without batches (an instance older than the batches, or

@@ -129,8 +129,9 @@ class EmbedBatches:
                               (model,)).scalar())
 
     def _missing(self, model: str) -> bool:
-        """Whether fewer papers have an embedding of ``model`` than there are papers: two index-only counts
-        (an embedding's paper always exists: its row goes with the paper's)."""
+        """Whether fewer papers have an embedding of ``model`` than there are papers: two counts, which SQLite
+        reads from indexes (0.2 s at 2.7M), not a join of every paper (an embedding's paper always exists:
+        its row goes with the paper's)."""
         with self.db.read() as tx:
             papers = int(tx.execute("SELECT COUNT(*) FROM papers").scalar())
             embedded = int(tx.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (model,)).scalar())
