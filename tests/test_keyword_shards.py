@@ -49,38 +49,36 @@ def test_merging_the_shards_pages_is_the_page_of_all_their_hits(parts: list[list
     assert merge_hits(parts, limit, offset) == everything[offset : offset + limit]
 
 
-ANNOUNCED: dict[str, date | None] = {}
-
-
-def _sample() -> list[IndexEntry]:
+@pytest.fixture(scope="module")
+def sample() -> list[IndexEntry]:
+    """The 2k sample's papers as index entries."""
     require_shared_data()
     with gzip.open(SAMPLE, "rt") as fh:
         rows = [json.loads(line) for line in fh]
-    entries = [IndexEntry(seq, r["id"], r["title"], r.get("abstract", ""), r.get("authors", []),
-                          r.get("categories", []), date.fromisoformat(r["announced"]) if r.get("announced") else None)
-               for seq, r in enumerate(rows)]
-    ANNOUNCED.update((e.id, e.announced) for e in entries)
-    return entries
+    return [IndexEntry(seq, r["id"], r["title"], r.get("abstract", ""), r.get("authors", []),
+                       r.get("categories", []), date.fromisoformat(r["announced"]) if r.get("announced") else None)
+            for seq, r in enumerate(rows)]
 
 
 @pytest.fixture(scope="module")
-def indexes() -> Iterator[tuple[KeywordIndex, KeywordIndex, list[KeywordIndex]]]:
+def indexes(sample: list[IndexEntry]) -> Iterator[tuple[KeywordIndex, KeywordIndex, list[KeywordIndex]]]:
     """The 2k sample as one index, as 3 shards, and each shard's papers alone in an index of its own."""
-    entries = _sample()
     one, sharded = KeywordIndex(None), KeywordIndex(None, shards=3)
-    one.write(entries, replace=False)
-    sharded.write(entries, replace=False)
+    one.write(sample, replace=False)
+    sharded.write(sample, replace=False)
     alone = [KeywordIndex(None) for _ in range(3)]
     for i, index in enumerate(alone):
-        index.write([e for e in entries if shard_of(e.id, 3) == i], replace=False)
+        index.write([e for e in sample if shard_of(e.id, 3) == i], replace=False)
     yield one, sharded, alone
 
 
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
 def test_shards_find_the_same_papers_and_count_as_one_index(
-        indexes: tuple[KeywordIndex, KeywordIndex, list[KeywordIndex]], text: str, sort: str) -> None:
+        indexes: tuple[KeywordIndex, KeywordIndex, list[KeywordIndex]], sample: list[IndexEntry], text: str,
+        sort: str) -> None:
     one, sharded, _ = indexes
+    announced = {e.id: e.announced for e in sample}
     query = parse_query(text)
     whole = one.search_page(query, 3000, sort=sort)
     split = sharded.search_page(query, 3000, sort=sort)
@@ -88,9 +86,9 @@ def test_shards_find_the_same_papers_and_count_as_one_index(
     assert sorted(key for key, _ in split.hits) == sorted(key for key, _ in whole.hits)
     assert sharded.num_docs() == one.num_docs() == 2020
     if sort == "newest":  # newest first across the shards (papers of one day may come in another order)
-        days = [ANNOUNCED[key] for key, _ in split.hits]
+        days = [announced[key] for key, _ in split.hits]
         assert days == sorted(days, reverse=True)
-        assert days == [ANNOUNCED[key] for key, _ in whole.hits]
+        assert days == [announced[key] for key, _ in whole.hits]
     # paging through the shards' merged pages gives the whole list, each match once
     paged = [hit for offset in range(0, 60, 12) for hit in sharded.search_page(query, 12, offset, sort=sort).hits]
     assert paged == split.hits[:60]
