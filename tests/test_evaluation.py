@@ -55,3 +55,14 @@ def test_known_items_on_the_sample() -> None:
     metrics = evaluate_known_items(SAMPLE, ROOT / "benchmarks" / "known_items.jsonl")
     assert metrics["queries"] == 150
     assert metrics["keywords:hit@10"] > 0.9 and metrics["mrr@10"] > 0.8
+
+
+@pytest.mark.needs_data
+def test_csfcube_gives_nothing_away_for_candidates_a_mode_does_not_rank(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the file lists each query's judged candidates best first: appending the unranked ones in that
+    # order scored 0.996 NDCG@20 for a mode that ranked nothing
+    from paperwire.search.evaluation import Retriever
+
+    monkeypatch.setattr(Retriever, "search", lambda self, mode, text, k, only=None: [])
+    metrics = evaluate_csfcube(SHARED / "eval" / "csfcube" / "csfcube.json.gz", "keyword")
+    assert metrics["queries"] == 50 and metrics["ndcg@20"] < 0.45
