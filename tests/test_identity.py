@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from paperwire.cli import cli
 from paperwire.models import Paper, arxiv_id_in, doi_in, title_key
 from paperwire.runtime import Runtime
-from paperwire.search.engine import SearchRequest, put_first, search
+from paperwire.search.engine import SearchError, SearchRequest, put_first, search
 from paperwire.web import create_app
 
 PID = "2606.31946"
@@ -97,6 +97,17 @@ def test_a_doi_finds_its_paper_whatever_its_case(runtime: Runtime) -> None:
     runtime.indexes.sync()
     for query in ("10.1145/abc.123", "https://doi.org/10.1145/ABC.123", "doi:10.1145/Abc.123"):
         assert first(runtime, query, "keyword") == ("2501.00001", "2501.00001")
+
+
+def test_semantic_mode_finds_a_named_paper_before_anything_is_embedded(runtime: Runtime) -> None:
+    runtime.store.papers.upsert_papers([
+        Paper("2501.00001", "Widgets at scale", "About widgets.", ["A. Author"], ["cs.DB"],
+              announced=date(2025, 1, 2))])
+    runtime.indexes.sync()
+    for query in ("2501.00001", "https://arxiv.org/abs/2501.00001v2", "Widgets at Scale"):
+        assert first(runtime, query, "semantic") == ("2501.00001", "2501.00001")
+    with pytest.raises(SearchError, match="needs embeddings"):  # words alone still need the embeddings
+        first(runtime, "widgets", "semantic")
 
 
 def test_the_search_page_goes_straight_to_a_pasted_link(sample_runtime: Runtime) -> None:

@@ -118,16 +118,20 @@ def search(store: Store, indexes: LocalIndexes, request: SearchRequest, policy: 
         return SearchResults([], 0, text, request.mode, request.offset, request.limit)
     indexes.refresh()
     vectors = indexes.vectors.index if indexes.vectors is not None else None
+    named = identify(store, indexes.keyword, text)
     try:
         if request.sort == "trending":
             ranking = _trending_page(store, indexes, pq, request, vectors, policy.fusion)
         else:
             ranking = rank(pq, indexes.keyword, vectors, indexes.embedder, request.mode, request.offset,
                            request.limit, request.sort, policy.fusion)
-    except (ValueError, LookupError) as exc:
+    except LookupError as exc:  # semantic mode before anything is embedded: a named paper is found all the same
+        if named is None or named.paper_id is None:
+            raise SearchError(str(exc)) from exc
+        ranking = Ranking([], 0, request.mode)
+    except ValueError as exc:
         raise SearchError(str(exc)) from exc
     ranked, total = ranking.hits, ranking.total
-    named = identify(store, indexes.keyword, text)
     if named is not None and named.paper_id is not None:
         ranked, total = put_first(ranked, total, named.paper_id, request.offset, request.limit)
     papers = store.papers.get_papers([key for key, _ in ranked])
