@@ -25,6 +25,7 @@ from paperwire.search.evaluation import (
     load_beir,
     load_csfcube,
     load_papers_corpus,
+    unranked_last,
 )
 from paperwire.search.hybrid import FusionConfig
 from paperwire.search.metrics import mean_metrics
@@ -127,7 +128,7 @@ def main() -> None:
 
     def report(fusion: FusionConfig | None, mode: str) -> dict[str, object]:
         cs_rank = rank_all(cs, fusion, mode)
-        cs_rank = {q: r + [c for c in cs_candidates[q] if c not in set(r)] for q, r in cs_rank.items()}
+        cs_rank = {q: unranked_last(r, cs_candidates[q]) for q, r in cs_rank.items()}
         return {
             "scifact_tune_ndcg@10": scifact_ndcg("tune", fusion, mode),
             "scifact_heldout_ndcg@10": scifact_ndcg("held-out", fusion, mode),

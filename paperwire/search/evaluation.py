@@ -176,6 +176,13 @@ def evaluate_beir(corpus: Path, queries: Path, qrels: Path, mode: str = "hybrid"
     return mean_metrics(rankings, judged)
 
 
+def unranked_last(ranked: list[str], candidates: Collection[str]) -> list[str]:
+    """``ranked``, then the candidates it left out in id order: CSFCube's file lists each query's
+    candidates best first, so appending them in its order would hand a mode the answer (0.996 NDCG@20
+    for ranking nothing)."""
+    return ranked + sorted(set(candidates) - set(ranked))
+
+
 def evaluate_csfcube(path: Path, mode: str = "hybrid", settings: Settings | None = None,
                      progress: Progress | None = None, embedder: TextEmbedder | None = None,
                      fusion: FusionConfig | None = None) -> dict[str, float]:
@@ -188,9 +195,7 @@ def evaluate_csfcube(path: Path, mode: str = "hybrid", settings: Settings | None
         title, text = by_id[paper_id]
         candidates = [c for c in judged[qid] if c != paper_id]
         ranked = retriever.search(mode, f"{title}. {text}", len(candidates), only=candidates)
-        # unmatched ones last, by id: the file lists each query's candidates best first, so keeping its
-        # order would hand the mode the answer (0.996 NDCG@20 for no ranking at all)
-        rankings[qid] = ranked + sorted(set(candidates) - set(ranked))
+        rankings[qid] = unranked_last(ranked, candidates)
         if progress:
             progress(1)
     metrics = mean_metrics(rankings, judged, ndcg_k=20, recall_k=20, mrr_k=10)
