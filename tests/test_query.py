@@ -70,6 +70,7 @@ VALUE = st.lists(st.one_of(NO_SPACE, SYNTAX), max_size=8).map("".join)
 
 
 @example('x"title:model')
+@example('""-0')
 @given(VALUE)
 def test_an_author_value_sets_an_author_and_nothing_else(value: str) -> None:
     q = parse_query("author:" + value)

@@ -95,6 +95,14 @@ def _scan(text: str) -> list[tuple[bool, str | None, str, bool]]:
             # an unclosed quote is a typo, not a phrase: its text stays plain words
             tokens.append((neg, name, text[i + 1 : end], close >= 0))
             i = end + 1
+            # text glued to the closing quote (author:""-0) is plain words: a token ends at a space, so
+            # nothing inside one can start a negation, a field or another phrase
+            j = i
+            while j < n and not text[j].isspace():
+                j += 1
+            if j > i:
+                tokens.append((False, None, text[i:j].replace('"', " "), False))
+                i = j
         else:
             j = i
             while j < n and not text[j].isspace():
