@@ -16,6 +16,7 @@ from paperwire.ingest.report import HarvestReport
 from paperwire.store import Store
 from tests.helpers import oai_pages
 from tests.helpers.clock import FakeTime
+from tests.helpers.db import planner_rows
 from tests.helpers.net import make_client
 from tests.helpers.paths import FIXTURES, FIXTURES_SHARED, SAMPLE
 from tests.helpers.replay import Recorded, ReplayServer, file_response, load_nock
@@ -163,6 +164,14 @@ def test_several_pages_stop_resume_then_incremental(store: Store, replay: Replay
                page(FIXTURES / "oai-error-noRecordsMatch.xml"))
     third = harvest(store, replay, fake_time)
     assert third.ok and third.pages == 0 and "no new records" in third.line()
+
+
+@pytest.mark.needs_data
+def test_a_harvest_that_writes_many_papers_gives_the_planner_statistics(store: Store, replay: ReplayServer,
+                                                                        fake_time: FakeTime) -> None:
+    _chain(replay, 3, 20)  # a first sync is a bulk load: 60 papers into empty tables (over 50 + 10 %)
+    assert harvest(store, replay, fake_time, start=date(2025, 3, 1)).papers.inserted == 60
+    assert planner_rows(store, "papers") in (None, 60.0)
 
 
 @pytest.mark.needs_data

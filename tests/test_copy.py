@@ -12,7 +12,7 @@ from paperwire.cli import cli
 from paperwire.ingest.bulk import import_files
 from paperwire.store import open_store
 from paperwire.store.copy import CopyError, checksums, copy_store
-from tests.helpers.db import PG_BASE, drop
+from tests.helpers.db import PG_BASE, drop, planner_rows
 from tests.helpers.paths import SAMPLE
 
 
@@ -39,6 +39,9 @@ def test_round_trip_through_postgres_keeps_every_row(tmp_path: Path) -> None:
             result = runner.invoke(cli, ["copy", "--from", src, "--to", dst], catch_exceptions=False)
             assert result.exit_code == 0, result.output
             assert "copy verified" in result.stdout
+        pg = open_store(middle)
+        assert planner_rows(pg, "papers") == 2020  # the copy gave PostgreSQL's planner its statistics
+        pg.close()
         b = open_store(last)
         assert checksums(b) == expected
         assert b.get_state("harvest:arxiv") == "token-123"

@@ -19,6 +19,7 @@ from paperwire.models import Paper
 from paperwire.runtime import Runtime
 from paperwire.search.embed_papers import ModelMismatch, dequantize, embed_missing, quantize
 from paperwire.store import Store
+from tests.helpers.db import planner_rows
 from tests.helpers.paths import SAMPLE
 
 
@@ -52,6 +53,15 @@ def test_embeds_once_then_only_what_changed(runtime: Runtime, store: Store) -> N
     assert embed_missing(store, embedder).embedded == 0
     assert store.embeddings.embedding_models() == {embedder.model_id: 2}
     assert store.stats().embeddings == 2
+
+
+def test_a_large_embedding_run_gives_the_planner_statistics(runtime: Runtime, store: Store) -> None:
+    # a plan made before the table's first ANALYZE once read every embedding per batch (docs/benchmarks.md)
+    assert runtime.embedder is not None
+    store.papers.upsert_papers([paper(f"2501.{i:05d}", f"Paper {i}", "An abstract.") for i in range(1, 61)])
+    assert planner_rows(store, "embeddings") in (None, -1.0)
+    assert embed_missing(store, runtime.embedder).embedded == 60
+    assert planner_rows(store, "embeddings") in (None, 60.0)
 
 
 def test_another_models_vectors_are_never_mixed(runtime: Runtime, store: Store) -> None:

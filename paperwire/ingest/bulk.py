@@ -176,5 +176,7 @@ def import_files(
             error(f"{path}: cannot read: no such file", record=False)
             continue
         import_papers(store, read_file(path, error, file_progress if progress else None), report, batch_size)
+    # a bulk load changes what the planner should know of the tables (PostgreSQL: ~2 s at 2.7M papers)
+    store.papers.refresh_statistics(report.inserted + report.updated)
     report.seconds = time.perf_counter() - started
     return report

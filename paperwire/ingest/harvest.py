@@ -54,8 +54,11 @@ def github_client(settings: Settings) -> HttpClient:
 
 
 def _run(report: HarvestReport, client: HttpClient | None, make: Callable[[], HttpClient],
-         body: Callable[[HttpClient], None]) -> HarvestReport:
-    """Run ``body`` with a client (closing one made here), timing it and turning failures into errors."""
+         body: Callable[[HttpClient], None], store: Store | None = None) -> HarvestReport:
+    """Run ``body`` with a client (closing one made here), timing it and turning failures into errors.
+
+    With ``store``, a run that wrote many papers refreshes the planner's statistics, as an import
+    does: a first sync of all of arXiv is a bulk load too (``Papers.refresh_statistics``)."""
     started = time.perf_counter()
     own = client is None
     http = client or make()
@@ -70,6 +73,8 @@ def _run(report: HarvestReport, client: HttpClient | None, make: Callable[[], Ht
         report.seconds = time.perf_counter() - started
         if own:
             http.close()
+    if store is not None:
+        store.papers.refresh_statistics(report.papers.inserted + report.papers.updated)
     return report
 
 
@@ -90,7 +95,7 @@ def run_arxiv(store: Store, settings: Settings, sets: Sequence[str] | None = Non
                 report.errors.append(str(exc))
                 log.error("harvest arxiv: %s", exc)
 
-    return _run(report, client, lambda: arxiv_client(settings, store), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body, store)
 
 
 def run_listing(store: Store, settings: Settings, categories: Sequence[str] | None = None,
@@ -106,7 +111,7 @@ def run_listing(store: Store, settings: Settings, categories: Sequence[str] | No
                 report.errors.append(str(exc))
                 log.error("harvest listing: %s", exc)
 
-    return _run(report, client, lambda: arxiv_client(settings, store), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body, store)
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -161,7 +166,7 @@ def run_ids(store: Store, settings: Settings, ids: Sequence[str], client: HttpCl
         if missing:
             report.errors.append(f"not found on arXiv: {', '.join(missing)}")
 
-    return _run(report, client, lambda: arxiv_client(settings, store), body)
+    return _run(report, client, lambda: arxiv_client(settings, store), body, store)
 
 
 def run_pwc(store: Store, path: Path, batch_size: int = 5000) -> HarvestReport:

@@ -188,6 +188,7 @@ def embed_missing(store: Store, embedder: TextEmbedder, batch_size: int = 256, r
                 progress(embedded + same, 0)
     finally:
         renewer.stop()
+    store.embeddings.refresh_statistics(report.embedded)  # a first embedding is a bulk load
     report.seconds = time.perf_counter() - started
     return report
 

@@ -41,6 +41,11 @@ class Embeddings:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def refresh_statistics(self, changed: int) -> list[str]:
+        """After ``changed`` papers were embedded: refresh the planner's statistics of the embedding tables
+        when that is over a tenth of them (PostgreSQL; ``Database.refresh_statistics``)."""
+        return self.db.refresh_statistics(("embeddings", "embed_batches"), changed)
+
     def papers_to_embed(self, model: str, limit: int, after_seq: int = 0) -> list[EmbedTask]:
         """Papers (seq > ``after_seq``) without a ``model`` embedding or changed since theirs, in seq order."""
         with self.db.read() as tx:

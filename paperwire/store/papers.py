@@ -33,6 +33,8 @@ _UPSERT_CONFLICT = (
     + " WHERE papers.version <= excluded.version"
 )
 _CATEGORY_COLUMNS = ("paper_id", "category", "position", "announced")
+# What an import writes: the tables whose statistics it refreshes (``Papers.refresh_statistics``).
+_IMPORT_TABLES = ("papers", "paper_categories", "paper_authors", "code_links", "repositories", "category_counts")
 
 
 def _dumps(value: object) -> str:
@@ -84,6 +86,12 @@ class Papers:
             self.db.lock(tx, "papers")
             result, _ = self._upsert_in(tx, papers)
         return result
+
+    def refresh_statistics(self, changed: int) -> list[str]:
+        """After an import that wrote ``changed`` papers: refresh the query planner's statistics of the
+        tables it wrote when that is over a tenth of them (PostgreSQL; ``Database.refresh_statistics``).
+        Returns the tables refreshed."""
+        return self.db.refresh_statistics(_IMPORT_TABLES, changed)
 
     def _upsert_in(self, tx: Tx, papers: Sequence[Paper]) -> tuple[UpsertResult, set[str]]:
         """Upsert inside a transaction holding the papers lock; also returns the ids written."""

@@ -124,6 +124,26 @@ class PostgresDatabase(Database):
             tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                        f"GREATEST((SELECT MAX({column}) FROM {table}), 1))")
 
+    def refresh_statistics(self, tables: Sequence[str], changed: int | None = None) -> list[str]:
+        """``ANALYZE`` the tables when ``changed`` is over autovacuum's own rule (50 rows + 10 % of the
+        first table's rows at its last analysis), or always when ``changed`` is None.
+
+        Why not leave it to autovacuum: it may be off, and until its next round after a bulk load the
+        planner plans on the tables as they were (empty: never analysed). At 2.7M papers freshly
+        imported the home, trending and listing pages took 240–300 ms and an author page 4.3 s cold,
+        against 12–20 ms and 175 ms after the 2-second ``ANALYZE`` (`benchmarks/pages.py`)."""
+        if not tables:
+            return []
+        if changed is not None:
+            with self.read() as tx:
+                # reltuples: -1 (PostgreSQL 14+) or 0 before the first analysis
+                rows = tx.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)", (tables[0],)).scalar()
+            if changed < 50 + 0.1 * max(float(rows or 0), 0.0):
+                return []
+        with self.write() as tx:
+            tx.execute(f"ANALYZE {', '.join(tables)}")
+        return list(tables)
+
     def lock(self, tx: Tx, name: str) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || ?))", (name,))
 

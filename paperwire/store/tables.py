@@ -52,6 +52,8 @@ class Tables:
             self.db.insert_rows(tx, table, columns, rows)
 
     def finish_copy(self) -> None:
-        """Bring generated-key counters past the copied keys (PostgreSQL identities)."""
+        """Bring generated-key counters past the copied keys (PostgreSQL identities) and give the
+        planner statistics of the copied tables (``Database.refresh_statistics``)."""
         with self.db.write() as tx:
             self.db.reset_identities(tx)
+        self.db.refresh_statistics(self.copy_tables())

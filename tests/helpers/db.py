@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from paperwire.store import Store
+
 PG_BASE = os.environ.get("PAPERWIRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -28,3 +30,11 @@ def drop(url: str) -> None:
         from paperwire.store.postgres import drop_schema
 
         drop_schema(url)
+
+
+def planner_rows(store: Store, table: str) -> float | None:
+    """PostgreSQL's planner estimate of a table's rows (-1 before its first analysis); None on SQLite."""
+    if store.db.dialect != "postgresql":
+        return None
+    with store.db.read() as tx:
+        return float(tx.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)", (table,)).scalar())
