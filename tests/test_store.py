@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import psycopg
 import pytest
 
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
 from tests.helpers.clock import Clock
+from tests.helpers.db import PG_BASE, drop, new_url
 
 
 def paper(pid: str, day: str, cats: list[str] | None = None, title: str = "T", version: int = 0) -> Paper:
@@ -142,3 +145,21 @@ def test_jobs_lease_once_and_retry_after_a_crash(db_url: str) -> None:
     finally:
         store.close()
         other.close()
+
+
+@pytest.mark.postgres
+def test_statistics_refresh_gives_way_to_another_analysis_holding_the_lock(tmp_path: Path) -> None:
+    # An import, harvest or embedding run has committed its rows; a refresh that cannot get its lock
+    # within the lock timeout must not turn that into a failure.
+    url = new_url("postgres", tmp_path)
+    store = open_store(url, busy_timeout_ms=200)
+    store.migrate()
+    schema = url.rsplit("schema=", 1)[1]
+    try:
+        with psycopg.connect(PG_BASE) as other, other.transaction():
+            other.execute(f'LOCK TABLE "{schema}".papers IN SHARE UPDATE EXCLUSIVE MODE')  # as ANALYZE holds
+            assert store.papers.refresh_statistics(10_000) == []
+        assert store.papers.refresh_statistics(10_000)[0] == "papers"  # the lock released: it runs
+    finally:
+        store.close()
+        drop(url)

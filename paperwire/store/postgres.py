@@ -13,6 +13,7 @@ test runs can share one database.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
+
+log = logging.getLogger(__name__)
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 POOL_TIMEOUT_S = 30.0
@@ -140,8 +143,12 @@ class PostgresDatabase(Database):
                 rows = tx.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)", (tables[0],)).scalar()
             if changed < 50 + 0.1 * max(float(rows or 0), 0.0):
                 return []
-        with self.write() as tx:
-            tx.execute(f"ANALYZE {', '.join(tables)}")
+        try:
+            with self.write() as tx:
+                tx.execute(f"ANALYZE {', '.join(tables)}")
+        except StoreBusy:  # another ANALYZE of these tables holds the lock past a lock timeout: it does the job
+            log.info("statistics of %s: another analysis is running; skipped", ", ".join(tables))
+            return []
         return list(tables)
 
     def lock(self, tx: Tx, name: str) -> None:
