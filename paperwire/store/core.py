@@ -138,8 +138,8 @@ class Database(abc.ABC):
         (None: unconditionally); returns the tables refreshed.
 
         SQLite: nothing to do. Its planner picks these indexes without statistics (every page of
-        `benchmarks/pages.py` at 2.7M papers took ≤ 14 ms without any), and its ``ANALYZE`` would read
-        whole indexes of a 9 GB file."""
+        `benchmarks/pages.py` at 2.7M papers took ≤ 14 ms without any), and its ``ANALYZE`` reads every
+        index in full (9 GB of file at 2.7M)."""
         return []
 
 
