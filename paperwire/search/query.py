@@ -97,19 +97,22 @@ def _scan(text: str) -> list[tuple[bool, str | None, str, bool]]:
             i = end + 1
             # text glued to the closing quote (author:""-0) is plain words: a token ends at a space, so
             # nothing inside one can start a negation, a field or another phrase
-            j = i
-            while j < n and not text[j].isspace():
-                j += 1
+            j = _token_end(text, i)
             if j > i:
                 tokens.append((False, None, text[i:j].replace('"', " "), False))
                 i = j
         else:
-            j = i
-            while j < n and not text[j].isspace():
-                j += 1
+            j = _token_end(text, i)
             tokens.append((neg, name, text[i:j], False))
             i = j
     return tokens
+
+
+def _token_end(text: str, i: int) -> int:
+    """Where the token starting at ``i`` ends: at the next space, or the end of the text."""
+    while i < len(text) and not text[i].isspace():
+        i += 1
+    return i
 
 
 def _apply_field(q: ParsedQuery, neg: bool, name: str, value: str) -> bool:
