@@ -10,6 +10,7 @@ import pytest
 
 from paperwire.models import Paper
 from paperwire.store import Store, open_store
+from paperwire.store.postgres import split_schema
 from tests.helpers.clock import Clock
 from tests.helpers.db import PG_BASE, drop, new_url
 
@@ -154,7 +155,7 @@ def test_statistics_refresh_gives_way_to_another_analysis_holding_the_lock(tmp_p
     url = new_url("postgres", tmp_path)
     store = open_store(url, busy_timeout_ms=200)
     store.migrate()
-    schema = url.rsplit("schema=", 1)[1]
+    schema = split_schema(url)[1]
     try:
         with psycopg.connect(PG_BASE) as other, other.transaction():
             other.execute(f'LOCK TABLE "{schema}".papers IN SHARE UPDATE EXCLUSIVE MODE')  # as ANALYZE holds
