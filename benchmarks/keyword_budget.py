@@ -7,7 +7,7 @@
                                                   [--scale-to 2690208] [--shards 1]
     .venv/bin/python benchmarks/keyword_budget.py shards --shards 2 [--budgets …] [--limits 10]
     .venv/bin/python benchmarks/keyword_budget.py engine --db sqlite:////work/data-h17/sqlite-36/paperwire.db \
-                                                  --data-dir /work/data-h17/sqlite-36/data [--budgets …]
+                                                  --data-dir /work/data-h17/sqlite-36/data [--budgets …] [--shards 1]
 
 ``latency``: the corpus of ``benchmarks/scale.py`` (``--copies`` copies of the 75k cs papers, written once
 into ``--data``), indexed straight into a tantivy index in ``--data`` (no store: this measures the keyword
@@ -187,7 +187,8 @@ def engine(args: argparse.Namespace) -> dict[str, Any]:
     from paperwire.search.engine import SearchRequest, search
 
     runtime = Runtime(Settings(database_url=args.db, data_dir=args.data_dir, semantic_search=False,
-                               index_refresh_seconds=3600, anonymous_rate_per_minute=0))
+                               index_refresh_seconds=3600, anonymous_rate_per_minute=0,
+                               search_index_shards=args.shards))
     runtime.indexes.sync()
     queries = make_queries(SOURCE, args.queries)
     result: dict[str, Any] = {"documents": runtime.indexes.keyword.num_docs(), "runs": []}
@@ -216,8 +217,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=36)
     parser.add_argument("--data", type=Path, default=Path("/work/data-h17"))
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--shards", type=int, default=1, help="latency, quality: the keyword index in this many "
-                        "shards searched in parallel (search_index_shards)")
+    parser.add_argument("--shards", type=int, default=1, help="latency, quality, engine: the keyword index in "
+                        "this many shards searched in parallel (search_index_shards)")
     parser.add_argument("--budgets", default="0/0,1500000/1000,1500000/200,1500000/100,400000/100")
     parser.add_argument("--limits", default="10,100")
     parser.add_argument("--scale-to", type=int, default=2_690_208)

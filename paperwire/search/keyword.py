@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+import numpy as np
 import tantivy
 
 from paperwire.config import Settings
@@ -101,10 +103,13 @@ def distinctive_terms(tokens: Sequence[str], doc_freq: Callable[[str], int], bud
 
 
 class FirstPass(NamedTuple):
-    """The first pass of an over-budget query: its candidates, best first, and a lower bound of its matches."""
+    """The first pass of an over-budget query: its candidates, best first, their scores on the ``kept``
+    (distinctive) terms, and a lower bound of its matches."""
 
     keys: list[str]
     total: int
+    scores: list[float]
+    kept: list[str]
 
 
 class KeywordPage(NamedTuple):
@@ -125,9 +130,21 @@ class KeywordPage(NamedTuple):
         return not self.two_pass
 
 
+def _kept_words(words: str, kept: Collection[str]) -> str:
+    """The words behind the ``kept`` terms: what the exact, phrase and author clauses of a first pass see."""
+    kept = set(kept)
+    return " ".join(word for word in words.split() if kept.intersection(analyze(word)))
+
+
 def _doc_freqs(shards: Shards, tokens: Collection[str]) -> dict[str, int]:
     """Each distinct token's document frequency in ``text``."""
     return shards.doc_freqs("text", set(tokens))
+
+
+def _restricted(schema: tantivy.Schema, query: tantivy.Query, keys: Sequence[str]) -> tantivy.Query:
+    """``query`` over the papers ``keys`` only, with its own scores (the restriction scores 0)."""
+    only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(schema, "id", list(keys)), 0.0)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, only)])
 
 
 def day_number(day: date | None) -> int:
@@ -229,28 +246,38 @@ class KeywordIndex:
         """The ranked part: every query word in ``text`` and ``title`` (stemmed), unstemmed in ``exact``,
         adjacent pairs as phrases, and the words as author names; only the ``kept`` terms when given."""
         schema, w = self.schema, self.weights
-        Q, should = tantivy.Query, []
+        Q = tantivy.Query
         tokens = analyze(words)
         pairs = [(a, b) for a, b in itertools.pairwise(tokens) if a != b]
         if kept is not None:
             tokens = [t for t in tokens if t in kept]
             pairs = [(a, b) for a, b in pairs if a in kept and b in kept]
-            # the exact, phrase and author clauses see the words behind the kept terms only
-            kept = set(kept)
-            words = " ".join(word for word in words.split() if kept.intersection(analyze(word)))
-        for field, weight in (("text", w.text), ("title", w.title)):
-            if weight > 0:
-                should += [Q.boost_query(Q.term_query(schema, field, tok), weight) for tok in tokens]
+            words = _kept_words(words, kept)
+        should = self._term_clauses(self._terms(words, tokens))
         if w.exact > 0 and tokens:  # only where a content word was typed: "the of" must stay empty
             should += [Q.boost_query(Q.term_query(schema, "exact", tok), w.exact)
                        for tok in dict.fromkeys(analyze(words, "exact"))]
         if w.phrase > 0:
             should += [Q.boost_query(Q.phrase_query(schema, "text", [a, b], w.phrase_slop), w.phrase)
                        for a, b in pairs]
-        if w.authors > 0:
-            should += [Q.boost_query(Q.term_query(schema, "authors", tok), w.authors)
-                       for tok in analyze(words, "names")]
         return Q.boolean_query([(tantivy.Occur.Should, q) for q in should]) if should else None
+
+    def _terms(self, words: str, tokens: Sequence[str]) -> Counter[tuple[str, str]]:
+        """The ranked part's term clauses, ``(field, term)``, each as many times as the query asks for it:
+        ``tokens`` (the stemmed words) in ``text`` and ``title``, the words as names in ``authors``."""
+        w, terms = self.weights, Counter[tuple[str, str]]()
+        for field, weight in (("text", w.text), ("title", w.title)):
+            if weight > 0:
+                terms.update((field, tok) for tok in tokens)
+        if w.authors > 0:
+            terms.update(("authors", tok) for tok in analyze(words, "names"))
+        return terms
+
+    def _term_clauses(self, terms: Counter[tuple[str, str]]) -> list[tantivy.Query]:
+        weight = {"text": self.weights.text, "title": self.weights.title, "authors": self.weights.authors}
+        Q = tantivy.Query
+        return [Q.boost_query(Q.term_query(self.schema, field, tok), weight[field])
+                for (field, tok), n in terms.items() for _ in range(n)]
 
     def _phrase(self, text: str, fields: list[str]) -> tantivy.Query:
         """``text`` as one phrase in ``fields``; nothing of it is read as query syntax.
@@ -359,7 +386,7 @@ class KeywordIndex:
         hits, total = self.shards.search(self.build_query(q, kept), self.budget.candidates)
         if not q.has_filters:  # plain words: every paper holding a dropped word matches too
             total = max([total, *(freqs[t] for t in set(tokens) - set(kept))])
-        return FirstPass([key for key, _ in hits], total)
+        return FirstPass([key for key, _ in hits], total, [score for _, score in hits], kept)
 
     def search(self, q: ParsedQuery, limit: int = 20, offset: int = 0, sort: str = "relevance",
                only: Collection[str] | None = None, also: Collection[str] = ()
@@ -390,12 +417,13 @@ class KeywordIndex:
         elif first is not None and (only is not None or sort != "relevance"):
             raise ValueError("a first pass ranks by relevance among its own candidates: no 'only', no other sort")
         if first is not None:
+            page = self._second_pass(q, limit, offset, first, also)
+            if page is not None:
+                return page
             only = list(dict.fromkeys([*first.keys, *also]))
         query = self.build_query(q)
-        if only is not None:
-            # constant score 0: the restriction selects and leaves the scores those of a full search
-            keys = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, "id", list(only)), 0.0)
-            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keys)])
+        if only is not None:  # the restriction selects and leaves the scores those of a full search
+            query = _restricted(self.schema, query, list(only))
         if sort == "newest" or not q.has_terms:
             by_day, count = self.shards.search(query, limit, offset, order_by_field="day")
             hits = [(key, 0.0) for key, _day in by_day]
@@ -404,6 +432,49 @@ class KeywordIndex:
         if first is None:
             return KeywordPage(hits, count)
         return KeywordPage(hits, max(first.total, count), two_pass=True)
+
+    def _second_pass(self, q: ParsedQuery, limit: int, offset: int, first: FirstPass, also: Collection[str]
+                     ) -> KeywordPage | None:
+        """The page of an over-budget query ranked among its candidates (and the papers in ``also``) with
+        the scores of a full search, reading only what the first pass did not: a full score is the sum of
+        the query's clauses, so a candidate's is its first-pass score plus its score on the dropped terms'
+        clauses. For each candidate tantivy reads a 4,096-document window of every clause it is given, so
+        leaving the kept terms' clauses out saves their share (at 2.7M: about a tenth of the second pass's
+        CPU, docs/benchmarks.md). The papers in ``also`` that are not candidates are scored on the whole
+        query. None when the clauses do not add up per term (the exact-word or phrase clauses are on): the
+        caller then scores everything again."""
+        w = self.weights
+        if w.exact > 0 or w.phrase > 0:
+            return None
+        words = " ".join(q.words)
+        tokens = analyze(words)
+        kept = set(first.kept)
+        full = self._terms(words, tokens)
+        in_first = self._terms(_kept_words(words, kept), [t for t in tokens if t in kept])
+        if not in_first <= full:  # cannot happen with per-word analyzers; then no shortcut
+            return None
+        candidates = set(first.keys)
+        others = [key for key in dict.fromkeys(also) if key not in candidates]
+        Q, Occur = tantivy.Query, tantivy.Occur
+        branches = []
+        dropped = self._term_clauses(full - in_first)
+        if dropped and first.keys:
+            branches.append(_restricted(self.schema, Q.boolean_query([(Occur.Should, c) for c in dropped]),
+                                        first.keys))
+        if others:
+            branches.append(_restricted(self.schema, self.build_query(q), others))
+        found: list[tuple[str, float]] = []
+        if branches:
+            query = branches[0] if len(branches) == 1 else Q.boolean_query([(Occur.Should, b) for b in branches])
+            found, _ = self.shards.search(query, len(first.keys) + len(others), count=False)
+        extra = dict(found)
+        # summed in float32 as tantivy sums its clauses (the last bit can still differ from a full search's)
+        ranked = [(key, float(np.float32(score) + np.float32(extra.get(key, 0.0))))
+                  for key, score in zip(first.keys, first.scores, strict=True)]
+        ranked += [(key, score) for key, score in found if key not in candidates]
+        ranked.sort(key=lambda hit: -hit[1])  # stable: equal scores keep the first pass's order
+        page = ranked[offset : offset + limit]
+        return KeywordPage(page, max(first.total, len(ranked)), two_pass=True)
 
     def _beyond_candidates(self, q: ParsedQuery, limit: int, offset: int, first: FirstPass) -> KeywordPage:
         """A page that reaches past an over-budget query's candidates (past 20 pages of 10 by default, or
