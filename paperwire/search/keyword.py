@@ -468,6 +468,8 @@ class KeywordIndex:
             query = branches[0] if len(branches) == 1 else Q.boolean_query([(Occur.Should, b) for b in branches])
             found, _ = self.shards.search(query, len(first.keys) + len(others), count=False)
         extra = dict(found)
+        # (an index reload between the passes, e.g. hybrid's first pass ran in a thread, mixes two generations'
+        # statistics in one score, by a hair; a candidate deleted meanwhile is dropped when its paper is read)
         # summed in float32 as tantivy sums its clauses (the last bit can still differ from a full search's)
         ranked = [(key, float(np.float32(score) + np.float32(extra.get(key, 0.0))))
                   for key, score in zip(first.keys, first.scores, strict=True)]
