@@ -131,7 +131,8 @@ class KeywordPage(NamedTuple):
 
 
 def _kept_words(words: str, kept: Collection[str]) -> str:
-    """The words behind the ``kept`` terms: what the exact, phrase and author clauses of a first pass see."""
+    """The words behind the ``kept`` terms: what the exact-word and author clauses of a first pass see (its
+    phrase clauses pair the kept terms themselves)."""
     kept = set(kept)
     return " ".join(word for word in words.split() if kept.intersection(analyze(word)))
 
