@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -241,3 +242,28 @@ def test_a_lower_bound_count_reads_at_least_on_the_page_the_api_and_the_cli(sett
     assert done.exit_code == 0 and "at least 40 matching papers" in done.output, done.output
     done = CliRunner().invoke(cli, [*args, short_query], env=budget)
     assert done.exit_code == 0 and "1 matching paper\n" in done.output and "at least" not in done.output
+
+
+def test_the_writer_memory_sets_how_many_segments_a_large_write_leaves() -> None:
+    """A writer thread writes a segment out each time its memory fills, and each segment costs every search
+    a little (docs/benchmarks.md: one segment per shard instead of 10 at 2.7M papers, keyword p95 -19 %), so
+    a first import at millions of papers is given more (``search_index_memory_mb``). Above tantivy's most
+    per thread the budget is capped, not refused."""
+    rng = random.Random(1)
+    vocabulary = [f"w{i}" for i in range(5000)]
+    docs = [IndexEntry(i, f"p{i}", " ".join(rng.choices(vocabulary, k=8)), " ".join(rng.choices(vocabulary, k=120)))
+            for i in range(12_000)]
+    segments = {}
+    for heap in (15_000_000, 400_000_000, 20_000_000_000):
+        index = KeywordIndex(None, heap_bytes=heap, threads=1)
+        assert index.write(docs, replace=False) == 12_000
+        segments[heap] = index.shards.indexes[0].searcher().num_segments
+        assert index.search(parse_query("w17 w4242"), 5)[1] > 0
+    assert segments[15_000_000] >= 2 and segments[400_000_000] == segments[20_000_000_000] == 1
+
+
+def test_the_indexes_take_the_writer_memory_from_the_settings(settings: Settings, store: Store,
+                                                              tmp_path: Path) -> None:
+    assert LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path})).keyword.heap_bytes == 128_000_000
+    chosen = settings.model_copy(update={"data_dir": tmp_path / "b", "search_index_memory_mb": 4000})
+    assert LocalIndexes(store, chosen).keyword.heap_bytes == 4_000_000_000

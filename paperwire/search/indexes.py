@@ -64,7 +64,8 @@ class LocalIndexes:
         # another shard count is another index, built from the store like a new schema version
         shards = settings.search_index_shards
         name = f"keyword-v{KEYWORD_VERSION}" + (f"-{shards}shards" if shards > 1 else "")
-        self.keyword = KeywordIndex(self.dir / name, budget=QueryBudget.from_settings(settings), shards=shards)
+        self.keyword = KeywordIndex(self.dir / name, heap_bytes=settings.search_index_memory_mb * 1_000_000,
+                                    budget=QueryBudget.from_settings(settings), shards=shards)
         self._watermark_path = self.dir / f"{name}.watermark.json"
         self._thread_lock = threading.Lock()
         self._last_check = 0.0

@@ -40,6 +40,7 @@ from paperwire.search.shards import Shards, shard_of
 
 SORTS = ("relevance", "newest")
 _MIN_HEAP_PER_THREAD = 15_000_000  # tantivy refuses an indexing thread less memory than this
+_MAX_HEAP_PER_THREAD = 4_000_000_000  # or more than about 4.29 GB
 TEXT_FIELDS = ["title", "text"]  # where a quoted phrase or an excluded word is looked for
 
 
@@ -206,10 +207,11 @@ class KeywordIndex:
         count, n = 0, self.shards.count
         with self._write_lock:
             # the memory budget and indexing threads are shared out (each shard at least one thread and
-            # tantivy's least memory for it: more shards than threads take more of both)
+            # tantivy's least memory for it: more shards than threads take more of both). A thread writes a
+            # segment out each time its memory fills: the budget sets how many segments a large write leaves
             threads = max(1, self.threads // n)
-            writers = [index.writer(max(self.heap_bytes // n, threads * _MIN_HEAP_PER_THREAD), threads)
-                       for index in self.shards.indexes]
+            heap = min(max(self.heap_bytes // n, threads * _MIN_HEAP_PER_THREAD), threads * _MAX_HEAP_PER_THREAD)
+            writers = [index.writer(heap, threads) for index in self.shards.indexes]
             try:
                 if clear:
                     for writer in writers:
