@@ -125,11 +125,11 @@ class Settings(BaseSettings):
                                           "full search, slower).")
     search_index_memory_mb: int = Field(
         128, ge=16, le=64_000, description="Memory the keyword index's writer may fill before it writes a "
-        "segment out, shared by the shards (at most about 4,000 per indexing thread). A large write (a first "
-        "import, a rebuild) leaves about papers x 1.5 KB / this many segments, and each segment costs every "
-        "search a little: at millions of papers, 4000 builds each of 2 shards in one segment (keyword p95 -19 "
-        "% at 2.7M against 10 segments; the writing process peaks near that memory). Only what a write holds "
-        "is used: a small import never reaches it.")
+        "segment out, shared by the shards (at most about 4,000 per indexing thread). Each segment costs every "
+        "search a little, and a large write (a first import, a rebuild) leaves more of them with less memory: "
+        "2.69M papers in 2 shards left 10 segments a shard with 128, 5 with 1000, 1 with 4000 (keyword p95 "
+        "-20 %; the writing process then peaks near that memory). Only what a write holds is used: a small "
+        "import never reaches it.")
     search_index_shards: int = Field(1, ge=1, le=16, description="Shards of the keyword index, searched in "
                                      "parallel threads: a query's time over n shards is about 1/n on n idle cores "
                                      "(worth it from about a million papers; set it to the web host's cores). "
