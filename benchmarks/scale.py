@@ -520,9 +520,12 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     from import_search import make_queries
 
+    from paperwire.config import Settings
+
     result: dict[str, Any] = {"benchmark": "scale", "copies": args.copies, "cpus": os.cpu_count(),
                               "shards": args.shards,
-                              "index_memory_mb": int(os.environ.get("PAPERWIRE_SEARCH_INDEX_MEMORY_MB", "128")),
+                              "index_memory_mb": int(os.environ.get("PAPERWIRE_SEARCH_INDEX_MEMORY_MB",
+                                                                    Settings.model_fields["search_index_memory_mb"].default)),
                               "exact_limit": args.exact_limit, "loadavg_start": load()}
     corpus = args.data / f"corpus-{args.copies}.jsonl.gz"
     started = time.perf_counter()
