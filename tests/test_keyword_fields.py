@@ -1,5 +1,5 @@
-"""The keyword index's fields and weights: one stemmed text field, a title boost, the unstemmed exact
-field, the adjacent-words phrase boost, and the schema version that rebuilds an old index."""
+"""The keyword index's fields and weights: one stemmed text field, a title boost, the adjacent-words
+phrase boost, and the schema version that rebuilds an old index."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def keys(index: KeywordIndex, query: str) -> list[str]:
     return [key for key, _ in index.search(parse_query(query))[0]]
 
 
-def test_the_english_analyzer_stems_and_the_exact_one_does_not() -> None:
+def test_the_english_analyzer_stems_and_the_names_one_does_not() -> None:
     assert analyze("Modelling segmentations") == analyze("modeling segmentation") == ["model", "segment"]
-    assert analyze("Modelling the segmentations", "exact") == ["modelling", "the", "segmentations"]
+    assert analyze("Modelling the segmentations", "names") == ["modelling", "the", "segmentations"]
 
 
 def test_an_inflected_query_word_finds_the_paper() -> None:
@@ -45,12 +45,6 @@ def test_a_title_word_counts_more_than_the_same_word_in_an_abstract() -> None:
               ("title", "Graphs", "A study of other things and more things."))
     assert keys(index_of(KeywordWeights(), *papers), "graphs")[0] == "title"
     assert keys(index_of(KeywordWeights(title=0.0), *papers), "graphs")[0] == "abstract"  # shorter text wins
-
-
-def test_the_exact_boost_prefers_the_word_as_typed() -> None:
-    papers = (("stem", "Learned codes", "Codes that were learned."), ("exact", "Learning codes", "Codes learning."))
-    assert set(keys(index_of(KeywordWeights(), *papers), "learning codes")) == {"stem", "exact"}
-    assert keys(index_of(KeywordWeights(exact=1.0), *papers), "learning codes")[0] == "exact"
 
 
 def test_the_phrase_boost_prefers_adjacent_words() -> None:
@@ -272,7 +266,7 @@ def _random_papers(seed: int) -> list[IndexEntry]:
             for i in range(80)]
 
 
-@pytest.mark.parametrize("weights", [KeywordWeights(), KeywordWeights(exact=0.2, phrase=0.5)])
+@pytest.mark.parametrize("weights", [KeywordWeights(), KeywordWeights(phrase=0.5)])
 @pytest.mark.parametrize("shards", [1, 3])
 @pytest.mark.parametrize("text", [
     "model data learning graph kernel wavelet",
@@ -283,7 +277,7 @@ def _random_papers(seed: int) -> list[IndexEntry]:
 def test_the_second_pass_scores_every_candidate_as_a_full_search_does(weights: KeywordWeights, shards: int,
                                                                       text: str) -> None:
     """A candidate's score is its first-pass score plus its score on the dropped terms' clauses (and the
-    semantic side's papers are scored on the whole query); with the exact-word or phrase clauses on, which
+    semantic side's papers are scored on the whole query); with the phrase clauses on, which
     do not add up per term, everything is scored again. Either way: a full search's scores and order."""
     index = KeywordIndex(None, weights=weights, shards=shards)
     index.write(_random_papers(7), replace=False)

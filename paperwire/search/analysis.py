@@ -3,9 +3,7 @@
 ``english`` (titles and abstracts): split on non-alphanumerics, drop tokens
 over 40 characters, lower-case, fold accents, drop English stop words, Porter
 stemming (Snowball English). ``names`` (authors): the same without stop words
-or stemming, so ``author:Li`` finds "Li" and nothing else. ``exact`` (title and
-abstract once more, for the exact-word boost): the same pipeline as ``names``,
-registered under its own name so either can change alone. The same analyzer
+or stemming, so ``author:Li`` finds "Li" and nothing else. The same analyzer
 serves indexing and querying, so both sides always agree.
 """
 
@@ -15,7 +13,7 @@ from functools import cache
 
 import tantivy
 
-ANALYZERS = ("english", "names", "exact")
+ANALYZERS = ("english", "names")
 
 
 @cache

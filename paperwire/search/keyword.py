@@ -10,9 +10,7 @@ fed from the store (see ``paperwire.search.indexes``).
 Scoring is tantivy's BM25 (k1 = 1.2, b = 0.75) summed over fields (weights in
 ``KeywordWeights``): ``text`` (title and abstract as one field, stemmed: one
 BM25 over the whole record, as plain BM25 libraries score it), ``title``
-(stemmed, a small boost), ``exact`` (title and abstract unstemmed, stop words
-kept: the very word typed counts a little more than its stem-mates), and
-optionally adjacent query words as phrases. Filters are wrapped in
+(stemmed, a small boost), and optionally adjacent query words as phrases. Filters are wrapped in
 constant-score queries so they select without changing the ranking. The
 schema's version is ``indexes.KEYWORD_VERSION``: a changed schema or analyzer
 is a new index directory, rebuilt from the store.
@@ -47,12 +45,12 @@ TEXT_FIELDS = ["title", "text"]  # where a quoted phrase or an excluded word is 
 @dataclass(frozen=True, slots=True)
 class KeywordWeights:
     """How much each field's BM25 counts; chosen on the 75k known-item tune split and SciFact train
-    (docs/benchmarks.md, "Search at 75k"). ``exact`` and ``phrase`` were measured and left off."""
+    (docs/benchmarks.md, "Search at 75k"). ``phrase`` was measured and left off; so was an unstemmed
+    ``exact`` field, since dropped from the index (it was a third of the indexing CPU)."""
 
     text: float = 1.0
     # the title is inside ``text`` already; a little more for title words (0.3 best among 0.2-0.5)
     title: float = 0.3
-    exact: float = 0.0
     # adjacent query words as a phrase (slop words apart) in ``text``; 0 switches it off
     phrase: float = 0.0
     phrase_slop: int = 0
@@ -132,7 +130,7 @@ class KeywordPage(NamedTuple):
 
 
 def _kept_words(words: str, kept: Collection[str]) -> str:
-    """The words behind the ``kept`` terms: what the exact-word and author clauses of a first pass see (its
+    """The words behind the ``kept`` terms: what the author clauses of a first pass see (its
     phrase clauses pair the kept terms themselves)."""
     kept = set(kept)
     return " ".join(word for word in words.split() if kept.intersection(analyze(word)))
@@ -170,7 +168,6 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("title", tokenizer_name="english")
     sb.add_text_field("text", tokenizer_name="english")
-    sb.add_text_field("exact", tokenizer_name="exact")
     sb.add_text_field("authors", tokenizer_name="names")
     sb.add_text_field("cat", tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("day", indexed=True, fast=True)
@@ -198,7 +195,7 @@ class KeywordIndex:
     def _document(self, doc: IndexEntry) -> tantivy.Document:
         # one constructor call: building field by field took twice the time, on the importer's clock
         text = f"{doc.title}\n{doc.abstract}"
-        return tantivy.Document(id=doc.id, title=doc.title, text=text, exact=text, authors=doc.authors,
+        return tantivy.Document(id=doc.id, title=doc.title, text=text, authors=doc.authors,
                                 cat=category_terms(doc.categories), day=day_number(doc.announced),
                                 has_code=int(doc.has_code))
 
@@ -246,8 +243,8 @@ class KeywordIndex:
 
     # -- reading ---------------------------------------------------------------------
     def _text_clause(self, words: str, kept: Collection[str] | None = None) -> tantivy.Query | None:
-        """The ranked part: every query word in ``text`` and ``title`` (stemmed), unstemmed in ``exact``,
-        adjacent pairs as phrases, and the words as author names; only the ``kept`` terms when given."""
+        """The ranked part: every query word in ``text`` and ``title`` (stemmed), adjacent pairs as
+        phrases, and the words as author names; only the ``kept`` terms when given."""
         schema, w = self.schema, self.weights
         Q = tantivy.Query
         tokens = analyze(words)
@@ -257,9 +254,6 @@ class KeywordIndex:
             pairs = [(a, b) for a, b in pairs if a in kept and b in kept]
             words = _kept_words(words, kept)
         should = self._term_clauses(self._terms(words, tokens))
-        if w.exact > 0 and tokens:  # only where a content word was typed: "the of" must stay empty
-            should += [Q.boost_query(Q.term_query(schema, "exact", tok), w.exact)
-                       for tok in dict.fromkeys(analyze(words, "exact"))]
         if w.phrase > 0:
             should += [Q.boost_query(Q.phrase_query(schema, "text", [a, b], w.phrase_slop), w.phrase)
                        for a, b in pairs]
@@ -444,10 +438,9 @@ class KeywordIndex:
         clauses. For each candidate tantivy reads a 4,096-document window of every clause it is given, so
         leaving the kept terms' clauses out saves their share (at 2.7M: about a tenth of the second pass's
         CPU, docs/benchmarks.md). The papers in ``also`` that are not candidates are scored on the whole
-        query. None when the clauses do not add up per term (the exact-word or phrase clauses are on): the
-        caller then scores everything again."""
-        w = self.weights
-        if w.exact > 0 or w.phrase > 0:
+        query. None when the clauses do not add up per term (the phrase clauses are on): the caller then
+        scores everything again."""
+        if self.weights.phrase > 0:
             return None
         words = " ".join(q.words)
         tokens = analyze(words)
