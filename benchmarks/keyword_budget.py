@@ -178,13 +178,27 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def keyword_latency(runtime: Any, queries: list[str]) -> dict[str, Any]:
+    """p50 / p95 of keyword-mode ``search()`` over ``queries`` (page of 10) after 20 of them as a warm-up."""
+    from paperwire.search.engine import SearchRequest, search
+
+    for q in queries[:20]:
+        search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
+    times = []
+    for q in queries:
+        started = time.perf_counter()
+        search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
+            "load": os.getloadavg()[0]}
+
+
 def engine(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword-mode ``search()`` end to end (identity, index, the store's papers) on a built instance."""
     from import_search import make_queries
 
     from paperwire.config import Settings
     from paperwire.runtime import Runtime
-    from paperwire.search.engine import SearchRequest, search
 
     runtime = Runtime(Settings(database_url=args.db, data_dir=args.data_dir, semantic_search=False,
                                index_refresh_seconds=3600, anonymous_rate_per_minute=0,
@@ -194,16 +208,8 @@ def engine(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"documents": runtime.indexes.keyword.num_docs(), "runs": []}
     for max_postings, candidates in budgets(args.budgets):
         runtime.indexes.keyword.budget = QueryBudget(max_postings, max(candidates, 10))
-        for q in queries[:20]:
-            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
-        times = []
-        for q in queries:
-            started = time.perf_counter()
-            search(runtime.store, runtime.indexes, SearchRequest(q, limit=10, mode="keyword"), runtime.search_policy)
-            times.append((time.perf_counter() - started) * 1000)
         result["runs"].append({"max_postings": max_postings, "candidates": candidates, "limit": 10,
-                               "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
-                               "load": os.getloadavg()[0]})
+                               **keyword_latency(runtime, queries)})
         print(json.dumps(result["runs"][-1]), file=sys.stderr)
     runtime.close()
     return result

@@ -41,6 +41,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -452,9 +453,19 @@ def drop_instance(work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children, theirs included (the import's follower)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def import_step(db: str, data_dir: Path, corpus: Path, papers: int) -> dict[str, Any]:
+    cpu = children_cpu()
     seconds = paperwire(db, data_dir, "import", "--quiet", str(corpus))
+    cpu = children_cpu() - cpu
+    # on C cores no schedule of the same work beats C / (CPU per paper)
     return {"papers": papers, "seconds": round(seconds, 1), "papers_per_s": round(papers / seconds),
+            "cpu_s": round(cpu, 1), "cpu_us_per_paper": round(cpu / papers * 1e6),
             "loadavg": load(), "note": "paperwire import, the keyword index following"}
 
 
