@@ -14,9 +14,10 @@ brings the keyword index up to date after each page (``LocalIndexes.sync``, what
 processes do). Before the first month and after each one: the segments of every shard and keyword
 ``search()`` p50 / p95 on the 200 queries of ``keyword_budget.py engine``.
 
-The new papers are the 75k cs papers again under ids of the months after the corpus (2608, 2609, …),
-announced on those months' working days, each title with one of ``scale.WORDS`` appended. The instance
-keeps them: run it last, or on a copy.
+The new papers are the 75k cs papers again under ids of the months after the instance's latest
+announcement (2608, 2609, … after ``scale.py``'s corpus), announced on those months' working days, each
+title with one of ``scale.WORDS`` appended. The instance keeps them (a second run continues after them):
+run it last, or on a copy.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from paperwire.ingest.codelinks import links_in_papers
 from paperwire.models import Paper, SourceBatch
 from paperwire.runtime import Runtime
 
-FIRST_MONTH = date(2026, 8, 1)  # the corpus ends with 2026-07
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=31)).replace(day=1)
 
 
 def working_days(first: date) -> list[date]:
@@ -95,7 +98,10 @@ def main() -> None:
                               "months": [{"month": 0, "segments": segments(runtime),
                                           **keyword_latency(runtime, queries)}]}
     print(json.dumps(result["months"][-1]), file=sys.stderr, flush=True)
-    first = FIRST_MONTH
+    latest = runtime.store.papers.latest_day()
+    if latest is None:
+        raise SystemExit("the instance holds no papers: build it with scale.py or paperwire import first")
+    first = next_month(latest)
     for month in range(1, args.months + 1):
         papers = month_papers(records, month * args.per_month, first, args.per_month)
         pages = len(working_days(first)) * args.commits_per_day
@@ -112,7 +118,7 @@ def main() -> None:
                                  "index_s": round(index_s, 1), "documents": runtime.indexes.keyword.num_docs(),
                                  "segments": segments(runtime), **keyword_latency(runtime, queries)})
         print(json.dumps(result["months"][-1]), file=sys.stderr, flush=True)
-        first = (first + timedelta(days=31)).replace(day=1)
+        first = next_month(first)
     runtime.close()
     print(json.dumps(result, indent=1))
 

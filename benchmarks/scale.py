@@ -514,8 +514,8 @@ def main() -> None:
     parser.add_argument("--shards", default="1", help="the keyword index's shards (search_index_shards) for the "
                         "build and every measurement; a list (1,2): search measured with each, queries alternating")
     parser.add_argument("--index-memory-mb", type=int, help="the keyword index writer's memory "
-                        "(search_index_memory_mb) for the import and the index build: 4000 leaves one segment a shard "
-                        "at 2.7M papers with 2 shards (default: the setting's, 128)")
+                        "(search_index_memory_mb) for the import and the index build (default: the setting's); with 2 "
+                        "shards at 2.84M papers, 128 left 7 segments a shard and 2000 left 2")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)

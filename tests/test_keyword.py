@@ -246,9 +246,9 @@ def test_a_lower_bound_count_reads_at_least_on_the_page_the_api_and_the_cli(sett
 
 def test_the_writer_memory_sets_how_many_segments_a_large_write_leaves() -> None:
     """A writer thread writes a segment out each time its memory fills, and each segment costs every search
-    a little (docs/benchmarks.md: one segment per shard instead of 10 at 2.7M papers, keyword p95 -19 %), so
-    a first import at millions of papers is given more (``search_index_memory_mb``). Above tantivy's most
-    per thread the budget is capped, not refused."""
+    a little (docs/benchmarks.md: 2 segments a shard instead of 7 at 2.84M papers, keyword p95 -16 %), so a
+    large write may fill 2 GB by default (``search_index_memory_mb``). Above tantivy's most per thread the
+    budget is capped, not refused."""
     rng = random.Random(1)
     vocabulary = [f"w{i}" for i in range(5000)]
     docs = [IndexEntry(i, f"p{i}", " ".join(rng.choices(vocabulary, k=8)), " ".join(rng.choices(vocabulary, k=250)))
@@ -264,6 +264,6 @@ def test_the_writer_memory_sets_how_many_segments_a_large_write_leaves() -> None
 
 def test_the_indexes_take_the_writer_memory_from_the_settings(settings: Settings, store: Store,
                                                               tmp_path: Path) -> None:
-    assert LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path})).keyword.heap_bytes == 128_000_000
-    chosen = settings.model_copy(update={"data_dir": tmp_path / "b", "search_index_memory_mb": 4000})
-    assert LocalIndexes(store, chosen).keyword.heap_bytes == 4_000_000_000
+    assert LocalIndexes(store, settings.model_copy(update={"data_dir": tmp_path})).keyword.heap_bytes == 2_000_000_000
+    chosen = settings.model_copy(update={"data_dir": tmp_path / "b", "search_index_memory_mb": 128})
+    assert LocalIndexes(store, chosen).keyword.heap_bytes == 128_000_000
