@@ -128,8 +128,8 @@ class Settings(BaseSettings):
         "segment out, shared by the shards (at most about 4,000 per indexing thread). Each segment costs every "
         "search a little, and a large write (a first import, a rebuild) leaves more of them with less memory: "
         "2.84M papers in 2 shards left 7 segments a shard with 128, 2 with 2000 (keyword p95 23.8 -> 19.9 ms; "
-        "the writing process peaked at 0.7 and 2.2 GB). Only what a write holds is used, and given back after "
-        "it: a 75k-paper import peaks at 363 MB with either.")
+        "the writing process peaked at 0.7 and 2.1 GB). Only what a write holds is used, and given back after "
+        "it: a 75k-paper import peaks at 354 MB with either.")
     search_index_shards: int = Field(1, ge=1, le=16, description="Shards of the keyword index, searched in "
                                      "parallel threads: a query's time over n shards is about 1/n on n idle cores "
                                      "(worth it from about a million papers; set it to the web host's cores). "
