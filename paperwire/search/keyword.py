@@ -10,10 +10,10 @@ fed from the store (see ``paperwire.search.indexes``).
 Scoring is tantivy's BM25 (k1 = 1.2, b = 0.75) summed over fields (weights in
 ``KeywordWeights``): ``text`` (title and abstract as one field, stemmed: one
 BM25 over the whole record, as plain BM25 libraries score it), ``title``
-(stemmed, a small boost), and optionally adjacent query words as phrases. Filters are wrapped in
-constant-score queries so they select without changing the ranking. The
-schema's version is ``indexes.KEYWORD_VERSION``: a changed schema or analyzer
-is a new index directory, rebuilt from the store.
+(stemmed, a small boost), and optionally adjacent query words as phrases.
+Filters are wrapped in constant-score queries so they select without changing
+the ranking. The schema's version is ``indexes.KEYWORD_VERSION``: a changed
+schema or analyzer is a new index directory, rebuilt from the store.
 """
 
 from __future__ import annotations
