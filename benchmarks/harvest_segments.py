@@ -33,10 +33,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from keyword_budget import keyword_latency
+from keyword_budget import keyword_latency, keyword_runtime
 from scale import SOURCE, WORDS
 
-from paperwire.config import Settings
 from paperwire.ingest.bulk import parse_record
 from paperwire.ingest.codelinks import links_in_papers
 from paperwire.models import Paper, SourceBatch
@@ -86,10 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     from import_search import make_queries
 
-    runtime = Runtime(Settings(database_url=args.db, data_dir=args.data_dir, semantic_search=False,
-                               index_refresh_seconds=3600, anonymous_rate_per_minute=0,
-                               search_index_shards=args.shards))
-    runtime.indexes.sync()
+    runtime = keyword_runtime(args.db, args.data_dir, args.shards)
     queries = make_queries(SOURCE, args.queries)
     with gzip.open(SOURCE, "rt") as fh:
         records = [json.loads(line) for line in fh]

@@ -193,17 +193,23 @@ def keyword_latency(runtime: Any, queries: list[str]) -> dict[str, Any]:
             "load": os.getloadavg()[0]}
 
 
+def keyword_runtime(db: str, data_dir: Path, shards: int) -> Any:
+    """A keyword-only runtime on a built instance, its index brought up to date (no refresh while measuring)."""
+    from paperwire.config import Settings
+    from paperwire.runtime import Runtime
+
+    runtime = Runtime(Settings(database_url=db, data_dir=data_dir, semantic_search=False,
+                               index_refresh_seconds=3600, anonymous_rate_per_minute=0,
+                               search_index_shards=shards))
+    runtime.indexes.sync()
+    return runtime
+
+
 def engine(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword-mode ``search()`` end to end (identity, index, the store's papers) on a built instance."""
     from import_search import make_queries
 
-    from paperwire.config import Settings
-    from paperwire.runtime import Runtime
-
-    runtime = Runtime(Settings(database_url=args.db, data_dir=args.data_dir, semantic_search=False,
-                               index_refresh_seconds=3600, anonymous_rate_per_minute=0,
-                               search_index_shards=args.shards))
-    runtime.indexes.sync()
+    runtime = keyword_runtime(args.db, args.data_dir, args.shards)
     queries = make_queries(SOURCE, args.queries)
     result: dict[str, Any] = {"documents": runtime.indexes.keyword.num_docs(), "runs": []}
     for max_postings, candidates in budgets(args.budgets):
