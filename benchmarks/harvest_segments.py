@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from keyword_budget import keyword_latency, keyword_runtime
 from scale import SOURCE, WORDS
 
-from paperwire.ingest.bulk import parse_record
 from paperwire.ingest.codelinks import links_in_papers
+from paperwire.ingest.paper_files import parse_record
 from paperwire.models import Paper, SourceBatch
 from paperwire.runtime import Runtime
 

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from paperwire.ingest.bulk import ErrorSink, ImportReport, ProgressSink, import_files
+from paperwire.ingest.bulk import ImportReport, ProgressSink, import_files
+from paperwire.ingest.paper_files import ErrorSink
 from paperwire.search import follower
 from paperwire.search.indexes import LocalIndexes
 from paperwire.store import Store

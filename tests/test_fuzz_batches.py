@@ -31,9 +31,10 @@ from hypothesis import strategies as st
 
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_oai import parse_list_records, state_key
-from paperwire.ingest.bulk import MAX_LINE_BYTES, ImportReport, import_files, parse_record
+from paperwire.ingest.bulk import ImportReport, import_files
 from paperwire.ingest.harvest import run_arxiv, run_hf
 from paperwire.ingest.hf import parse_daily
+from paperwire.ingest.paper_files import MAX_LINE_BYTES, parse_record
 from paperwire.ingest.records import RecordError
 from paperwire.ingest.report import HarvestReport
 from paperwire.models import Paper

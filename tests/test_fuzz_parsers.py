@@ -29,11 +29,12 @@ from paperwire.config import Settings
 from paperwire.ingest.arxiv_api import ArxivApiError, parse_feed
 from paperwire.ingest.arxiv_oai import OaiError, parse_list_records
 from paperwire.ingest.arxiv_rss import ListingError, parse_listing
-from paperwire.ingest.bulk import import_files, parse_record, read_file
+from paperwire.ingest.bulk import import_files
 from paperwire.ingest.github import GitHubError, RateInfo, next_link, parse_repository, parse_stargazers
 from paperwire.ingest.harvest import run_hf, run_listing, run_pwc
 from paperwire.ingest.hf import HFError, parse_daily
 from paperwire.ingest.http import parse_retry_after
+from paperwire.ingest.paper_files import parse_record, read_file
 from paperwire.ingest.pwc import PwcError, iter_json_array, link_of
 from paperwire.ingest.records import RecordError
 from paperwire.ingest.xml import XmlError

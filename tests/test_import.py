@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paperwire.ingest.bulk import MAX_LINE_BYTES, ImportReport, import_files, import_papers, read_file
+from paperwire.ingest.bulk import ImportReport, import_files, import_papers
 from paperwire.ingest.kaggle import estimate_announced, parse_kaggle
+from paperwire.ingest.paper_files import MAX_LINE_BYTES, read_file
 from paperwire.models import Paper
 from paperwire.store import Store
 from tests.helpers.db import planner_rows

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from paperwire.ingest.bulk import read_file
+from paperwire.ingest.paper_files import read_file
 from paperwire.store import open_store
 from tests.helpers.net import free_port
 from tests.helpers.paths import FULL, SAMPLE

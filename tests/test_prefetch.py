@@ -59,6 +59,21 @@ def test_a_consumer_error_stops_the_worker() -> None:
     assert not any(t.name == "prefetch" and t.is_alive() for t in threading.enumerate())
 
 
+def test_a_generator_stopped_early_is_closed_before_the_consumer_goes_on() -> None:
+    cleaned: list[str] = []
+
+    def items() -> Iterator[int]:
+        try:
+            yield from range(10**6)
+        finally:  # a reader process is stopped here
+            cleaned.append(threading.current_thread().name)
+
+    stream = prefetched(items())
+    assert next(stream) == 0
+    stream.close()
+    assert cleaned == ["prefetch"]
+
+
 def test_depth_must_be_positive() -> None:
     with pytest.raises(ValueError):
         list(prefetched(iter([1]), depth=0))

@@ -45,13 +45,18 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
         return False
 
     def produce() -> None:
+        iterator = iter(items)
         try:
-            for item in items:
+            for item in iterator:
                 if not put(item):
                     return
         except BaseException as exc:  # handed to the consumer, which raises it
             put(_Failed(exc))
             return
+        finally:  # a generator stopped early runs its own clean-up now (a reader process stops), in this thread
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
         put(_DONE)
 
     worker = threading.Thread(target=produce, name="prefetch", daemon=True)

@@ -29,7 +29,7 @@ from tests.helpers.paths import FIXTURES_SHARED, KAGGLE
 _ids = itertools.count(1)
 MONTH = "2612"  # no paper of the sample or the fixtures is from December 2026
 HUGE = 200_000  # characters: a big field the parsers keep (their limits clip it), far below a line's limit
-OVER_LINE = 2 * 1024 * 1024 + 10  # bytes: over bulk.MAX_LINE_BYTES, rejected as "line too long"
+OVER_LINE = 2 * 1024 * 1024 + 10  # bytes: over paper_files.MAX_LINE_BYTES, rejected as "line too long"
 
 CUT = st.one_of(st.none(), st.integers(0, 3))  # which feed, page or day first arrives cut off, if any
 FAIL_AT = st.one_of(st.none(), st.integers(1, 4))  # which write the store fails, if any
