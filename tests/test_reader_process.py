@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,18 +51,55 @@ def _running_readers(path: Path) -> list[str]:
     return found
 
 
-def test_batches_errors_and_progress_match_the_threaded_reader(tmp_path: Path) -> None:
-    path = _mixed_file(tmp_path / "mixed.jsonl.gz")
-    here: list[str] = []
-    expected = [[p.id for p in b.papers] for b in source_batches(read_file(path, here.append), 64)]
-    there: list[str] = []
-    progress: list[tuple[int, int]] = []
-    got = [[p.id for p in b.papers] for b in batches_in_process(path, 64, there.append,
-                                                                 lambda d, s: progress.append((d, s)))]
-    assert got == expected and len(got) == 4 and sum(map(len, got)) == 250
-    assert there == here and len(there) == 6 and there[0].startswith(f"{path}:41: ")
+def _events(batches: Iterator[SourceBatch], events: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    for batch in batches:
+        events.append(("batch", tuple(p.id for p in batch.papers)))
+    return events
+
+
+def _reading(path: Path, batch_size: int, in_process: bool) -> list[tuple[object, ...]]:
+    """Errors, progress and batches as the importer sees them, in the order it sees them."""
+    events: list[tuple[object, ...]] = []
+
+    def error(message: str) -> None:
+        events.append(("error", message))
+
+    def progress(done: int, size: int) -> None:
+        events.append(("progress", done, size))
+
+    if in_process:
+        return _events(batches_in_process(path, batch_size, error, progress), events)
+    return _events(source_batches(read_file(path, error, progress), batch_size), events)
+
+
+def test_errors_progress_and_batches_come_in_the_threaded_readers_order(tmp_path: Path) -> None:
+    path = _mixed_file(tmp_path / "mixed.jsonl.gz", papers=2600)
+    expected = _reading(path, 700, in_process=False)
+    assert _reading(path, 700, in_process=True) == expected
+    kinds = [e[0] for e in expected]
+    assert kinds.count("batch") == 4 and kinds.count("error") == 65 and kinds.count("progress") == 3
+    last_batch = len(kinds) - 1 - kinds[::-1].index("batch")
+    assert kinds.index("batch") < kinds.index("progress") < last_batch  # interleaved, not bunched at the end
+    first_error = next(e for e in expected if e[0] == "error")
+    assert str(first_error[1]).startswith(f"{path}:41: ")
     size = path.stat().st_size
-    assert progress[-1] == (size, size)
+    assert ("progress", size, size) in expected[-2:]
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("in_process", [False, True])
+def test_a_truncated_gzip_keeps_every_complete_record(tmp_path: Path, in_process: bool) -> None:
+    data = SAMPLE.read_bytes()
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 4])
+    decoded = zlib.decompressobj(wbits=31).decompress(path.read_bytes())
+    complete = decoded.count(b"\n")
+    assert complete > 100
+    events = _reading(path, 100, in_process)
+    papers = sum(len(e[1]) for e in events if e[0] == "batch")  # type: ignore[arg-type]
+    errors = [e[1] for e in events if e[0] == "error"]
+    assert papers == complete
+    assert len(errors) == 1 and f":{complete + 1}: unreadable data" in str(errors[0])
 
 
 @pytest.mark.needs_data
@@ -88,6 +128,27 @@ def test_a_reader_that_dies_is_an_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(reader_process.sys, "executable", "/bin/false")
     with pytest.raises(ReaderError, match="exited with code 1"):
         list(batches_in_process(path, 100, lambda message: None))
+
+
+def test_a_reader_killed_mid_message_is_an_error(tmp_path: Path) -> None:
+    path = _mixed_file(tmp_path / "big.jsonl.gz", papers=20_000)
+    batches = batches_in_process(path, 5000, lambda message: None)
+    next(batches)  # the child is now writing the next batch, more than the pipe holds
+    for pid in _running_readers(path):
+        os.kill(int(pid), signal.SIGKILL)
+    with pytest.raises(ReaderError, match="exited with code -9"):
+        list(batches)
+
+
+def test_a_reader_that_cannot_start_is_an_error_and_leaks_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _mixed_file(tmp_path / "mixed.jsonl.gz")
+    monkeypatch.setattr(reader_process.sys, "executable", str(tmp_path / "no-python"))
+    open_before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(ReaderError, match="cannot start the reading process"):
+            list(batches_in_process(path, 100, lambda message: None))
+    assert len(os.listdir("/proc/self/fd")) == open_before
 
 
 def test_a_reader_that_fails_reports_why(tmp_path: Path) -> None:

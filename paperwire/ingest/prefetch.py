@@ -7,12 +7,14 @@ overlap instead of taking turns.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _DONE = object()
 
@@ -56,7 +58,10 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
         finally:  # a generator stopped early runs its own clean-up now (a reader process stops), in this thread
             close = getattr(iterator, "close", None)
             if close is not None:
-                close()
+                try:
+                    close()
+                except Exception:  # the consumer has moved on (or has its error): nothing to hand this to
+                    log.exception("cleaning up after the items failed")
         put(_DONE)
 
     worker = threading.Thread(target=produce, name="prefetch", daemon=True)

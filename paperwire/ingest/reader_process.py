@@ -19,6 +19,7 @@ import os
 import pickle
 import subprocess
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -37,19 +38,23 @@ class ReaderError(RuntimeError):
 
 def _read(path: Path, batch_size: int, out: IO[bytes], progress: bool) -> None:
     """The child: parse ``path`` and send what it finds (see the module's docstring)."""
-    def send(*message: Any) -> None:  # pickle: this program talking to itself on a pipe no one else holds
-        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    def send(*message: Any, flush: bool = False) -> None:
+        # pickle: this program talking to itself on a pipe no one else holds. Pickled whole before any of it
+        # is written, so a message that fails to pickle leaves nothing half-sent
+        out.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        if flush:
+            out.flush()
 
     try:
         papers = read_file(path, lambda message: send("error", message),
-                           (lambda done, size: send("progress", done, size)) if progress else None)
+                           (lambda done, size: send("progress", done, size, flush=True)) if progress else None)
         for batch in source_batches(papers, batch_size):
-            send("batch", batch)
-            out.flush()
+            send("batch", batch, flush=True)
         send("end")
     except BrokenPipeError:  # the parent stopped reading: it is stopping us
         return
-    except Exception as exc:  # reported to the parent, which raises it
+    except Exception as exc:  # reported to the parent, which raises it; the traceback goes to our stderr
+        traceback.print_exc()
         send("fail", f"{type(exc).__name__}: {exc}")
 
 
@@ -68,6 +73,9 @@ def batches_in_process(path: Path, batch_size: int, on_error: Callable[[str], No
             [sys.executable, "-P", "-m", "paperwire.ingest.reader_process", str(path), str(batch_size),
              str(write_end), "1" if progress else "0"],
             pass_fds=(write_end,), stdin=subprocess.DEVNULL, start_new_session=True)
+    except OSError as exc:
+        os.close(read_end)
+        raise ReaderError(f"{path}: cannot start the reading process: {exc}") from exc
     finally:
         os.close(write_end)  # the child's end: a child that dies leaves EOF here, not a read that blocks
     finished = False
@@ -76,7 +84,7 @@ def batches_in_process(path: Path, batch_size: int, on_error: Callable[[str], No
             while True:
                 try:
                     message = pickle.load(stream)
-                except EOFError:
+                except (EOFError, pickle.UnpicklingError):  # no message, or a killed child's half of one
                     raise ReaderError(f"{path}: the reading process exited with code {child.wait()}") from None
                 kind = message[0]
                 if kind == "batch":
