@@ -22,7 +22,6 @@ from tests.helpers.processes import wait_ready
 from tests.helpers.replay import ReplayServer, file_response
 
 pytestmark = pytest.mark.slow
-TODAY = datetime.now(UTC).date().isoformat()  # without --from, 'harvest hf' reads today's list
 ONLY_HF = {  # the HF harvest alone, every 3 seconds, without real waits between requests
     "PAPERWIRE_SCHEDULE_HARVEST_ARXIV_MINUTES": "0", "PAPERWIRE_SCHEDULE_HARVEST_LISTING_MINUTES": "0",
     "PAPERWIRE_SCHEDULE_HARVEST_STARS_MINUTES": "0", "PAPERWIRE_SCHEDULE_EMBED_MINUTES": "0",
@@ -34,8 +33,15 @@ ONLY_HF = {  # the HF harvest alone, every 3 seconds, without real waits between
 
 
 @pytest.fixture
-def hf(replay: ReplayServer) -> ReplayServer:
-    replay.add(f"/api/daily_papers?date={TODAY}",
+def today() -> str:
+    """Today's date (UTC) when the test starts: without --from, 'harvest hf' reads today's list (a date
+    taken when the module was imported went stale when a test run passed midnight)."""
+    return datetime.now(UTC).date().isoformat()
+
+
+@pytest.fixture
+def hf(replay: ReplayServer, today: str) -> ReplayServer:
+    replay.add(f"/api/daily_papers?date={today}",
                file_response(FIXTURES_SHARED / "hf-papers" / "daily_papers_date=2026-07-31.json", "application/json"))
     return replay
 
@@ -75,8 +81,8 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[str, s
 
 @pytest.mark.needs_data
 def test_two_workers_never_run_a_job_at_the_same_time(db_url: str, tmp_path: Path, hf: ReplayServer,
-                                                      store: Store) -> None:
-    hf.route(f"/api/daily_papers?date={TODAY}").delay = 1.5  # each run takes 1.5 s
+                                                      store: Store, today: str) -> None:
+    hf.route(f"/api/daily_papers?date={today}").delay = 1.5  # each run takes 1.5 s
     env = {**ONLY_HF, "PAPERWIRE_HF_URL": hf.url}
     workers = [start(db_url, tmp_path / f"data{i}", env, "worker") for i in range(2)]
     try:
@@ -96,8 +102,8 @@ def test_two_workers_never_run_a_job_at_the_same_time(db_url: str, tmp_path: Pat
 
 @pytest.mark.needs_data
 def test_a_killed_workers_job_runs_again_after_its_lease_expires(db_url: str, tmp_path: Path, hf: ReplayServer,
-                                                                 store: Store) -> None:
-    route = hf.route(f"/api/daily_papers?date={TODAY}")
+                                                                 store: Store, today: str) -> None:
+    route = hf.route(f"/api/daily_papers?date={today}")
     route.delay = 120.0  # the first run hangs: its worker is killed meanwhile
     env = {**ONLY_HF, "PAPERWIRE_HF_URL": hf.url, "PAPERWIRE_WORKER_LEASE_SECONDS": "3",
            "PAPERWIRE_SCHEDULE_HARVEST_HF_MINUTES": "60"}
@@ -126,8 +132,8 @@ def test_a_killed_workers_job_runs_again_after_its_lease_expires(db_url: str, tm
 
 @pytest.mark.needs_data
 def test_sigterm_interrupts_a_long_job_after_the_grace_period_and_leaves_it_due(
-        db_url: str, tmp_path: Path, hf: ReplayServer, store: Store) -> None:
-    hf.route(f"/api/daily_papers?date={TODAY}").delay = 120.0
+        db_url: str, tmp_path: Path, hf: ReplayServer, store: Store, today: str) -> None:
+    hf.route(f"/api/daily_papers?date={today}").delay = 120.0
     env = {**ONLY_HF, "PAPERWIRE_HF_URL": hf.url, "PAPERWIRE_WORKER_STOP_GRACE_SECONDS": "1"}
     worker = start(db_url, tmp_path / "data", env, "worker")
     try:
