@@ -152,6 +152,12 @@ class Settings(BaseSettings):
     vector_nprobe: int = Field(96, ge=1, description="Lists an IVF vector search probes (recall versus speed; "
                                "96 keeps about 96 % of the exact top 100 at 1M papers, docs/benchmarks.md).")
     import_batch_size: int = Field(10_000, ge=1, description="Papers written per transaction on import.")
+    import_processes: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Whether an import reads and parses its files, and updates this host's keyword index, in "
+        "processes of their own beside the importing one: 'auto' for files of 8 MB or more, 'on' always, "
+        "'off' never (all in threads of one process: one core, less memory; docs/benchmarks.md).",
+    )
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     embed_variant: Literal["original", "requantized", "fused"] = Field(

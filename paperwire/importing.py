@@ -27,11 +27,13 @@ def import_and_index(
     progress: ProgressSink | None = None,
     index_progress: Callable[[int], None] | None = None,
     index_process: bool | None = None,
+    reader_process: bool | None = None,
 ) -> ImportReport:
     """Import files while this host's search index follows them; times both.
 
     The index follows in a process of its own (``index_process``; by default when the files total
     at least ``follower.PROCESS_MIN_BYTES``), otherwise in a thread (paperwire.search.follower).
+    ``reader_process`` chooses likewise how each file is read (``bulk.import_files``).
     """
     started = time.perf_counter()
     if index_process is None:
@@ -40,7 +42,7 @@ def import_and_index(
     report: ImportReport | None = None
     try:
         with following(indexes, index_progress) as indexed:
-            report = import_files(store, paths, batch_size, on_error, progress)
+            report = import_files(store, paths, batch_size, on_error, progress, reader_process)
         report.indexed = indexed.indexed
         indexes.sync()  # anything else behind (vectors of embedded papers)
     except follower.IndexingError as exc:

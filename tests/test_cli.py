@@ -45,6 +45,40 @@ def test_import_with_rejects_exits_1_and_reports_lines(settings: Settings, tmp_p
     assert f"{bad}:2: invalid JSON" in err and f"{bad}:3: invalid arXiv id" in err
 
 
+@pytest.mark.needs_data
+@pytest.mark.parametrize(("mode", "threshold", "expected"), [
+    ("on", 10**12, True),  # the sample is far below the size at which 'auto' would start processes
+    ("off", 0, False),  # and every file is over it here
+    ("auto", 0, True),
+])
+def test_import_processes_setting_chooses_processes_or_threads(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, mode: str, threshold: int, expected: bool) -> None:
+    from paperwire.ingest import bulk
+    from paperwire.search import follower
+
+    monkeypatch.setenv("PAPERWIRE_IMPORT_PROCESSES", mode)
+    monkeypatch.setattr(bulk, "PROCESS_MIN_BYTES", threshold)
+    monkeypatch.setattr(follower, "PROCESS_MIN_BYTES", threshold)
+    used: list[str] = []
+    real_reader, real_follower = bulk.batches_in_process, follower.in_process
+
+    def reader(*args: object, **kwargs: object) -> object:
+        used.append("reader")
+        return real_reader(*args, **kwargs)  # type: ignore[arg-type]
+
+    def following(*args: object, **kwargs: object) -> object:
+        used.append("follower")
+        return real_follower(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "batches_in_process", reader)
+    monkeypatch.setattr(follower, "in_process", following)
+    code, out, _ = run(settings, "import", str(SAMPLE))
+    assert code == 0 and out.startswith("imported 2020, updated 0, rejected 0 in ")
+    assert used == (["follower", "reader"] if expected else [])
+    code, out, _ = run(settings, "search", "gaussian splatting", "--json", "--limit", "1")
+    assert "splatting" in json.loads(out)[0]["title"].lower()  # indexed either way
+
+
 def test_search_errors(settings: Settings) -> None:
     run(settings, "import", str(SAMPLE))
     code, _, err = run(settings, "search", "   ")

@@ -42,9 +42,12 @@ def import_with_progress(runtime: Runtime, paths: list[Path], batch_size: int | 
     """Run an import with a progress bar (rate and ETA) when ``show``; errors go to stderr."""
     console = Console(stderr=True)
     size = batch_size or runtime.settings.import_batch_size
+    mode = runtime.settings.import_processes
+    processes = None if mode == "auto" else mode == "on"
     if not show:
         return import_and_index(runtime.store, runtime.indexes, paths, size,
-                                on_error=lambda m: console.print(m, markup=False, highlight=False, soft_wrap=True))
+                                on_error=lambda m: console.print(m, markup=False, highlight=False, soft_wrap=True),
+                                index_process=processes, reader_process=processes)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                RateColumn("papers", "papers"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -61,7 +64,7 @@ def import_with_progress(runtime: Runtime, paths: list[Path], batch_size: int | 
         report = import_and_index(
             runtime.store, runtime.indexes, paths, size,
             on_error=lambda m: bar.console.print(m, markup=False, highlight=False, soft_wrap=True),
-            progress=on_read, index_progress=on_index,
+            progress=on_read, index_progress=on_index, index_process=processes, reader_process=processes,
         )
     return report
 

@@ -130,6 +130,13 @@ class Database(abc.ABC):
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) {on_conflict}"
         tx.executemany(sql, rows)
 
+    @abc.abstractmethod
+    def index_definitions(self, tx: Tx, names: Sequence[str]) -> dict[str, str]:
+        """The statements that create the indexes of ``names`` that exist, in the order named."""
+
+    def prepare_index_build(self, tx: Tx) -> None:  # noqa: B027 - SQLite sorts in its page cache and temp files
+        """Settings for building a large index in this transaction."""
+
     def reset_identities(self, tx: Tx) -> None:  # noqa: B027 - SQLite's AUTOINCREMENT follows the largest key
         """Advance generated-key counters after explicit keys were inserted (``paperwire copy``)."""
 

@@ -24,7 +24,7 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
+from paperwire.store.core import Clock, Database, StoreBusy, Tx, placeholders, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,15 @@ class PostgresDatabase(Database):
                 copy.write_row(row)
         tx.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {on_conflict}")
         tx.execute(f"TRUNCATE {stage}")
+
+    def index_definitions(self, tx: Tx, names: Sequence[str]) -> dict[str, str]:
+        found = dict(tx.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                                f"AND indexname IN ({placeholders(len(names))})", tuple(names)).all())
+        return {name: found[name] for name in names if name in found}
+
+    def prepare_index_build(self, tx: Tx) -> None:
+        # the default 64 MB of sort memory spills a 2.7M-paper author index to disk in many runs
+        tx.execute("SET LOCAL maintenance_work_mem = '512MB'")
 
     def reset_identities(self, tx: Tx) -> None:
         columns = tx.execute(

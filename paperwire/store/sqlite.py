@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from paperwire.store.core import Clock, Database, StoreBusy, Tx, utcnow
+from paperwire.store.core import Clock, Database, StoreBusy, Tx, placeholders, utcnow
 from paperwire.store.files import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 30_000
@@ -121,6 +121,11 @@ class SQLiteDatabase(Database):
                 cur.execute("COMMIT")
             finally:
                 cur.close()
+
+    def index_definitions(self, tx: Tx, names: Sequence[str]) -> dict[str, str]:
+        found = dict(tx.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN "
+                                f"({placeholders(len(names))})", tuple(names)).all())
+        return {name: found[name] for name in names if name in found}
 
     def close(self) -> None:
         with self._all_lock:

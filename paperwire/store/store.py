@@ -19,6 +19,7 @@ from pathlib import Path
 from paperwire.models import TRENDING_WINDOWS, DataVersion, StoreStats
 from paperwire.store.accounts import Accounts
 from paperwire.store.authors import Authors
+from paperwire.store.bulk_load import BulkLoad
 from paperwire.store.community import VERSION_KEY, Community
 from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
 from paperwire.store.digests import Outbox, Subscriptions
@@ -79,6 +80,8 @@ class Store:
     """Each paper's authors by normalised name (author pages), and the admins' merges and splits."""
     discussions: Discussions
     """Comments on papers, their upvotes and reports, reply-email preferences."""
+    bulk_load: BulkLoad
+    """A first import's secondary indexes, dropped before it and built once at its end."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -101,6 +104,7 @@ class Store:
         self.recommendations = Recommendations(db)
         self.authors = Authors(db)
         self.discussions = Discussions(db)
+        self.bulk_load = BulkLoad(db)
 
     @property
     def url(self) -> str:
@@ -139,6 +143,8 @@ class Store:
                 "INSERT INTO state (key, value, updated_at) VALUES ('instance_id', ?, ?) ON CONFLICT (key) DO NOTHING",
                 (uuid.uuid4().hex, self.db.now()),
             )
+        # an import killed after dropping its indexes (store.bulk_load) left them to whoever opens the store next
+        self.bulk_load.restore_indexes(only_abandoned=True)
         return applied
 
     def applied_migrations(self) -> list[str]:

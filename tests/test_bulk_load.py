@@ -1,0 +1,132 @@
+"""A first big import drops the papers' secondary indexes and builds them once at its end; a store with
+papers keeps its own; an import that fails still builds them back; a killed importer's indexes are
+built by the next process to open the store once its lease has run out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from paperwire.ingest import bulk
+from paperwire.ingest.bulk import import_files
+from paperwire.models import BatchResult, SourceBatch
+from paperwire.models.library import author_key
+from paperwire.store import Store, open_store
+from paperwire.store.bulk_load import DEFERRABLE, LEASE
+from paperwire.store.core import read_state
+from tests.helpers.clock import Clock
+from tests.helpers.paths import SAMPLE
+
+pytestmark = pytest.mark.needs_data
+
+
+def _indexes(store: Store) -> dict[str, str]:
+    with store.db.read() as tx:
+        return store.db.index_definitions(tx, [*DEFERRABLE, "papers_seq"])
+
+
+def _watch_batches(store: Store, monkeypatch: pytest.MonkeyPatch,
+                   fail_at: int | None = None) -> list[dict[str, str]]:
+    """The indexes present as each batch is written (the write fails at batch ``fail_at``)."""
+    seen: list[dict[str, str]] = []
+    real: Callable[[SourceBatch], BatchResult] = store.papers.save_batch
+
+    def save_batch(batch: SourceBatch) -> BatchResult:
+        seen.append(_indexes(store))
+        if len(seen) == fail_at:
+            raise RuntimeError("disk full")
+        return real(batch)
+
+    monkeypatch.setattr(store.papers, "save_batch", save_batch)
+    return seen
+
+
+def test_a_first_big_import_builds_the_indexes_at_its_end(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _indexes(store)
+    assert set(before) == {*DEFERRABLE, "papers_seq"}
+    monkeypatch.setattr(bulk, "DEFER_MIN_BYTES", SAMPLE.stat().st_size)
+    seen = _watch_batches(store, monkeypatch)
+    report = import_files(store, [SAMPLE], batch_size=500)
+    assert report.inserted == 2020 and len(seen) == 5
+    assert all(set(s) == {"papers_seq"} for s in seen)  # the search indexes follow by seq: it stays
+    assert _indexes(store) == before and store.bulk_load.deferred() == []
+    with store.db.read() as tx:
+        assert read_state(tx, "deferred_indexes") is None
+    # what the indexes serve answers as before: a listing by day, a category, an author, a DOI
+    first = store.papers.list_papers(limit=3)
+    assert len(first) == 3 and first[0].announced is not None
+    paper = first[0]
+    assert store.papers.count_papers(category=paper.categories[0]) > 0
+    assert store.authors.paper_ids(author_key(paper.authors[0]))[0] >= 1
+
+
+def test_a_store_with_papers_keeps_its_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import_files(store, [SAMPLE], batch_size=5000)
+    monkeypatch.setattr(bulk, "DEFER_MIN_BYTES", 0)
+    seen = _watch_batches(store, monkeypatch)
+    assert import_files(store, [SAMPLE], batch_size=1000).unchanged == 2020
+    assert seen and all(set(s) == {*DEFERRABLE, "papers_seq"} for s in seen)
+    assert store.bulk_load.defer_indexes() == []
+
+
+def test_a_small_first_import_keeps_its_indexes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "DEFER_MIN_BYTES", SAMPLE.stat().st_size + 1)
+    seen = _watch_batches(store, monkeypatch)
+    import_files(store, [SAMPLE], batch_size=1000)
+    assert seen and all(set(s) == {*DEFERRABLE, "papers_seq"} for s in seen)
+
+
+def test_an_import_that_fails_still_builds_them_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _indexes(store)
+    monkeypatch.setattr(bulk, "DEFER_MIN_BYTES", 0)
+    seen = _watch_batches(store, monkeypatch, fail_at=2)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files(store, [SAMPLE], batch_size=500)
+    assert set(seen[0]) == {"papers_seq"}
+    assert _indexes(store) == before and store.bulk_load.deferred() == []
+    assert store.papers.count_papers() == 500  # the first batch stayed, and a re-run finishes the job
+
+
+def test_a_killed_importers_indexes_come_back_when_its_lease_runs_out(db_url: str) -> None:
+    clock = Clock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    importer = open_store(db_url, clock=clock)
+    importer.migrate()
+    before = _indexes(importer)
+    assert importer.bulk_load.defer_indexes() == list(DEFERRABLE)
+    # the importer is killed here; other processes start while its lease holds, then after
+    late = Clock(clock.now + LEASE - timedelta(minutes=1))
+    other = open_store(db_url, clock=late)
+    try:
+        other.migrate()
+        assert other.bulk_load.deferred() == list(DEFERRABLE) and set(_indexes(other)) == {"papers_seq"}
+        clock.now = late.now  # a live importer renews its lease as it writes
+        importer.bulk_load.renew()
+        late.now += timedelta(minutes=2)  # past the first lease, within the renewed one
+        other.migrate()
+        assert other.bulk_load.deferred() == list(DEFERRABLE)
+        late.now = clock.now + LEASE + timedelta(seconds=1)
+        other.migrate()
+        assert other.bulk_load.deferred() == [] and _indexes(other) == before
+    finally:
+        other.close()
+        importer.close()
+
+
+def test_an_index_built_before_a_crash_is_not_built_twice(store: Store) -> None:
+    before = _indexes(store)
+    store.bulk_load.defer_indexes()
+    with store.db.write() as tx:  # as if the rebuild had died between creating an index and recording it
+        tx.execute(before["paper_authors_key"])
+    assert store.bulk_load.restore_indexes() == list(DEFERRABLE)
+    assert _indexes(store) == before
+
+
+def test_two_first_imports_defer_once(store: Store) -> None:
+    assert store.bulk_load.defer_indexes() == list(DEFERRABLE)
+    assert store.bulk_load.defer_indexes() == []  # the second import's indexes are already gone
+    assert store.bulk_load.restore_indexes() == list(DEFERRABLE)
+    assert store.bulk_load.restore_indexes() == []
+
+
