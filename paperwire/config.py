@@ -155,8 +155,9 @@ class Settings(BaseSettings):
     import_processes: Literal["auto", "on", "off"] = Field(
         "auto",
         description="Whether an import reads and parses its files, and updates this host's keyword index, in "
-        "processes of their own beside the importing one: 'auto' for files of 8 MB or more, 'on' always, "
-        "'off' never (all in threads of one process: one core, less memory; docs/benchmarks.md).",
+        "processes of their own beside the importing one: 'auto' reads each file of 8 MB or more in a process "
+        "and indexes in one when the files make 8 MB in all; 'on' always; 'off' never (all in threads of one "
+        "process: one core, less memory; docs/benchmarks.md).",
     )
     pg_pool_max: int = Field(8, ge=1, description="Connections per process in the PostgreSQL pool.")
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")

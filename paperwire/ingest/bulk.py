@@ -6,14 +6,17 @@ batches, one transaction each, so an interrupted import leaves only whole
 batches behind and re-running it finishes the job (writes are upserts).
 
 A large import into a store with no papers yet drops the papers' secondary indexes first and builds
-them once at its end (``store.bulk_load``): a 2.7M-paper import took 31 % less time so.
+them once at its end (``store.bulk_load``; docs/benchmarks.md, "A first import builds its indexes at its
+end").
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,35 +64,60 @@ class ImportReport:
                 f"in {self.seconds:.1f} s ({self.unchanged} unchanged, {self.links} new code links)")
 
 
-def import_papers(store: Store, papers: Iterator[Paper], report: ImportReport, batch_size: int,
-                  after_batch: Callable[[], None] | None = None) -> None:
+def import_papers(store: Store, papers: Iterator[Paper], report: ImportReport, batch_size: int) -> None:
     """Write papers in batches of ``batch_size``, one transaction each, with the code links in their text."""
-    write_batches(store, source_batches(papers, batch_size), report, after_batch)
+    write_batches(store, source_batches(papers, batch_size), report)
 
 
-def write_batches(store: Store, batches: Iterator[SourceBatch], report: ImportReport,
-                  after_batch: Callable[[], None] | None = None) -> None:
+def write_batches(store: Store, batches: Iterator[SourceBatch], report: ImportReport) -> None:
     """Write each batch in a transaction of its own; the next one is produced in a thread (its
     parsing, or unpickling from a reader process) while this one is written (``prefetched``)."""
     for batch in prefetched(batches):
         result = store.papers.save_batch(batch)
         report.add(result.papers)
         report.links += result.new_links
-        if after_batch is not None:
-            after_batch()
 
 
-def _lease_keeper(store: Store) -> Callable[[], None]:
-    """What renews this import's lease on its deferred indexes, at most once every ``RENEW_SECONDS``."""
-    last = time.monotonic()
+@contextmanager
+def _indexes_deferred(store: Store, size: int) -> Iterator[None]:
+    """Around a first import of ``size`` bytes: the store's secondary indexes dropped (``store.bulk_load``),
+    their lease renewed every ``RENEW_SECONDS`` by a thread (batches, files of rejects and the build at
+    the end all take their time), and built back at the end, however the import ends."""
+    deferred = store.bulk_load.defer_indexes() if size >= DEFER_MIN_BYTES else []
+    if not deferred:
+        yield
+        return
+    done = threading.Event()
 
-    def renew() -> None:
-        nonlocal last
-        if time.monotonic() - last >= RENEW_SECONDS:
-            store.bulk_load.renew()
-            last = time.monotonic()
+    def keep_lease() -> None:
+        while not done.wait(RENEW_SECONDS):
+            try:
+                store.bulk_load.renew()
+            except Exception:  # a busy store: the next minute's try, well within the lease
+                log.warning("could not renew the lease on the deferred indexes", exc_info=True)
 
-    return renew
+    keeper = threading.Thread(target=keep_lease, name="deferred-indexes-lease", daemon=True)
+    keeper.start()
+    try:
+        yield
+    except BaseException:
+        try:
+            _build_back(store, deferred)
+        except BaseException:  # the import's own error is the one to see; the next import builds them
+            log.exception("the indexes this import deferred were not built back")
+        raise
+    else:
+        _build_back(store, deferred)
+    finally:
+        done.set()
+        keeper.join()
+
+
+def _build_back(store: Store, deferred: list[str]) -> None:
+    log.info("building the indexes this first import deferred: %s", ", ".join(deferred))
+    started = time.perf_counter()
+    store.bulk_load.restore_indexes()
+    log.info("built them in %.1f s", time.perf_counter() - started)
 
 
 def import_files(
@@ -119,10 +147,7 @@ def import_files(
         if progress is not None:
             progress(done, size, report.inserted + report.updated)
 
-    size = sum(path.stat().st_size for path in paths if path.is_file())
-    deferred = store.bulk_load.defer_indexes() if size >= DEFER_MIN_BYTES else []
-    renew = _lease_keeper(store) if deferred else None
-    try:
+    with _indexes_deferred(store, sum(path.stat().st_size for path in paths if path.is_file())):
         for path in paths:
             if not path.is_file():
                 report.failed_files += 1
@@ -131,15 +156,9 @@ def import_files(
             sink = file_progress if progress else None
             in_process = path.stat().st_size >= PROCESS_MIN_BYTES if reader_process is None else reader_process
             if in_process:
-                write_batches(store, batches_in_process(path, batch_size, error, sink), report, renew)
+                write_batches(store, batches_in_process(path, batch_size, error, sink), report)
             else:
-                import_papers(store, read_file(path, error, sink), report, batch_size, renew)
-    finally:
-        if deferred:
-            log.info("building the indexes this first import deferred: %s", ", ".join(deferred))
-            built = time.perf_counter()
-            store.bulk_load.restore_indexes()
-            log.info("built them in %.1f s", time.perf_counter() - built)
+                import_papers(store, read_file(path, error, sink), report, batch_size)
     # a bulk load changes what the planner should know of the tables (PostgreSQL: ~2 s at 2.7M papers)
     store.papers.refresh_statistics(report.inserted + report.updated)
     report.seconds = time.perf_counter() - started

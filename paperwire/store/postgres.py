@@ -58,6 +58,15 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return urlunsplit((scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
 
 
+_QUALIFIED_TABLE = re.compile(r" ON (?:\"[^\"]+\"|\w+)\.")
+
+
+def unqualified(definition: str) -> str:
+    """A ``CREATE INDEX … ON schema.table …`` statement (as ``pg_indexes`` gives it) naming the table
+    alone, so it builds in whatever schema the store's connection is set to."""
+    return _QUALIFIED_TABLE.sub(" ON ", definition, count=1)
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database (or one schema of it)."""
 
@@ -121,7 +130,9 @@ class PostgresDatabase(Database):
     def index_definitions(self, tx: Tx, names: Sequence[str]) -> dict[str, str]:
         found = dict(tx.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                                 f"AND indexname IN ({placeholders(len(names))})", tuple(names)).all())
-        return {name: found[name] for name in names if name in found}
+        # pg_indexes names the table with its schema; kept so, a store moved to another schema would build
+        # the index on the old one
+        return {name: unqualified(found[name]) for name in names if name in found}
 
     def prepare_index_build(self, tx: Tx) -> None:
         # the default 64 MB of sort memory spills a 2.7M-paper author index to disk in many runs

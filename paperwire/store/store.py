@@ -12,6 +12,7 @@ No SQL lives outside this package. Callers pass and receive the dataclasses of `
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,15 @@ from paperwire.store.accounts import Accounts
 from paperwire.store.authors import Authors
 from paperwire.store.bulk_load import BulkLoad
 from paperwire.store.community import VERSION_KEY, Community
-from paperwire.store.core import SIGNALS_VERSION_KEY, Clock, Database, parse_instant, placeholders, read_state
+from paperwire.store.core import (
+    SIGNALS_VERSION_KEY,
+    Clock,
+    Database,
+    StoreBusy,
+    parse_instant,
+    placeholders,
+    read_state,
+)
 from paperwire.store.digests import Outbox, Subscriptions
 from paperwire.store.discussions import Discussions
 from paperwire.store.embed_batches import EmbedBatches
@@ -38,6 +47,7 @@ from paperwire.store.signals import Signals
 from paperwire.store.tables import Tables
 from paperwire.store.trending import Trending, computed_key
 
+log = logging.getLogger(__name__)
 _VERSION_KEYS = (VERSION_KEY, SIGNALS_VERSION_KEY, *(computed_key(w) for w in TRENDING_WINDOWS))
 
 
@@ -144,7 +154,10 @@ class Store:
                 (uuid.uuid4().hex, self.db.now()),
             )
         # an import killed after dropping its indexes (store.bulk_load) left them to whoever opens the store next
-        self.bulk_load.restore_indexes(only_abandoned=True)
+        try:
+            self.bulk_load.restore_indexes(only_abandoned=True)
+        except StoreBusy:  # another process is writing (or building them) for longer than we wait
+            log.warning("the indexes a killed import left missing are not built yet: the store is busy")
         return applied
 
     def applied_migrations(self) -> list[str]:
