@@ -55,7 +55,7 @@ def free_port() -> int:
 # -- the SMTP sink, in its own process --------------------------------------------------------------------
 def sink(port: int, delay: float, count: Any, ready: Any, stop: Any, out: Any) -> None:
     """Accept everything (after ``delay`` seconds per message, like a relay's disk write) and send back
-    ``[(recipient, Message-ID, time accepted), ...]`` in arrival order once ``stop`` is set."""
+    ``[(recipient, Message-ID, time its data ended), ...]`` once ``stop`` is set."""
     import asyncio
     from email.parser import BytesHeaderParser
 
@@ -65,10 +65,12 @@ def sink(port: int, delay: float, count: Any, ready: Any, stop: Any, out: Any) -
 
     class Handler:
         async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            # The time the final "." came in, before the relay's delay: a sender killed during that delay
+            # had sent the message before its kill, and the repeat is charged to that kill.
+            now = time.time()
             if delay:
                 await asyncio.sleep(delay)
             headers = BytesHeaderParser().parsebytes(envelope.content)
-            now = time.time()
             received.extend((rcpt, str(headers.get("Message-ID", "")), now) for rcpt in envelope.rcpt_tos)
             with count.get_lock():
                 count.value += 1
@@ -147,10 +149,12 @@ def crash_loop(deliver: list[str], env: dict[str, str], store: Any, count: Any, 
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
-                killed_at.append(time.time())
                 held = {owner: rows for owner, rows in held_by_owner(store).items() if owner not in dead_owners}
                 dead_owners.update(held)
                 in_flight.append({key: rcpt for rows in held.values() for key, rcpt in rows.items()})
+                # Taken after the query, just before the next start: what the sink timestamps before this
+                # moment came from the killed sender, even data it read from its socket after the kill.
+                killed_at.append(time.time())
                 continue  # restarted at once, as a supervisor would: it sends the rest, then what the dead held
             early_exits += 1
         else:
