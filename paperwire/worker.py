@@ -37,6 +37,7 @@ from paperwire.schedule import JOBS, JobOutcome, JobSpec, retry_seconds
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
+INDEX_CHECK_SECONDS = 60.0
 
 
 class JobInterrupted(BaseException):
@@ -143,6 +144,7 @@ class Worker:
         self._stop = threading.Event()
         self._in_job = False
         self._signals = 0
+        self._indexes_checked = time.monotonic()  # opening the store (migrate) has just checked
 
     @property
     def store(self) -> Store:
@@ -173,6 +175,7 @@ class Worker:
                 self._stop.wait(self.settings.worker_poll_seconds)
                 continue
             if name is None:
+                self._restore_abandoned_indexes()
                 self._stop.wait(self._idle_seconds(names))
                 continue
             self.run_claimed(name)
@@ -188,6 +191,22 @@ class Worker:
             if self.store.jobs.claim_named_job(spec.name, self.owner, self.lease_seconds, force=force):
                 runs.append(self.run_claimed(spec.name))
         return runs
+
+    def _restore_abandoned_indexes(self) -> None:
+        """Between jobs, at most once a minute: build the indexes a killed first import left missing once its
+        lease has run out (``store.bulk_load``). Otherwise only a re-run import or a process start would,
+        and a site that keeps running would list by day, category or author from whole tables for good."""
+        now = time.monotonic()
+        if now - self._indexes_checked < INDEX_CHECK_SECONDS:
+            return
+        self._indexes_checked = now
+        try:
+            built = self.store.bulk_load.restore_indexes(only_abandoned=True)  # a read when none are missing
+        except Exception as exc:  # busy or down: the next check tries again
+            log.warning("worker: the indexes a killed import left missing are not built yet: %s", exc)
+            return
+        if built:
+            log.info("worker %s built the indexes a killed import left missing: %s", self.owner, ", ".join(built))
 
     def _idle_seconds(self, names: Sequence[str]) -> float:
         """Until the next of our jobs is due (or a held lease expires), at most ``worker_poll_seconds``."""

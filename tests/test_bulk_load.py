@@ -1,11 +1,12 @@
 """A first big import drops the papers' secondary indexes and builds them once at its end; a store with
 papers keeps its own; an import that fails still builds them back; a killed importer's indexes are
-built by the next process to open the store once its lease has run out."""
+built by the next process to open the store, or by a running worker, once its lease has run out."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,14 +15,18 @@ from pathlib import Path
 import orjson
 import pytest
 
+from paperwire import worker as worker_module
+from paperwire.config import Settings
 from paperwire.ingest import bulk
 from paperwire.ingest.bulk import import_files
 from paperwire.models import BatchResult, SourceBatch
 from paperwire.models.library import author_key
+from paperwire.runtime import Runtime
 from paperwire.store import Store, open_store
 from paperwire.store.bulk_load import DEFERRABLE, LEASE
 from paperwire.store.core import StoreBusy, read_state
 from paperwire.store.postgres import unqualified
+from paperwire.worker import Worker
 from tests.helpers.clock import Clock
 from tests.helpers.paths import SAMPLE
 
@@ -124,6 +129,34 @@ def test_a_killed_importers_indexes_come_back_when_its_lease_runs_out(db_url: st
     finally:
         other.close()
         importer.close()
+
+
+def test_a_running_worker_builds_a_killed_importers_indexes_once_its_lease_runs_out(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site that keeps running (no process starts, no import runs again) gets them from its worker."""
+    monkeypatch.setattr(worker_module, "INDEX_CHECK_SECONDS", 0.0)
+    clock = Clock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    store = open_store(db_url, clock=clock)
+    store.migrate()
+    before = _indexes(store)
+    assert store.bulk_load.defer_indexes() == list(DEFERRABLE)  # then the importer is killed
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data", semantic_search=False,
+                        worker_poll_seconds=0.1)
+    worker = Worker(Runtime(settings, store), only=["trending"], owner="w")
+    thread = threading.Thread(target=worker.run_forever)
+    thread.start()
+    try:
+        time.sleep(1.0)  # idle checks while the lease holds: they leave the importer's indexes alone
+        assert store.bulk_load.deferred() == list(DEFERRABLE)
+        clock.now += LEASE + timedelta(seconds=1)
+        deadline = time.monotonic() + 30
+        while store.bulk_load.deferred() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        thread.join(30)
+    assert store.bulk_load.deferred() == [] and _indexes(store) == before
+    store.close()
 
 
 def test_an_index_built_before_a_crash_is_not_built_twice(store: Store) -> None:
