@@ -19,7 +19,7 @@ from datetime import timedelta
 
 import orjson
 
-from paperwire.store.core import Database, Tx, iso, parse_instant, read_state
+from paperwire.store.core import Database, Tx, iso, parse_instant, read_state, write_state
 
 DEFERRABLE = ("papers_announced", "papers_doi", "paper_categories_listing", "paper_authors_key")
 """The indexes of the papers' tables a first import builds at its end (none of them UNIQUE: no constraint
@@ -64,9 +64,7 @@ class BulkLoad:
 
     def _save(self, tx: Tx, record: dict[str, object]) -> None:
         record["until"] = iso(self.db.clock() + LEASE)
-        tx.execute("INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                   "value = excluded.value, updated_at = excluded.updated_at",
-                   (STATE_KEY, orjson.dumps(record).decode(), self.db.now()))
+        write_state(tx, STATE_KEY, orjson.dumps(record).decode(), self.db.now())
 
     def restore_indexes(self, only_abandoned: bool = False) -> list[str]:
         """Build the indexes an import deferred, one transaction each; returns their names.
@@ -96,7 +94,7 @@ class BulkLoad:
                     self.db.prepare_index_build(tx)
                     tx.execute(sql)
                 del pending[name]
-                tx.execute("UPDATE state SET value = ? WHERE key = ?", (orjson.dumps(record).decode(), STATE_KEY))
+                write_state(tx, STATE_KEY, orjson.dumps(record).decode(), self.db.now())
                 built.append(name)
 
     def _abandoned(self) -> bool:

@@ -156,6 +156,16 @@ def read_state(tx: Tx, key: str) -> str | None:
     return str(value) if value is not None else None
 
 
+UPSERT_STATE = ("INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+"""Save ``(key, value, updated_at)`` in ``state``, replacing any previous value (``executemany`` for several)."""
+
+
+def write_state(tx: Tx, key: str, value: str, now: str) -> None:
+    """Save a value of the ``state`` table in the caller's transaction, replacing any previous one."""
+    tx.execute(UPSERT_STATE, (key, value, now))
+
+
 SIGNALS_VERSION_KEY = "signals_version"
 """The counter raised by every star count, star history and Hugging Face upvote write."""
 T = TypeVar("T")

@@ -16,7 +16,7 @@ import orjson
 
 from paperwire.models import BatchResult, CodeLink, IndexEntry, Paper, SourceBatch, UpsertResult, Version
 from paperwire.store.authors import write_paper_authors
-from paperwire.store.core import Database, Tx, chunks, iso, parse_instant, placeholders
+from paperwire.store.core import UPSERT_STATE, Database, Tx, chunks, iso, parse_instant, placeholders
 from paperwire.store.rows import write_hf_entries
 
 PAPER_COLUMNS = (
@@ -339,11 +339,7 @@ class Papers:
             result.new_links = self._add_links(tx, batch.links, written)
             result.hf_entries = write_hf_entries(tx, batch.hf_entries, self.db.now())
             now = self.db.now()
-            tx.executemany(
-                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                [(k, v, now) for k, v in batch.state.items()],
-            )
+            tx.executemany(UPSERT_STATE, [(k, v, now) for k, v in batch.state.items()])
         return result
 
     def _add_links(self, tx: Tx, links: Sequence[CodeLink], written: set[str]) -> int:

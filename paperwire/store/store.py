@@ -30,6 +30,7 @@ from paperwire.store.core import (
     parse_instant,
     placeholders,
     read_state,
+    write_state,
 )
 from paperwire.store.digests import Outbox, Subscriptions
 from paperwire.store.discussions import Discussions
@@ -185,11 +186,7 @@ class Store:
     def set_state(self, key: str, value: str) -> None:
         """Save a value, replacing any previous one."""
         with self.db.write() as tx:
-            tx.execute(
-                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, self.db.now()),
-            )
+            write_state(tx, key, value, self.db.now())
 
     def state_setdefault(self, key: str, value: str) -> str:
         """The saved value of ``key``, saving ``value`` first if there is none (atomically)."""

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 import orjson
 
 from paperwire.models import HFActivity, RepoStars, TrendingEntry, TrendingInputs, TrendingPage
-from paperwire.store.core import Database, Tx, chunks, iso, parse_instant, placeholders
+from paperwire.store.core import UPSERT_STATE, Database, Tx, chunks, iso, parse_instant, placeholders
 from paperwire.store.rows import ENTRY_COLUMNS, row_entry
 
 _SELECT_ENTRY = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM trending"
@@ -133,10 +133,7 @@ class Trending:
             self.db.lock(tx, f"trending.{window}")
             tx.execute("DELETE FROM trending WHERE period = ?", (window,))
             self.db.insert_rows(tx, "trending", ENTRY_COLUMNS, rows)
-            tx.execute(
-                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (computed_key(window), at, self.db.now()))
+            tx.execute(UPSERT_STATE, (computed_key(window), at, self.db.now()))
 
     def trending_page(self, window: str, limit: int = 20, offset: int = 0) -> TrendingPage:
         """A page of ``window``'s stored ranking in rank order, with its size and when it was computed."""
